@@ -1,0 +1,169 @@
+/*
+ * zto_crypto.h - crypto primitives used by the protocol.
+ *
+ * One back end per build (crypto_openssl.c today). Key objects wrap a back
+ * end handle: zto_key_free() releases it; the library itself never calls
+ * malloc (the back end may). Everything secret is zeroized on release.
+ *
+ * ECDSA signatures are the COSE form: r || s, each left-padded to the curve
+ * size (64 bytes for P-256, 96 for P-384), never DER.
+ */
+#ifndef ZTO_CRYPTO_H
+#define ZTO_CRYPTO_H
+
+#include "zto_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Randomness ---- */
+ZTO_MUST_CHECK zto_err_t zto_random(uint8_t *out, size_t n);
+
+/* ---- Hashes and HMACs ----
+ * `type` is an enum zto_hash_type: SHA-256/384 for hashes, HMAC-SHA256/384
+ * for HMACs. */
+size_t zto_hash_size(int32_t type); /* 32, 48, or 0 if unknown */
+
+struct zto_digest {
+    int32_t type;
+    void *impl;
+};
+
+ZTO_MUST_CHECK zto_err_t zto_digest_start(struct zto_digest *d, int32_t type);
+ZTO_MUST_CHECK zto_err_t zto_digest_update(struct zto_digest *d,
+                                           const void *p, size_t n);
+/* Finishes and releases the context (also on failure). */
+ZTO_MUST_CHECK zto_err_t zto_digest_finish(struct zto_digest *d,
+                                           struct zto_hash_buf *out);
+void zto_digest_abort(struct zto_digest *d);
+
+ZTO_MUST_CHECK zto_err_t zto_hash(int32_t type, const void *p, size_t n,
+                                  struct zto_hash_buf *out);
+/* ZTO_OK if expected = H(p), ZTO_E_HASH if not, ZTO_E_UNSUPPORTED for an
+ * unknown type. */
+ZTO_MUST_CHECK zto_err_t zto_hash_check(const struct zto_hash *expected,
+                                        const void *p, size_t n);
+
+ZTO_MUST_CHECK zto_err_t zto_hmac(int32_t type, const uint8_t *key,
+                                  size_t key_len, const void *p, size_t n,
+                                  struct zto_hash_buf *out);
+/* Constant-time compare; ZTO_E_MAC on mismatch. */
+ZTO_MUST_CHECK zto_err_t zto_hmac_check(const struct zto_hash *expected,
+                                        const uint8_t *key, size_t key_len,
+                                        const void *p, size_t n);
+
+/* ---- Keys ---- */
+struct zto_key {
+    void *impl;       /* back end handle (EVP_PKEY *) */
+    int32_t pk_type;  /* enum zto_pk_type */
+    unsigned bits;    /* 256, 384, 2048, 3072 */
+    bool has_private;
+};
+
+void zto_key_init(struct zto_key *k);
+void zto_key_free(struct zto_key *k);
+
+/* From a wire PublicKey: X509 SPKI, leaf of X5CHAIN, or COSE_Key (EC2).
+ * pk_type of the result is the PublicKey's pkType (checked against the
+ * key: curve for EC, RSA for RSA types). */
+ZTO_MUST_CHECK zto_err_t zto_key_from_pubkey(const struct zto_pubkey *pk,
+                                             struct zto_key *out);
+ZTO_MUST_CHECK zto_err_t zto_key_from_spki_der(const uint8_t *der, size_t n,
+                                               struct zto_key *out);
+ZTO_MUST_CHECK zto_err_t zto_key_from_cert_der(const uint8_t *der, size_t n,
+                                               struct zto_key *out);
+/* PKCS#8, SEC1 (EC) or PKCS#1 (RSA) DER private key. */
+ZTO_MUST_CHECK zto_err_t zto_key_from_private_der(const uint8_t *der,
+                                                  size_t n,
+                                                  struct zto_key *out);
+/* Any PEM the back end understands: private key, public key or
+ * certificate (first block). */
+ZTO_MUST_CHECK zto_err_t zto_key_from_pem(const char *pem, size_t n,
+                                          struct zto_key *out);
+/* Fresh key: ZTO_PK_SECP256R1/384R1, RSA types with bits 2048/3072. */
+ZTO_MUST_CHECK zto_err_t zto_key_generate(int32_t pk_type, unsigned bits,
+                                          struct zto_key *out);
+
+ZTO_MUST_CHECK zto_err_t zto_key_spki_der(const struct zto_key *k,
+                                          uint8_t *buf, size_t cap,
+                                          size_t *out_len);
+ZTO_MUST_CHECK zto_err_t zto_key_private_der(const struct zto_key *k,
+                                             uint8_t *buf, size_t cap,
+                                             size_t *out_len);
+/* PKCS#8 PEM of the private key / SPKI PEM of the public key. */
+ZTO_MUST_CHECK zto_err_t zto_key_private_pem(const struct zto_key *k,
+                                             char *buf, size_t cap,
+                                             size_t *out_len);
+ZTO_MUST_CHECK zto_err_t zto_key_public_pem(const struct zto_key *k,
+                                            char *buf, size_t cap,
+                                            size_t *out_len);
+
+/* Encode k as a wire PublicKey with encoding X509 or COSEKEY; the body
+ * lives in buf, pk views it (pk->raw stays empty). */
+ZTO_MUST_CHECK zto_err_t zto_key_to_pubkey(const struct zto_key *k,
+                                           int32_t enc, uint8_t *buf,
+                                           size_t cap, struct zto_pubkey *pk);
+
+/* ZTO_OK if both hold the same public key, ZTO_E_KEY_MISMATCH if not.
+ * Compares keys, not encodings. */
+ZTO_MUST_CHECK zto_err_t zto_key_equal(const struct zto_key *a,
+                                       const struct zto_key *b);
+/* Same for two wire PublicKeys (any encodings). */
+ZTO_MUST_CHECK zto_err_t zto_pubkey_equal(const struct zto_pubkey *a,
+                                          const struct zto_pubkey *b);
+
+/* Default COSE signature alg for a key: ES256/ES384 for EC, RS256/RS384
+ * for RSA2048RESTR/RSAPKCS by size, PS256/PS384 for RSAPSS. */
+int32_t zto_key_sig_alg(const struct zto_key *k);
+/* Hash (SHA-256/384) and HMAC types matching a key's strength. */
+int32_t zto_key_hash_type(const struct zto_key *k);
+int32_t zto_key_hmac_type(const struct zto_key *k);
+/* SHA-256/384 used by a COSE signature alg; 0 if unknown. */
+int32_t zto_alg_hash_type(int32_t alg);
+
+/* ---- Signatures over a precomputed digest ---- */
+ZTO_MUST_CHECK zto_err_t zto_sign_digest(const struct zto_key *k, int32_t alg,
+                                         const uint8_t *dg, size_t dg_len,
+                                         uint8_t *sig, size_t cap,
+                                         size_t *sig_len);
+/* ZTO_E_SIGNATURE when it does not verify, ZTO_E_KEY when alg does not fit
+ * the key. */
+ZTO_MUST_CHECK zto_err_t zto_verify_digest(const struct zto_key *k,
+                                           int32_t alg, const uint8_t *dg,
+                                           size_t dg_len, const uint8_t *sig,
+                                           size_t sig_len);
+
+/*
+ * A signer signs digests with a key it may keep elsewhere (file, TPM,
+ * secure element, another process). `alg` is the COSE alg it produces;
+ * `pub` (optional) is its public key for checks such as "is this signer the
+ * current owner".
+ */
+typedef zto_err_t (*zto_sign_fn)(void *ctx, int32_t alg, const uint8_t *dg,
+                                 size_t dg_len, uint8_t *sig, size_t cap,
+                                 size_t *sig_len);
+
+struct zto_signer {
+    zto_sign_fn sign;
+    void *ctx;
+    int32_t alg;
+    const struct zto_key *pub;
+};
+
+/* A signer backed by an in-memory key (k must outlive the signer). */
+void zto_signer_from_key(struct zto_signer *s, const struct zto_key *k);
+
+/* ---- Certificates ---- */
+/* Verify a chain (leaf first) up to one of the roots; with no roots, up to
+ * its own last certificate (which must be self-signed). ZTO_E_CERT if not.
+ * Validity periods are checked against the current time. */
+ZTO_MUST_CHECK zto_err_t zto_cert_chain_verify(const struct zto_bytes *chain,
+                                               size_t n,
+                                               const struct zto_bytes *roots,
+                                               size_t nroots);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZTO_CRYPTO_H */
