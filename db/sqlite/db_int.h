@@ -1,0 +1,33 @@
+/* db_int.h - private to the SQLite back end. */
+#ifndef ZTO_DB_INT_H
+#define ZTO_DB_INT_H
+
+#include <sqlite3.h>
+
+#include "zto/zto_db.h"
+
+struct db_migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+
+extern const struct db_migration db_manufacturer_migrations[];
+extern const struct db_migration db_rendezvous_migrations[];
+extern const struct db_migration db_owner_migrations[];
+
+struct zto_db {
+    sqlite3 *h;
+    enum zto_db_role role;
+    int version;
+};
+
+/* Prepare, or log-free failure as ZTO_E_DB. */
+zto_err_t db_prepare(struct zto_db *db, const char *sql, sqlite3_stmt **st);
+/* Map a sqlite3_step() result: SQLITE_DONE/ROW -> OK, else ZTO_E_DB. */
+zto_err_t db_step_done(sqlite3_stmt *st);
+/* Copy a BLOB column into buf (ZTO_E_BUF_TOO_SMALL with *len = size). */
+zto_err_t db_column_blob(sqlite3_stmt *st, int col, uint8_t *buf, size_t cap,
+                         size_t *len);
+
+#endif
