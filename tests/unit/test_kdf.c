@@ -55,8 +55,7 @@ test_kats(void)
         unsigned char *out = malloc(n);
 
         ASSERT_OK(zto_kdf(kats[i].prf, key, shse_len,
-                          kats[i].ctx_len ? c : NULL, kats[i].ctx_len, out,
-                          n));
+                          kats[i].ctx_len ? c : NULL, kats[i].ctx_len, out, n));
         ASSERT_MEM_EQ(out, want, n);
         free(out);
         free(c);
@@ -95,11 +94,9 @@ test_errors(void)
     ASSERT_ERR(zto_kdf(ZTO_HASH_SHA256, shse, 8, NULL, 0, out, 16),
                ZTO_E_UNSUPPORTED);
     ASSERT_ERR(zto_kdf(7, shse, 8, NULL, 0, out, 16), ZTO_E_UNSUPPORTED);
-    ASSERT_ERR(zto_kdf(ZTO_HMAC_SHA256, shse, 0, NULL, 0, out, 16),
-               ZTO_E_ARG);
+    ASSERT_ERR(zto_kdf(ZTO_HMAC_SHA256, shse, 0, NULL, 0, out, 16), ZTO_E_ARG);
     ASSERT_ERR(zto_kdf(ZTO_HMAC_SHA256, shse, 8, NULL, 0, out, 0), ZTO_E_ARG);
-    ASSERT_ERR(zto_kdf(ZTO_HMAC_SHA256, shse, 8, NULL, 4, out, 16),
-               ZTO_E_ARG);
+    ASSERT_ERR(zto_kdf(ZTO_HMAC_SHA256, shse, 8, NULL, 4, out, 16), ZTO_E_ARG);
     /* L must fit two bytes (<= 8191 bytes) and the counter one byte. */
     ASSERT_ERR(zto_kdf(ZTO_HMAC_SHA256, shse, 8, NULL, 0, big, 8192),
                ZTO_E_RANGE);

@@ -105,8 +105,7 @@ test_allowed(void)
 
     for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         for (s = 1; s <= 6; s++) {
-            zto_err_t want = (rows[i].mask >> (s - 1)) & 1 ? ZTO_OK
-                                                           : ZTO_E_KEY;
+            zto_err_t want = (rows[i].mask >> (s - 1)) & 1 ? ZTO_OK : ZTO_E_KEY;
             ASSERT_ERR(zto_kex_suite_allowed(s, rows[i].dev, rows[i].own),
                        want);
         }
@@ -193,15 +192,15 @@ test_ecdh_kat(void)
         ASSERT_MEM_EQ(xb, want_xb, n);
 
         n = test_unhex(v->shse, want, sizeof(want));
-        ASSERT_OK(derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx,
-                         &ctx_len));
+        ASSERT_OK(
+            derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx, &ctx_len));
         ASSERT_EQ(shse_len, n);
         ASSERT_EQ(shse_len, i == 0 ? 64 : 144);
         ASSERT_MEM_EQ(shse, want, n);
         ASSERT_EQ(ctx_len, 0);
         shse_len = 0;
-        ASSERT_OK(derive(&dev, xa, xa_len, NULL, shse, &shse_len, ctx,
-                         &ctx_len));
+        ASSERT_OK(
+            derive(&dev, xa, xa_len, NULL, shse, &shse_len, ctx, &ctx_len));
         ASSERT_EQ(shse_len, n);
         ASSERT_MEM_EQ(shse, want, n);
 
@@ -249,8 +248,7 @@ test_ecdh_zero_bytes(void)
 
     /* A peer that strips the zero (31-byte x) derives the same ShSe. */
     set_state(&own, ZTO_KEX_ECDH256, ZTO_KEX_OWNER, v->da, v->ra);
-    ASSERT_OK(derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx,
-                     &ctx_len));
+    ASSERT_OK(derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx, &ctx_len));
     minimal[0] = 0x00;
     minimal[1] = 31;
     memcpy(minimal + 2, xb + 3, 31);
@@ -264,10 +262,8 @@ test_ecdh_zero_bytes(void)
     set_state(&dev, ZTO_KEX_ECDH256, ZTO_KEX_DEVICE, zs_db, v->rb);
     ASSERT_OK(zto_kex_param(&own, NULL, xa, sizeof(xa), &xa_len));
     ASSERT_OK(zto_kex_param(&dev, NULL, xb, sizeof(xb), &xb_len));
-    ASSERT_OK(derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx,
-                     &ctx_len));
-    ASSERT_OK(derive(&dev, xa, xa_len, NULL, shse2, &shse2_len, ctx,
-                     &ctx_len));
+    ASSERT_OK(derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx, &ctx_len));
+    ASSERT_OK(derive(&dev, xa, xa_len, NULL, shse2, &shse2_len, ctx, &ctx_len));
     test_unhex(zs_shx, want, sizeof(want));
     ASSERT_EQ(shse_len, 64);
     ASSERT_EQ(shse2_len, 64);
@@ -290,19 +286,16 @@ test_ecdh_reject(void)
     /* Off the curve: change one bit of y. */
     memcpy(bad, xb, xb_len);
     bad[36 + 31] ^= 1;
-    ASSERT_ERR(derive(&own, bad, xb_len, NULL, shse, &shse_len, ctx,
-                      &ctx_len),
+    ASSERT_ERR(derive(&own, bad, xb_len, NULL, shse, &shse_len, ctx, &ctx_len),
                ZTO_E_KEY);
     /* (0, 0) and x = y = p - 1 are not points. */
     memset(bad + 2, 0, 32);
     memset(bad + 36, 0, 32);
-    ASSERT_ERR(derive(&own, bad, xb_len, NULL, shse, &shse_len, ctx,
-                      &ctx_len),
+    ASSERT_ERR(derive(&own, bad, xb_len, NULL, shse, &shse_len, ctx, &ctx_len),
                ZTO_E_KEY);
     memset(bad + 2, 0xff, 32);
     memset(bad + 36, 0xff, 32);
-    ASSERT_ERR(derive(&own, bad, xb_len, NULL, shse, &shse_len, ctx,
-                      &ctx_len),
+    ASSERT_ERR(derive(&own, bad, xb_len, NULL, shse, &shse_len, ctx, &ctx_len),
                ZTO_E_KEY);
     /* A P-384 parameter given to a P-256 exchange. */
     n = test_unhex(ecdh_kats[1].xb, bad, sizeof(bad));
@@ -311,28 +304,27 @@ test_ecdh_reject(void)
 
     /* Every truncation fails cleanly. */
     for (n = 0; n < xb_len; n++)
-        ASSERT_FAILS(derive(&own, xb, n, NULL, shse, &shse_len, ctx,
-                            &ctx_len));
+        ASSERT_FAILS(derive(&own, xb, n, NULL, shse, &shse_len, ctx, &ctx_len));
     /* Trailing byte. */
     memcpy(bad, xb, xb_len);
     bad[xb_len] = 0;
-    ASSERT_ERR(derive(&own, bad, xb_len + 1, NULL, shse, &shse_len, ctx,
-                      &ctx_len),
-               ZTO_E_TRAILING);
+    ASSERT_ERR(
+        derive(&own, bad, xb_len + 1, NULL, shse, &shse_len, ctx, &ctx_len),
+        ZTO_E_TRAILING);
     /* Coordinate of 33 bytes (0x00 prefix), random of 17, empty fields. */
     bad[0] = 0;
     bad[1] = 33;
     bad[2] = 0;
     memcpy(bad + 3, xb + 2, xb_len - 2);
-    ASSERT_ERR(derive(&own, bad, xb_len + 1, NULL, shse, &shse_len, ctx,
-                      &ctx_len),
-               ZTO_E_RANGE);
+    ASSERT_ERR(
+        derive(&own, bad, xb_len + 1, NULL, shse, &shse_len, ctx, &ctx_len),
+        ZTO_E_RANGE);
     memcpy(bad, xb, xb_len);
     bad[69] = 17;
     bad[xb_len] = 0x20;
-    ASSERT_ERR(derive(&own, bad, xb_len + 1, NULL, shse, &shse_len, ctx,
-                      &ctx_len),
-               ZTO_E_RANGE);
+    ASSERT_ERR(
+        derive(&own, bad, xb_len + 1, NULL, shse, &shse_len, ctx, &ctx_len),
+        ZTO_E_RANGE);
     memcpy(bad, xb, 68);
     bad[68] = 0;
     bad[69] = 0;
@@ -346,16 +338,15 @@ test_ecdh_reject(void)
      * sent: ShSe = Shx || DeviceRandom(15) || OwnerRandom. */
     memcpy(bad, xb, xb_len);
     bad[69] = 15;
-    ASSERT_OK(derive(&own, bad, xb_len - 1, NULL, shse, &shse_len, ctx,
-                     &ctx_len));
+    ASSERT_OK(
+        derive(&own, bad, xb_len - 1, NULL, shse, &shse_len, ctx, &ctx_len));
     ASSERT_EQ(shse_len, 32 + 15 + 16);
     ASSERT_MEM_EQ(shse + 32, xb + 70, 15);
     ASSERT_MEM_EQ(shse + 47, own.random, 16);
 
     /* Corrupt state: a scalar of 0 or the wrong size. */
     memset(own.secret, 0, 32);
-    ASSERT_ERR(derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx,
-                      &ctx_len),
+    ASSERT_ERR(derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx, &ctx_len),
                ZTO_E_STATE);
     own.secret_len = 31;
     ASSERT_ERR(zto_kex_param(&own, NULL, bad, sizeof(bad), &n), ZTO_E_STATE);
@@ -423,23 +414,23 @@ test_dh_kat(void)
         test_unhex(v->xb_sha, want, sizeof(want));
         ASSERT_MEM_EQ(dg, want, 32);
 
-        ASSERT_OK(derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx,
-                         &ctx_len));
+        ASSERT_OK(
+            derive(&own, xb, xb_len, NULL, shse, &shse_len, ctx, &ctx_len));
         ASSERT_EQ(shse_len, v->plen);
         ASSERT_EQ(ctx_len, 0);
         sha256(shse, shse_len, dg);
         test_unhex(v->shse_sha, want, sizeof(want));
         ASSERT_MEM_EQ(dg, want, 32);
-        ASSERT_OK(derive(&dev, xa, xa_len, NULL, shse2, &shse2_len, ctx,
-                         &ctx_len));
+        ASSERT_OK(
+            derive(&dev, xa, xa_len, NULL, shse2, &shse2_len, ctx, &ctx_len));
         ASSERT_EQ(shse2_len, v->plen);
         ASSERT_MEM_EQ(shse2, shse, shse_len);
 
         /* A leading 0x00 (two's complement style) reads the same. */
         shse2[0] = 0;
         memcpy(shse2 + 1, xb, xb_len);
-        ASSERT_OK(derive(&own, shse2, xb_len + 1, NULL, shse2, &shse2_len,
-                         ctx, &ctx_len));
+        ASSERT_OK(derive(&own, shse2, xb_len + 1, NULL, shse2, &shse2_len, ctx,
+                         &ctx_len));
         ASSERT_MEM_EQ(shse2, shse, shse_len);
     }
 }
@@ -462,8 +453,7 @@ test_dh_edges(void)
     set_state(&own, ZTO_KEX_DHKEXID14, ZTO_KEX_OWNER, dh_kats[0].a, NULL);
     set_state(&dev, ZTO_KEX_DHKEXID14, ZTO_KEX_DEVICE, zb, NULL);
     ASSERT_OK(zto_kex_param(&own, NULL, xa, sizeof(xa), &xa_len));
-    ASSERT_OK(derive(&dev, xa, xa_len, NULL, shse, &shse_len, ctx,
-                     &ctx_len));
+    ASSERT_OK(derive(&dev, xa, xa_len, NULL, shse, &shse_len, ctx, &ctx_len));
     ASSERT_EQ(shse_len, 256);
     ASSERT_EQ(shse[0], 0x00);
     ASSERT_EQ(shse[1], 0x97);
@@ -484,8 +474,7 @@ test_dh_edges(void)
                ZTO_E_KEY);
     v[255] = 2;
     ASSERT_OK(derive(&own, v, 256, NULL, shse, &shse_len, ctx, &ctx_len));
-    ASSERT_OK(derive(&own, v + 255, 1, NULL, shse, &shse_len, ctx,
-                     &ctx_len));
+    ASSERT_OK(derive(&own, v + 255, 1, NULL, shse, &shse_len, ctx, &ctx_len));
     memcpy(v, p, 256);
     v[255] -= 1;
     ASSERT_ERR(derive(&own, v, 256, NULL, shse, &shse_len, ctx, &ctx_len),
@@ -512,8 +501,7 @@ test_dh_edges(void)
                               NULL, 0, &ctx_len),
                ZTO_E_BUF_TOO_SMALL);
     own.secret_len = 31;
-    ASSERT_ERR(zto_kex_param(&own, NULL, xa, sizeof(xa), &xa_len),
-               ZTO_E_STATE);
+    ASSERT_ERR(zto_kex_param(&own, NULL, xa, sizeof(xa), &xa_len), ZTO_E_STATE);
     /* Fresh exponents are 32 / 96 bytes and differ run to run. */
     for (i = 0; i < 2; i++) {
         ASSERT_OK(zto_kex_start(&own, ZTO_KEX_DHKEXID14 + i, ZTO_KEX_OWNER));
@@ -632,10 +620,9 @@ test_agreement(void)
     int suite, round;
 
     for (suite = ZTO_KEX_ECDH256; suite <= ZTO_KEX_ASYMKEX3072; suite++) {
-        const struct zto_key *okey =
-            suite == ZTO_KEX_ASYMKEX2048   ? &rsa2048
-            : suite == ZTO_KEX_ASYMKEX3072 ? &rsa3072
-                                           : NULL;
+        const struct zto_key *okey = suite == ZTO_KEX_ASYMKEX2048   ? &rsa2048
+                                     : suite == ZTO_KEX_ASYMKEX3072 ? &rsa3072
+                                                                    : NULL;
         for (round = 0; round < 3; round++) {
             struct zto_kex own, dev;
             uint8_t xa[400], xb[400];
@@ -702,8 +689,7 @@ test_misc(void)
     memset(zero, 0, sizeof(zero));
     ASSERT_MEM_EQ(&k, zero, sizeof(k));
     ASSERT_ERR(zto_kex_param(&k, NULL, buf, sizeof(buf), &n), ZTO_E_STATE);
-    ASSERT_ERR(zto_kex_derive(&k, buf, 1, NULL, s, sizeof(s), &n, NULL, 0,
-                              &cn),
+    ASSERT_ERR(zto_kex_derive(&k, buf, 1, NULL, s, sizeof(s), &n, NULL, 0, &cn),
                ZTO_E_STATE);
     zto_kex_wipe(NULL);
 }

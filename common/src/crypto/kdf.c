@@ -48,8 +48,7 @@ zto_kdf(int32_t prf, const uint8_t *shse, size_t shse_len,
     lbits[1] = (uint8_t)(out_len * 8);
 
     params[0] = OSSL_PARAM_construct_utf8_string(
-        OSSL_MAC_PARAM_DIGEST, prf == ZTO_HMAC_SHA256 ? "SHA256" : "SHA384",
-        0);
+        OSSL_MAC_PARAM_DIGEST, prf == ZTO_HMAC_SHA256 ? "SHA256" : "SHA384", 0);
     params[1] = OSSL_PARAM_construct_end();
     if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
         (mctx = EVP_MAC_CTX_new(mac)) == NULL)

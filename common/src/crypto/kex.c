@@ -79,8 +79,8 @@ zto_kex_suite_allowed(int suite, const struct zto_key *device,
         return ZTO_E_ARG;
     if (zto_kex_suite_name(suite) == NULL)
         return ZTO_E_UNSUPPORTED;
-    dev_ok = is_ec(device, 256) || is_ec(device, 384) ||
-             is_rsa(device, 2048) || is_rsa(device, 3072);
+    dev_ok = is_ec(device, 256) || is_ec(device, 384) || is_rsa(device, 2048) ||
+             is_rsa(device, 3072);
     switch (suite) {
     case ZTO_KEX_ECDH256:
         own_ok = is_ec(owner, 256);
@@ -154,9 +154,9 @@ zto_kex_param(const struct zto_kex *k, const struct zto_key *owner_pub,
 
 zto_err_t
 zto_kex_derive(const struct zto_kex *k, const uint8_t *peer, size_t peer_len,
-               const struct zto_key *owner_priv, uint8_t *shse,
-               size_t shse_cap, size_t *shse_len, uint8_t *ctx_rand,
-               size_t ctx_cap, size_t *ctx_len)
+               const struct zto_key *owner_priv, uint8_t *shse, size_t shse_cap,
+               size_t *shse_len, uint8_t *ctx_rand, size_t ctx_cap,
+               size_t *ctx_len)
 {
     zto_err_t r;
 

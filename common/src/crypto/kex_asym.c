@@ -22,7 +22,7 @@
 #define RSA_MAX_BYTES 384
 
 struct asym {
-    size_t rlen;  /* random bytes */
+    size_t rlen;   /* random bytes */
     unsigned bits; /* owner RSA modulus */
 };
 

@@ -100,8 +100,7 @@ load_prime(const struct group *g, BIGNUM **p, BIGNUM **pm1)
 }
 
 zto_err_t
-kex_dh_param(const struct zto_kex *k, uint8_t *out, size_t cap,
-             size_t *out_len)
+kex_dh_param(const struct zto_kex *k, uint8_t *out, size_t cap, size_t *out_len)
 {
     const struct group *g = group_of(k);
     zto_err_t r = ZTO_E_CRYPTO;

@@ -191,8 +191,7 @@ key_from_params(const struct curve *c, const uint8_t *pub, size_t pub_len,
         (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
         EVP_PKEY_fromdata_init(ctx) <= 0 ||
         EVP_PKEY_fromdata(ctx, &pk,
-                          priv != NULL ? EVP_PKEY_KEYPAIR
-                                       : EVP_PKEY_PUBLIC_KEY,
+                          priv != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
                           params) <= 0)
         pk = NULL;
     EVP_PKEY_CTX_free(ctx);
