@@ -1,0 +1,153 @@
+/*
+ * codec_rt.h - round-trip and robustness checks shared by the codec,
+ * message and COSE tests.
+ *
+ * A codec under test is wrapped in an rt_fn: decode exactly (in, n) and,
+ * when out is not NULL, encode the decoded value into (out, cap). Then
+ * rt_check() asserts, for a valid encoding v:
+ *   - it decodes and re-encodes to the very same bytes;
+ *   - every proper prefix fails to decode (exact-size heap copies);
+ *   - one extra byte fails with ZTO_E_TRAILING;
+ *   - every output buffer shorter than v gives ZTO_E_BUF_TOO_SMALL;
+ *   - flipping any single bit never crashes, and whatever still decodes
+ *     re-encodes to something that decodes and re-encodes identically.
+ */
+#ifndef ZTO_CODEC_RT_H
+#define ZTO_CODEC_RT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "test.h"
+
+typedef zto_err_t (*rt_fn)(const uint8_t *in, size_t n, uint8_t *out,
+                           size_t cap, size_t *out_len);
+
+#define RT_CAP 16384
+
+static int
+rt_fail(const char *what, const char *why, size_t at, zto_err_t r)
+{
+    fprintf(stderr, "  [%s] %s (at %zu): %d %s\n", what, why, at, (int)r,
+            zto_strerror(r));
+    return 1;
+}
+
+/* Decode+encode c (n bytes) into out; then decode+encode that again and
+ * require identical bytes. Returns problems found. */
+static int
+rt_idempotent(const char *what, rt_fn fn, const uint8_t *c, size_t n,
+              size_t at)
+{
+    static uint8_t o1[RT_CAP], o2[RT_CAP];
+    size_t l1 = 0, l2 = 0;
+    unsigned char *x;
+    zto_err_t r;
+    int bad = 0;
+
+    if (fn(c, n, o1, sizeof(o1), &l1) != ZTO_OK)
+        return 0;
+    x = test_exact_copy(o1, l1);
+    r = fn(x, l1, o2, sizeof(o2), &l2);
+    if (r != ZTO_OK)
+        bad += rt_fail(what, "re-encoding does not decode", at, r);
+    else if (l1 != l2 || memcmp(o1, o2, l1) != 0)
+        bad += rt_fail(what, "second re-encoding differs", at, ZTO_OK);
+    free(x);
+    return bad;
+}
+
+static int
+rt_check_opts(const char *what, rt_fn fn, const uint8_t *v, size_t n,
+              bool same_bytes)
+{
+    static uint8_t out[RT_CAP];
+    size_t olen = 0, len, i;
+    unsigned char *c;
+    zto_err_t r;
+    int bad = 0, bit;
+
+    /* Valid: decode, re-encode, same bytes. */
+    c = test_exact_copy(v, n);
+    r = fn(c, n, out, sizeof(out), &olen);
+    if (r != ZTO_OK)
+        bad += rt_fail(what, "valid encoding rejected", 0, r);
+    else if (same_bytes && (olen != n || memcmp(out, v, n) != 0))
+        bad += rt_fail(what, "re-encoding differs", olen, ZTO_OK);
+    /* Encoder never truncates. */
+    if (r == ZTO_OK && same_bytes)
+        for (len = 0; len < n; len++) {
+            zto_err_t e = fn(c, n, out, len, &olen);
+            if (e != ZTO_E_BUF_TOO_SMALL)
+                bad += rt_fail(what, "short output buffer", len, e);
+        }
+    free(c);
+    /* Every proper prefix fails. */
+    for (len = 0; len < n; len++) {
+        c = test_exact_copy(v, len);
+        r = fn(c, len, NULL, 0, NULL);
+        if (r >= 0)
+            bad += rt_fail(what, "prefix accepted", len, r);
+        free(c);
+    }
+    /* Trailing byte. */
+    c = test_exact_copy(v, n + 1);
+    memcpy(c, v, n);
+    c[n] = 0x00;
+    r = fn(c, n + 1, NULL, 0, NULL);
+    if (r != ZTO_E_TRAILING)
+        bad += rt_fail(what, "trailing byte", n, r);
+    free(c);
+    /* Bit flips. */
+    for (i = 0; i < n; i++)
+        for (bit = 0; bit < 8; bit++) {
+            c = test_exact_copy(v, n);
+            c[i] ^= (uint8_t)(1u << bit);
+            bad += rt_idempotent(what, fn, c, n, i);
+            free(c);
+        }
+    return bad;
+}
+
+static int
+rt_check(const char *what, rt_fn fn, const uint8_t *v, size_t n)
+{
+    return rt_check_opts(what, fn, v, n, true);
+}
+
+/* Decode hex and expect error `want` (exact-size copy). */
+static zto_err_t
+rt_decode_hex(rt_fn fn, const char *hex)
+{
+    static uint8_t buf[RT_CAP];
+    size_t n = test_unhex(hex, buf, sizeof(buf));
+    unsigned char *c = test_exact_copy(buf, n);
+    zto_err_t r = fn(c, n, NULL, 0, NULL);
+
+    free(c);
+    return r;
+}
+
+/* Valid hex vector: all rt_check() properties. */
+#define RT_HEX(what, fn, hex)                                                  \
+    do {                                                                       \
+        static uint8_t v_[RT_CAP];                                             \
+        size_t n_ = test_unhex((hex), v_, sizeof(v_));                         \
+        ASSERT_EQ(rt_check((what), (fn), v_, n_), 0);                          \
+    } while (0)
+
+#define RT_BAD(fn, hex, want) ASSERT_ERR(rt_decode_hex((fn), (hex)), (want))
+
+/* Declare an rt_fn for a whole-buffer message codec name. */
+#define RT_MSG(name)                                                           \
+    static zto_err_t rt_##name(const uint8_t *in, size_t n, uint8_t *out,      \
+                               size_t cap, size_t *out_len)                    \
+    {                                                                          \
+        struct zto_msg_##name m;                                               \
+        zto_err_t r = zto_msg_##name##_decode(in, n, &m);                      \
+        if (r != ZTO_OK || out == NULL)                                        \
+            return r;                                                          \
+        return zto_msg_##name##_encode(&m, out, cap, out_len);                 \
+    }
+
+#endif
