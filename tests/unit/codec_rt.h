@@ -19,13 +19,14 @@
 #include <stdint.h>
 
 #include "test.h"
+#include "zto/zto_crypto.h"
 
 typedef zto_err_t (*rt_fn)(const uint8_t *in, size_t n, uint8_t *out,
                            size_t cap, size_t *out_len);
 
 #define RT_CAP 16384
 
-static int
+static inline int
 rt_fail(const char *what, const char *why, size_t at, zto_err_t r)
 {
     fprintf(stderr, "  [%s] %s (at %zu): %d %s\n", what, why, at, (int)r,
@@ -35,7 +36,7 @@ rt_fail(const char *what, const char *why, size_t at, zto_err_t r)
 
 /* Decode+encode c (n bytes) into out; then decode+encode that again and
  * require identical bytes. Returns problems found. */
-static int
+static inline int
 rt_idempotent(const char *what, rt_fn fn, const uint8_t *c, size_t n,
               size_t at)
 {
@@ -57,7 +58,7 @@ rt_idempotent(const char *what, rt_fn fn, const uint8_t *c, size_t n,
     return bad;
 }
 
-static int
+static inline int
 rt_check_opts(const char *what, rt_fn fn, const uint8_t *v, size_t n,
               bool same_bytes)
 {
@@ -109,14 +110,14 @@ rt_check_opts(const char *what, rt_fn fn, const uint8_t *v, size_t n,
     return bad;
 }
 
-static int
+static inline int
 rt_check(const char *what, rt_fn fn, const uint8_t *v, size_t n)
 {
     return rt_check_opts(what, fn, v, n, true);
 }
 
 /* Decode hex and expect error `want` (exact-size copy). */
-static zto_err_t
+static inline zto_err_t
 rt_decode_hex(rt_fn fn, const char *hex)
 {
     static uint8_t buf[RT_CAP];
@@ -149,5 +150,52 @@ rt_decode_hex(rt_fn fn, const char *hex)
             return r;                                                          \
         return zto_msg_##name##_encode(&m, out, cap, out_len);                 \
     }
+
+/* A signer that returns a fixed signature and remembers the digest, so
+ * signed structures are byte-reproducible in tests. */
+struct fixed_signer {
+    uint8_t sig[512];
+    size_t sig_len;
+    uint8_t dg[64];
+    size_t dg_len;
+    int32_t alg;
+};
+
+static inline zto_err_t
+fixed_sign(void *ctx, int32_t alg, const uint8_t *dg, size_t dg_len,
+           uint8_t *sig, size_t cap, size_t *sig_len)
+{
+    struct fixed_signer *f = ctx;
+
+    f->alg = alg;
+    f->dg_len = dg_len < sizeof(f->dg) ? dg_len : sizeof(f->dg);
+    memcpy(f->dg, dg, f->dg_len);
+    if (f->sig_len > cap)
+        return ZTO_E_BUF_TOO_SMALL;
+    memcpy(sig, f->sig, f->sig_len);
+    *sig_len = f->sig_len;
+    return ZTO_OK;
+}
+
+/* One fixed signer's state per test program. */
+static inline struct fixed_signer *
+fixed_state(void)
+{
+    static struct fixed_signer f;
+    return &f;
+}
+#define fixed (*fixed_state())
+
+static inline void
+fixed_init(struct zto_signer *s, int32_t alg, size_t sig_len)
+{
+    memset(&fixed, 0, sizeof(fixed));
+    memset(fixed.sig, 0x11, sizeof(fixed.sig));
+    fixed.sig_len = sig_len;
+    s->sign = fixed_sign;
+    s->ctx = &fixed;
+    s->alg = alg;
+    s->pub = NULL;
+}
 
 #endif

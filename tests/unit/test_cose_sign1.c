@@ -14,46 +14,6 @@
 #define SIG8 "1111111111111111"
 #define SIG64 SIG8 SIG8 SIG8 SIG8 SIG8 SIG8 SIG8 SIG8
 
-/* A signer that returns a fixed signature and remembers the digest, so
- * signed structures are byte-reproducible in tests. */
-struct fixed_signer {
-    uint8_t sig[512];
-    size_t sig_len;
-    uint8_t dg[64];
-    size_t dg_len;
-    int32_t alg;
-};
-
-static zto_err_t
-fixed_sign(void *ctx, int32_t alg, const uint8_t *dg, size_t dg_len,
-           uint8_t *sig, size_t cap, size_t *sig_len)
-{
-    struct fixed_signer *f = ctx;
-
-    f->alg = alg;
-    f->dg_len = dg_len < sizeof(f->dg) ? dg_len : sizeof(f->dg);
-    memcpy(f->dg, dg, f->dg_len);
-    if (f->sig_len > cap)
-        return ZTO_E_BUF_TOO_SMALL;
-    memcpy(sig, f->sig, f->sig_len);
-    *sig_len = f->sig_len;
-    return ZTO_OK;
-}
-
-static struct fixed_signer fixed;
-
-static void
-fixed_init(struct zto_signer *s, int32_t alg, size_t sig_len)
-{
-    memset(&fixed, 0, sizeof(fixed));
-    memset(fixed.sig, 0x11, sizeof(fixed.sig));
-    fixed.sig_len = sig_len;
-    s->sign = fixed_sign;
-    s->ctx = &fixed;
-    s->alg = alg;
-    s->pub = NULL;
-}
-
 /* Decode, then sign the same payload/unprotected again with the fixed
  * signer: identical bytes when the input was made the same way. */
 static zto_err_t
