@@ -25,7 +25,8 @@
 #define TO0D "83 81 00 1a 00015180 50" N16
 #define EAT_PAYLOAD "a2 0a 50" N16 " 19 0100 51 01" G16
 #define EAT32 "d2 84" ES256 " a0 58 28" EAT_PAYLOAD " 58 40" SIG64
-#define EAT64_PAYLOAD "a3 0a 50" N16 " 19 0100 51 01" G16 " 39 0100 81 44 01020304"
+#define EAT64_PAYLOAD                                                          \
+    "a3 0a 50" N16 " 19 0100 51 01" G16 " 39 0100 81 44 01020304"
 #define EAT64                                                                  \
     "d2 84" ES256 " a1 39 0102 50" M16 " 58 31" EAT64_PAYLOAD " 58 40" SIG64
 #define PUBKEY "83 0a 01 43 010203"
