@@ -63,7 +63,7 @@ rt_check_opts(const char *what, rt_fn fn, const uint8_t *v, size_t n,
               bool same_bytes)
 {
     static uint8_t out[RT_CAP];
-    size_t olen = 0, len, i;
+    size_t olen = 0, len, i, ao;
     unsigned char *c;
     zto_err_t r;
     int bad = 0, bit;
@@ -99,6 +99,27 @@ rt_check_opts(const char *what, rt_fn fn, const uint8_t *v, size_t n,
     if (r != ZTO_E_TRAILING)
         bad += rt_fail(what, "trailing byte", n, r);
     free(c);
+    /* The outer array (inside tag 18 for COSE bodies) with one element
+     * more than the body holds, and with a count no input could hold. */
+    ao = n >= 2 && v[0] == 0xd2 ? 1 : 0;
+    if (n > ao && v[ao] >= 0x80 && v[ao] <= 0x96) {
+        c = test_exact_copy(v, n + 1);
+        memcpy(c, v, n);
+        c[ao]++;
+        c[n] = 0x00;
+        r = fn(c, n + 1, NULL, 0, NULL);
+        if (r >= 0)
+            bad += rt_fail(what, "extra element accepted", ao, r);
+        free(c);
+        c = test_exact_copy(v, n + 8);
+        memcpy(c, v, ao);
+        memcpy(c + ao, "\x9b\x00\x00\x00\x00\xff\xff\xff\xff", 9);
+        memcpy(c + ao + 9, v + ao + 1, n - ao - 1);
+        r = fn(c, n + 8, NULL, 0, NULL);
+        if (r != ZTO_E_TRUNCATED)
+            bad += rt_fail(what, "oversize count", ao, r);
+        free(c);
+    }
     /* Bit flips. */
     for (i = 0; i < n; i++)
         for (bit = 0; bit < 8; bit++) {

@@ -122,7 +122,7 @@ test_to1d(int32_t pk_type, unsigned bits)
 static void
 test_eat(int32_t pk_type, unsigned bits)
 {
-    static uint8_t out[1024], fdo[160];
+    static uint8_t out[1024], fdo[160], xbv[86];
     struct zto_key k;
     struct zto_signer s;
     struct zto_nonce n1, n2;
@@ -160,10 +160,10 @@ test_eat(int32_t pk_type, unsigned bits)
     free(c);
 
     /* 64: EAT-FDO [xB] (86 bytes, ECDH256 shape) and EUPHNonce */
-    memset(fdo, 0x77, sizeof(fdo));
+    memset(xbv, 0x77, sizeof(xbv));
     zto_cbor_enc_init(&enc, fdo, sizeof(fdo));
     zto_cbor_put_array(&enc, 1);
-    zto_cbor_put_bstr(&enc, fdo + 40, 86);
+    zto_cbor_put_bstr(&enc, xbv, sizeof(xbv));
     ASSERT_OK(zto_cbor_enc_finish(&enc, &flen));
     ASSERT_OK(zto_eat_encode(&n1, &g, ZTO_BYTES(fdo, flen), &n2, &s, out,
                              sizeof(out), &len));

@@ -157,7 +157,8 @@ struct zto_error_msg {
     uint8_t prev_msg;
     struct zto_bytes text;  /* tstr content */
     bool has_ts;
-    uint64_t ts;            /* seconds; tagged values are unwrapped */
+    uint64_t ts;            /* seconds; tagged values are unwrapped,
+                               RFC 3339 text is converted */
     bool has_cid;
     uint64_t cid;
 };

@@ -23,8 +23,7 @@ static bool
 known_type(int32_t t)
 {
     return t == ZTO_PK_RSA2048RESTR || t == ZTO_PK_RSAPKCS ||
-           t == ZTO_PK_RSAPSS || t == ZTO_PK_SECP256R1 ||
-           t == ZTO_PK_SECP384R1;
+           t == ZTO_PK_RSAPSS || t == ZTO_PK_SECP256R1 || t == ZTO_PK_SECP384R1;
 }
 
 /* COSE_X509 array form: 1..ZTO_MAX_CERT_CHAIN_LEN non-empty bstrs. */

@@ -33,8 +33,7 @@ kv_dec(struct zto_cbor_dec *d, struct zto_svi_kv *kv)
     if (colon == NULL)
         return ZTO_E_MISSING;
     kv->module = ZTO_BYTES(key.p, (size_t)(colon - key.p));
-    kv->message =
-        ZTO_BYTES(colon + 1, key.len - (size_t)(colon - key.p) - 1);
+    kv->message = ZTO_BYTES(colon + 1, key.len - (size_t)(colon - key.p) - 1);
     return ZTO_OK;
 }
 

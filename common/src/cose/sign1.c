@@ -171,8 +171,8 @@ static zto_err_t
 sig_structure_digest(int32_t alg, struct zto_bytes prot,
                      struct zto_bytes payload, struct zto_hash_buf *out)
 {
-    static const uint8_t context[] = {0x84, 0x6a, 'S', 'i', 'g', 'n', 'a',
-                                      't',  'u',  'r', 'e', '1'};
+    static const uint8_t context[] = {0x84, 0x6a, 'S', 'i', 'g', 'n',
+                                      'a',  't',  'u', 'r', 'e', '1'};
     static const uint8_t empty_aad = 0x40;
     uint8_t ph[9], lh[9];
     size_t phl = 0, lhl = 0;
@@ -211,8 +211,8 @@ zto_cose_sign1_verify(const struct zto_cose_sign1 *s, const struct zto_key *key)
     struct zto_hash_buf dg;
     zto_err_t r;
 
-    if ((r = sig_structure_digest(s->alg, s->protected_hdr, s->payload,
-                                  &dg)) != ZTO_OK)
+    if ((r = sig_structure_digest(s->alg, s->protected_hdr, s->payload, &dg)) !=
+        ZTO_OK)
         return r;
     return zto_verify_digest(key, s->alg, dg.value, dg.len, s->signature.p,
                              s->signature.len);
@@ -319,8 +319,8 @@ zto_cose_sign1_end(struct zto_cbor_enc *e, struct zto_cose_sign1_mark *m,
         goto out;
     }
     if ((r = sig_structure_digest(alg, prot, payload, &dg)) != ZTO_OK ||
-        (r = signer->sign(signer->ctx, alg, dg.value, dg.len, sig,
-                          sizeof(sig), &sig_len)) != ZTO_OK)
+        (r = signer->sign(signer->ctx, alg, dg.value, dg.len, sig, sizeof(sig),
+                          &sig_len)) != ZTO_OK)
         goto out;
     if (sig_len > sizeof(sig)) {
         r = ZTO_E_INTERNAL;

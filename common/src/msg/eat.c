@@ -123,8 +123,7 @@ zto_eat_decode(const uint8_t *buf, size_t len, struct zto_eat *m)
             return r;
         tmp.has_euph_nonce = true;
     }
-    if ((r = unprot_dec(&tmp.cose, ZTO_EAT_MAROE_PREFIX, &has, &v)) !=
-        ZTO_OK)
+    if ((r = unprot_dec(&tmp.cose, ZTO_EAT_MAROE_PREFIX, &has, &v)) != ZTO_OK)
         return r;
     if (has && ((r = zto_cbor_get_bstr(&v, &prefix)) != ZTO_OK ||
                 (r = zto_cbor_dec_finish(&v)) != ZTO_OK))

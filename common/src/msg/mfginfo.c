@@ -57,8 +57,7 @@ zto_mfg_info_encode(const struct zto_mfg_info *m, uint8_t *buf, size_t cap,
     zto_cbor_put_int(&e, m->key_type);
     zto_cbor_put_int(&e, m->key_enc);
     zto_cbor_put_tstr(&e, (const char *)m->serial.p, m->serial.len);
-    zto_cbor_put_tstr(&e, (const char *)m->device_info.p,
-                      m->device_info.len);
+    zto_cbor_put_tstr(&e, (const char *)m->device_info.p, m->device_info.len);
     zto_cbor_put_bytes(&e, m->csr);
     return zto_cbor_enc_finish(&e, out_len);
 }

@@ -32,8 +32,7 @@ wrapped_dec(const uint8_t *buf, size_t len, struct zto_bytes *content)
 }
 
 static zto_err_t
-wrapped_enc(struct zto_bytes content, uint8_t *buf, size_t cap,
-            size_t *out_len)
+wrapped_enc(struct zto_bytes content, uint8_t *buf, size_t cap, size_t *out_len)
 {
     struct zto_cbor_enc e;
 
@@ -56,8 +55,8 @@ zto_msg_di_app_start_decode(const uint8_t *buf, size_t len,
 }
 
 zto_err_t
-zto_msg_di_app_start_encode(const struct zto_msg_di_app_start *m,
-                            uint8_t *buf, size_t cap, size_t *out_len)
+zto_msg_di_app_start_encode(const struct zto_msg_di_app_start *m, uint8_t *buf,
+                            size_t cap, size_t *out_len)
 {
     return wrapped_enc(m->mfg_info, buf, cap, out_len);
 }

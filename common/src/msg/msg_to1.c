@@ -28,8 +28,8 @@ zto_msg_to1_hello_rv_decode(const uint8_t *buf, size_t len,
 }
 
 zto_err_t
-zto_msg_to1_hello_rv_encode(const struct zto_msg_to1_hello_rv *m,
-                            uint8_t *buf, size_t cap, size_t *out_len)
+zto_msg_to1_hello_rv_encode(const struct zto_msg_to1_hello_rv *m, uint8_t *buf,
+                            size_t cap, size_t *out_len)
 {
     struct zto_cbor_enc e;
 

@@ -59,15 +59,14 @@ zto_msg_to2_prove_ovhdr_decode(const uint8_t *buf, size_t len,
     if ((r = zto_cose_sign1_decode(buf, len, &tmp.cose)) != ZTO_OK ||
         (r = payload_dec(tmp.cose.payload, &tmp)) != ZTO_OK)
         return r;
-    if ((r = zto_cose_unprotected_get(&tmp.cose, ZTO_CUPH_NONCE, &v)) !=
-        ZTO_OK)
+    if ((r = zto_cose_unprotected_get(&tmp.cose, ZTO_CUPH_NONCE, &v)) != ZTO_OK)
         return r == ZTO_E_NOT_FOUND ? ZTO_E_MISSING : r;
     zto_cbor_dec_init(&d, v.p, v.len);
     if ((r = zto_nonce_dec(&d, &tmp.nonce_prove_dv)) != ZTO_OK ||
         (r = codec_dec_end(&d)) != ZTO_OK)
         return r;
-    if ((r = zto_cose_unprotected_get(&tmp.cose, ZTO_CUPH_OWNER_PUBKEY,
-                                      &v)) != ZTO_OK)
+    if ((r = zto_cose_unprotected_get(&tmp.cose, ZTO_CUPH_OWNER_PUBKEY, &v)) !=
+        ZTO_OK)
         return r == ZTO_E_NOT_FOUND ? ZTO_E_MISSING : r;
     if ((r = zto_pubkey_decode(v.p, v.len, &tmp.owner_key)) != ZTO_OK)
         return r;
