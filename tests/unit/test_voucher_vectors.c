@@ -1,5 +1,5 @@
-/*
 #define _GNU_SOURCE /* memmem */
+/*
  * test_voucher_vectors.c - the go-fdo vouchers in ZTO_VECTORS_DIR:
  * decode, verify (HMAC with the device secret, chain hash, entries),
  * re-encode byte-identically, reject every single-byte flip, reject every
