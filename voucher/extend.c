@@ -362,6 +362,10 @@ vt_cmd_extend(int argc, char **argv)
         fmt = ends_with(outp, ".cbor") ? VT_FMT_CBOR : VT_FMT_PEM;
 
     /* Decide about OUT before any work: never clobber by surprise. */
+    if (vt_out_dir_check(outp, &e) != ZTO_OK) {
+        vt_print_err("extend", &e);
+        goto out;
+    }
     same = vt_same_file(outp, in);
     if (same == 1 && strcmp(outp, in) != 0) {
         vt_fail(&e, ZTO_E_EXISTS,

@@ -256,6 +256,31 @@ out:
     return r;
 }
 
+zto_err_t
+vt_out_dir_check(const char *path, struct vt_err *e)
+{
+    const char *base = NULL;
+    char *dir = dir_of(path, &base);
+    struct stat st;
+    zto_err_t r = ZTO_OK;
+
+    if (dir == NULL)
+        return vt_fail(e, ZTO_E_NOMEM, "out of memory");
+    if (*base == 0)
+        r = vt_fail(e, ZTO_E_ARG, "%s: not a file name", path);
+    else if (stat(dir, &st) != 0)
+        r = vt_fail(e, ZTO_E_IO, "cannot write %s: %s: %s", path, dir,
+                    strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        r = vt_fail(e, ZTO_E_IO, "cannot write %s: %s is not a directory",
+                    path, dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        r = vt_fail(e, ZTO_E_IO, "cannot write %s: %s: %s", path, dir,
+                    strerror(errno));
+    free(dir);
+    return r;
+}
+
 int
 vt_same_file(const char *a, const char *b)
 {

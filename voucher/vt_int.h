@@ -75,6 +75,8 @@ zto_err_t vt_file_read_mode(const char *path, size_t cap, uint8_t **out,
  */
 zto_err_t vt_file_write_atomic(const char *path, const uint8_t *data,
                                size_t len, bool replace, struct vt_err *e);
+/* The directory that will hold path exists and is writable. */
+zto_err_t vt_out_dir_check(const char *path, struct vt_err *e);
 /* 1 if both paths name the same existing file, 0 if not, -1 if a is
  * absent. */
 int vt_same_file(const char *a, const char *b);
