@@ -79,8 +79,7 @@ struct batch {
 };
 
 static void
-record_fail(struct batch *b, const char *guid, const char *src,
-            const char *msg)
+record_fail(struct batch *b, const char *guid, const char *src, const char *msg)
 {
     char line[1200];
 
@@ -233,12 +232,11 @@ named_file(const struct batch *b, const char *guid)
     size_t i, k;
 
     for (k = 0; k < 33; k++)
-        upper[k] = (char)(guid[k] >= 'a' && guid[k] <= 'f' ? guid[k] - 32
-                                                            : guid[k]);
+        upper[k] =
+            (char)(guid[k] >= 'a' && guid[k] <= 'f' ? guid[k] - 32 : guid[k]);
     for (k = 0; k < 2; k++) {
         for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-            snprintf(name, sizeof(name), "%s%s", k == 0 ? guid : upper,
-                     ext[i]);
+            snprintf(name, sizeof(name), "%s%s", k == 0 ? guid : upper, ext[i]);
             if ((p = vt_path_join(b->dir, name)) == NULL)
                 return NULL;
             if (vt_path_exists(p))
@@ -479,8 +477,7 @@ vt_cmd_extend_batch(int argc, char **argv)
     }
     rc = VT_EXIT_USAGE;
     if (optind != argc) {
-        vt_usage_err("extend-batch", "unexpected argument '%s'",
-                     argv[optind]);
+        vt_usage_err("extend-batch", "unexpected argument '%s'", argv[optind]);
         goto out;
     }
     if (b.dir == NULL || keyf == NULL || b.outdir == NULL) {
@@ -515,8 +512,7 @@ vt_cmd_extend_batch(int argc, char **argv)
     if (vt_extra_build(extra_kv, nextra, extra_empty, extra_buf,
                        sizeof(extra_buf), &b.job.extra, &e) != ZTO_OK ||
         vt_private_key_load(keyf, insecure, &owner, &e) != ZTO_OK ||
-        (nextf != NULL && vt_next_owner_load(nextf, &b.single, &e) !=
-                              ZTO_OK) ||
+        (nextf != NULL && vt_next_owner_load(nextf, &b.single, &e) != ZTO_OK) ||
         (listf != NULL && vt_list_load(listf, false, &list, &e) != ZTO_OK) ||
         (manif != NULL && vt_list_load(manif, true, &list, &e) != ZTO_OK) ||
         vt_mkdir(b.outdir, &e) != ZTO_OK) {
@@ -551,8 +547,9 @@ vt_cmd_extend_batch(int argc, char **argv)
         if (b.failed[i] != NULL)
             printf("  failed: %s\n", b.failed[i]);
     if (b.nfail > 0)
-        fprintf(stderr, "fdo-voucher extend-batch: %zu of %zu vouchers "
-                        "failed (listed above; they were not written)\n",
+        fprintf(stderr,
+                "fdo-voucher extend-batch: %zu of %zu vouchers "
+                "failed (listed above; they were not written)\n",
                 b.nfail, b.nok + b.nfail);
     rc = b.nfail == 0 ? VT_EXIT_OK : VT_EXIT_FAIL;
 out:

@@ -229,8 +229,7 @@ check_entries(struct run *c, const struct zto_voucher *v)
         return;
     }
     if ((r = zto_ov_walk_start(&w, v->header_raw, v->hmac_raw)) != ZTO_OK) {
-        bad(c, r, "entries: cannot start the chain walk: %s",
-            zto_strerror(r));
+        bad(c, r, "entries: cannot start the chain walk: %s", zto_strerror(r));
         return;
     }
     fp_of(&v->hdr.mfg_key, signer_fp);
@@ -258,10 +257,10 @@ check_entries(struct run *c, const struct zto_voucher *v)
             bad(c, r, "entry %zu: %s does not match", i,
                 !hash_is(&e.hash_prev, prev)
                     ? "previous-entry hash (OVEHashPrevEntry)"
-                    : !hash_is(&e.hash_hdr, info)
-                          ? "header-info hash (OVEHashHdrInfo: GUID and "
-                            "DeviceInfo)"
-                          : "a hash link");
+                : !hash_is(&e.hash_hdr, info)
+                    ? "header-info hash (OVEHashHdrInfo: GUID and "
+                      "DeviceInfo)"
+                    : "a hash link");
             return;
         }
         if (r == ZTO_E_VOUCHER) {
@@ -305,8 +304,8 @@ vt_check_voucher(const struct zto_voucher *v, const struct vt_check_opts *o,
     char fp[65], want[65];
     zto_err_t r;
 
-    ok(&c, "structure: protocol version %u, %zu entr%s",
-       (unsigned)v->protver, v->nentries, v->nentries == 1 ? "y" : "ies");
+    ok(&c, "structure: protocol version %u, %zu entr%s", (unsigned)v->protver,
+       v->nentries, v->nentries == 1 ? "y" : "ies");
     check_hmac(&c, v, o);
     if (check_chain_hash(&c, v))
         check_chain(&c, v, o);
@@ -317,8 +316,7 @@ vt_check_voucher(const struct zto_voucher *v, const struct vt_check_opts *o,
     vo.hmac_secret_len = o->secret_len;
     vo.roots = o->roots;
     vo.nroots = o->nroots;
-    if (c.r == ZTO_OK &&
-        (r = zto_voucher_verify(v, &vo, &owner)) != ZTO_OK)
+    if (c.r == ZTO_OK && (r = zto_voucher_verify(v, &vo, &owner)) != ZTO_OK)
         bad(&c, r, "complete verification: %s", zto_strerror(r));
     if (c.r != ZTO_OK)
         return c.r;

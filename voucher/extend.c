@@ -49,8 +49,8 @@ static const char help[] =
     "usage.\n";
 
 zto_err_t
-vt_extra_build(char *const *kv, size_t n, bool empty, uint8_t *buf,
-               size_t cap, struct zto_bytes *out, struct vt_err *e)
+vt_extra_build(char *const *kv, size_t n, bool empty, uint8_t *buf, size_t cap,
+               struct zto_bytes *out, struct vt_err *e)
 {
     struct zto_cbor_enc enc;
     struct zto_cbor_mark m;
@@ -156,8 +156,9 @@ check_result(const uint8_t *buf, size_t len, const struct vt_extend_job *j,
         return vt_fail(e, r, "the extended voucher does not decode: %s",
                        zto_strerror(r));
     if (ov.nentries != want_entries)
-        return vt_fail(e, ZTO_E_INTERNAL, "the extended voucher has %zu "
-                                          "entries, expected %zu",
+        return vt_fail(e, ZTO_E_INTERNAL,
+                       "the extended voucher has %zu "
+                       "entries, expected %zu",
                        ov.nentries, want_entries);
     if ((r = vt_check_voucher(&ov, &co, NULL, e)) != ZTO_OK) {
         vt_err_prefix(e, "the extended voucher does not verify");
@@ -169,8 +170,9 @@ check_result(const uint8_t *buf, size_t len, const struct vt_extend_job *j,
         r = zto_key_equal(&lk, &j->next->key);
     zto_key_free(&lk);
     if (r != ZTO_OK)
-        return vt_fail(e, r, "the extended voucher does not name the next "
-                             "owner");
+        return vt_fail(e, r,
+                       "the extended voucher does not name the next "
+                       "owner");
     return ZTO_OK;
 }
 
@@ -377,8 +379,9 @@ vt_cmd_extend(int argc, char **argv)
     }
     job.replace = same == 1 || force;
     if (same != 1 && !force && vt_path_exists(outp)) {
-        vt_fail(&e, ZTO_E_EXISTS, "%s: already exists (use --force to "
-                                  "replace it)",
+        vt_fail(&e, ZTO_E_EXISTS,
+                "%s: already exists (use --force to "
+                "replace it)",
                 outp);
         vt_print_err("extend", &e);
         goto out;
@@ -389,8 +392,7 @@ vt_cmd_extend(int argc, char **argv)
         (secret_hex != NULL &&
          vt_secret_from_hex(secret_hex, secret, &secret_len, &e) != ZTO_OK) ||
         (secret_file != NULL &&
-         vt_secret_from_file(secret_file, secret, &secret_len, &e) !=
-             ZTO_OK) ||
+         vt_secret_from_file(secret_file, secret, &secret_len, &e) != ZTO_OK) ||
         vt_file_load(in, &f, &e) != ZTO_OK) {
         vt_print_err("extend", &e);
         goto out;

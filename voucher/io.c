@@ -27,8 +27,7 @@ read_fd(int fd, const char *path, size_t cap, uint8_t **out, size_t *out_len,
             if (alloc > cap) {
                 free(buf);
                 return vt_fail(e, ZTO_E_TOO_BIG,
-                               "%s: larger than the %zu-byte limit", path,
-                               cap);
+                               "%s: larger than the %zu-byte limit", path, cap);
             }
             alloc *= 2;
             if ((nb = realloc(buf, alloc + 1)) == NULL) {
@@ -69,8 +68,8 @@ vt_file_read(const char *path, size_t cap, uint8_t **out, size_t *out_len,
 }
 
 zto_err_t
-vt_file_read_mode(const char *path, size_t cap, uint8_t **out,
-                  size_t *out_len, unsigned *mode, struct vt_err *e)
+vt_file_read_mode(const char *path, size_t cap, uint8_t **out, size_t *out_len,
+                  unsigned *mode, struct vt_err *e)
 {
     struct stat st;
     zto_err_t r;
@@ -81,8 +80,7 @@ vt_file_read_mode(const char *path, size_t cap, uint8_t **out,
             return vt_fail(e, ZTO_E_ARG, "a key cannot be read from stdin");
         return read_fd(STDIN_FILENO, "(stdin)", cap, out, out_len, e);
     }
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) <
-        0) {
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
         int err = errno;
         return vt_fail(e, err == ENOENT ? ZTO_E_NOT_FOUND : ZTO_E_IO,
                        "%s: cannot open: %s", path, strerror(err));
@@ -202,8 +200,7 @@ vt_file_write_atomic(const char *path, const uint8_t *data, size_t len,
     err = close(fd);
     fd = -1;
     if (err != 0) {
-        r = vt_fail(e, ZTO_E_IO, "%s: cannot write: %s", path,
-                    strerror(errno));
+        r = vt_fail(e, ZTO_E_IO, "%s: cannot write: %s", path, strerror(errno));
         goto out;
     }
     if (replace) {
@@ -217,8 +214,7 @@ vt_file_write_atomic(const char *path, const uint8_t *data, size_t len,
         err = errno;
         if (err == EEXIST) {
             r = vt_fail(e, ZTO_E_EXISTS,
-                        "%s: already exists (not replaced; use --force)",
-                        path);
+                        "%s: already exists (not replaced; use --force)", path);
             goto out;
         }
         if (err != EPERM && err != ENOTSUP && err != EXDEV) {
@@ -229,8 +225,7 @@ vt_file_write_atomic(const char *path, const uint8_t *data, size_t len,
         /* No hard links on this file system: check, then rename. */
         if (vt_path_exists(path)) {
             r = vt_fail(e, ZTO_E_EXISTS,
-                        "%s: already exists (not replaced; use --force)",
-                        path);
+                        "%s: already exists (not replaced; use --force)", path);
             goto out;
         }
         if (rename(tmp, path) != 0) {
@@ -272,8 +267,8 @@ vt_out_dir_check(const char *path, struct vt_err *e)
         r = vt_fail(e, ZTO_E_IO, "cannot write %s: %s: %s", path, dir,
                     strerror(errno));
     else if (!S_ISDIR(st.st_mode))
-        r = vt_fail(e, ZTO_E_IO, "cannot write %s: %s is not a directory",
-                    path, dir);
+        r = vt_fail(e, ZTO_E_IO, "cannot write %s: %s is not a directory", path,
+                    dir);
     else if (access(dir, W_OK | X_OK) != 0)
         r = vt_fail(e, ZTO_E_IO, "cannot write %s: %s: %s", path, dir,
                     strerror(errno));
@@ -313,8 +308,7 @@ vt_mkdir(const char *path, struct vt_err *e)
     if (err == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return ZTO_OK;
     if (err == EEXIST)
-        return vt_fail(e, ZTO_E_IO, "%s: exists and is not a directory",
-                       path);
+        return vt_fail(e, ZTO_E_IO, "%s: exists and is not a directory", path);
     return vt_fail(e, ZTO_E_IO, "%s: cannot create directory: %s", path,
                    strerror(err));
 }

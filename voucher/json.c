@@ -67,6 +67,10 @@ put_string(FILE *f, const uint8_t *s, size_t n)
         } else if ((k = utf8_len(s + i, n - i)) == 0) {
             fputs("\\ufffd", f);
             i++;
+        } else if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0) {
+            /* C1 controls: valid JSON either way, but not for a tty. */
+            fprintf(f, "\\u%04x", s[i + 1]);
+            i += 2;
         } else {
             fwrite(s + i, 1, k, f);
             i += k;

@@ -102,8 +102,7 @@ vt_next_owner_free(struct vt_next_owner *n)
 }
 
 zto_err_t
-vt_next_owner_load(const char *path, struct vt_next_owner *n,
-                   struct vt_err *e)
+vt_next_owner_load(const char *path, struct vt_next_owner *n, struct vt_err *e)
 {
     uint8_t *buf = NULL, *der = NULL;
     size_t len = 0, pos = 0, used = 0, dl = 0;
@@ -134,8 +133,8 @@ vt_next_owner_load(const char *path, struct vt_next_owner *n,
             goto out;
         }
         if (n->ncerts == ZTO_MAX_CERT_CHAIN_LEN) {
-            r = vt_fail(e, ZTO_E_TOO_BIG, "%s: more than %d certificates",
-                        path, ZTO_MAX_CERT_CHAIN_LEN);
+            r = vt_fail(e, ZTO_E_TOO_BIG, "%s: more than %d certificates", path,
+                        ZTO_MAX_CERT_CHAIN_LEN);
             goto out;
         }
         n->cert[n->ncerts++] = ZTO_BYTES(n->certbuf + used, dl);
@@ -149,8 +148,8 @@ vt_next_owner_load(const char *path, struct vt_next_owner *n,
             r = vt_fail(e, ZTO_E_NOMEM, "out of memory");
             goto out;
         }
-        r = zto_pem_find((const char *)buf, len, &pos, "PUBLIC KEY", der,
-                         len, &dl);
+        r = zto_pem_find((const char *)buf, len, &pos, "PUBLIC KEY", der, len,
+                         &dl);
         if (r == ZTO_OK)
             r = zto_key_from_spki_der(der, dl, &n->key);
         else
@@ -233,8 +232,7 @@ vt_next_owner_pubkey(const struct vt_next_owner *n,
     switch (hdr->enc) {
     case ZTO_PKENC_X509:
     case ZTO_PKENC_COSEKEY:
-        if ((r = zto_key_to_pubkey(&n->key, hdr->enc, buf, cap, pk)) !=
-            ZTO_OK)
+        if ((r = zto_key_to_pubkey(&n->key, hdr->enc, buf, cap, pk)) != ZTO_OK)
             return vt_fail(e, r, "cannot encode the next owner key as %s",
                            vt_name_pk_enc(hdr->enc));
         break;
@@ -293,11 +291,11 @@ vt_pubkey_fingerprint(const struct zto_pubkey *pk, char out[65])
 }
 
 static bool
-is_hex_text(const uint8_t *p, size_t n)
+hex_chars(const uint8_t *p, size_t n)
 {
     size_t i;
 
-    if (n == 0 || n % 2 != 0)
+    if (n == 0)
         return false;
     for (i = 0; i < n; i++) {
         uint8_t c = p[i];
@@ -308,9 +306,14 @@ is_hex_text(const uint8_t *p, size_t n)
     return true;
 }
 
+static bool
+is_hex_text(const uint8_t *p, size_t n)
+{
+    return n % 2 == 0 && hex_chars(p, n);
+}
+
 zto_err_t
-vt_secret_from_hex(const char *hex, uint8_t *out, size_t *len,
-                   struct vt_err *e)
+vt_secret_from_hex(const char *hex, uint8_t *out, size_t *len, struct vt_err *e)
 {
     size_t n = strlen(hex);
 
@@ -339,17 +342,19 @@ vt_secret_from_file(const char *path, uint8_t *out, size_t *len,
     while (t > s && (buf[t - 1] == ' ' || buf[t - 1] == '\n' ||
                      buf[t - 1] == '\r' || buf[t - 1] == '\t'))
         t--;
-    if (is_hex_text(buf + s, t - s)) {
-        if ((t - s) / 2 > VT_MAX_SECRET)
-            r = vt_fail(e, ZTO_E_ARG, "%s: secret longer than %d bytes",
-                        path, VT_MAX_SECRET);
+    if (hex_chars(buf + s, t - s)) {
+        /* Hex digits only: a hex secret, even if mistyped. */
+        if ((t - s) % 2 != 0)
+            r = vt_fail(e, ZTO_E_ARG, "%s: odd number of hex digits", path);
+        else if ((t - s) / 2 > VT_MAX_SECRET)
+            r = vt_fail(e, ZTO_E_ARG, "%s: secret longer than %d bytes", path,
+                        VT_MAX_SECRET);
         else
-            r = zto_hex_decode((const char *)buf + s, t - s, out,
-                               VT_MAX_SECRET, len);
+            r = zto_hex_decode((const char *)buf + s, t - s, out, VT_MAX_SECRET,
+                               len);
     } else if (n == 0 || n > VT_MAX_SECRET) {
-        r = vt_fail(e, ZTO_E_ARG,
-                    "%s: expected hex digits or 1..%d raw bytes", path,
-                    VT_MAX_SECRET);
+        r = vt_fail(e, ZTO_E_ARG, "%s: expected hex digits or 1..%d raw bytes",
+                    path, VT_MAX_SECRET);
     } else {
         /* Not hex: the file holds the raw secret bytes. */
         memcpy(out, buf, n);
@@ -370,8 +375,7 @@ vt_roots_add_file(struct vt_roots *rt, const char *path, struct vt_err *e)
     if (rt->nbuf == VT_MAX_CA_FILES)
         return vt_fail(e, ZTO_E_TOO_BIG, "more than %d --ca files",
                        VT_MAX_CA_FILES);
-    if ((r = vt_file_read(path, VT_MAX_VOUCHER_FILE, &buf, &len, e)) !=
-        ZTO_OK)
+    if ((r = vt_file_read(path, VT_MAX_VOUCHER_FILE, &buf, &len, e)) != ZTO_OK)
         return r;
     if ((der = malloc(len + 1)) == NULL) {
         free(buf);

@@ -126,8 +126,8 @@ vt_list_load(const char *path, bool manifest, struct vt_list *l,
         if (manifest) {
             const char *comma = memchr(line, ',', n);
             if (comma == NULL) {
-                r = vt_fail(e, ZTO_E_ARG,
-                            "%s:%zu: expected GUID,buyer", path, lineno);
+                r = vt_fail(e, ZTO_E_ARG, "%s:%zu: expected GUID,buyer", path,
+                            lineno);
                 goto out;
             }
             gn = (size_t)(comma - line);

@@ -229,8 +229,7 @@ vt_voucher_decode(const struct vt_blob *b, struct zto_voucher *v,
         return vt_fail(e, r,
                        "not a usable voucher: unsupported header version, "
                        "key type or encoding");
-    return vt_fail(e, r, "not a valid ownership voucher: %s",
-                   zto_strerror(r));
+    return vt_fail(e, r, "not a valid ownership voucher: %s", zto_strerror(r));
 }
 
 zto_err_t
@@ -241,8 +240,7 @@ vt_voucher_encode(const uint8_t *cbor, size_t len, enum vt_format fmt,
     uint8_t *buf;
     zto_err_t r;
 
-    cap = fmt == VT_FMT_PEM ? zto_pem_len(ZTO_VOUCHER_PEM_LABEL, len) + 1
-                            : len;
+    cap = fmt == VT_FMT_PEM ? zto_pem_len(ZTO_VOUCHER_PEM_LABEL, len) + 1 : len;
     if ((buf = malloc(cap > 0 ? cap : 1)) == NULL)
         return vt_fail(e, ZTO_E_NOMEM, "out of memory");
     if (fmt == VT_FMT_CBOR) {

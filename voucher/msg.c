@@ -64,8 +64,8 @@ vt_usage_err(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m, sizeof(m), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "fdo-voucher %s: %s (see 'fdo-voucher %s --help')\n",
-            cmd, m, cmd);
+    fprintf(stderr, "fdo-voucher %s: %s (see 'fdo-voucher %s --help')\n", cmd,
+            m, cmd);
 }
 
 void

@@ -81,10 +81,10 @@ vt_name_alg(int32_t alg)
 }
 
 static const char *const rv_vars[] = {
-    "RVDevOnly",   "RVOwnerOnly",  "RVIPAddress", "RVDevPort",
-    "RVOwnerPort", "RVDns",        "RVSvCertHash", "RVClCertHash",
-    "RVUserInput", "RVWifiSsid",   "RVWifiPw",    "RVMedium",
-    "RVProtocol",  "RVDelaysec",   "RVBypass",    "RVExtRV",
+    "RVDevOnly",   "RVOwnerOnly", "RVIPAddress",  "RVDevPort",
+    "RVOwnerPort", "RVDns",       "RVSvCertHash", "RVClCertHash",
+    "RVUserInput", "RVWifiSsid",  "RVWifiPw",     "RVMedium",
+    "RVProtocol",  "RVDelaysec",  "RVBypass",     "RVExtRV",
 };
 
 const char *
@@ -99,9 +99,8 @@ vt_name_rv_var(unsigned var)
 const char *
 vt_name_rv_protocol(uint64_t p)
 {
-    static const char *const names[] = {"rest", "http",     "https",
-                                        "tcp",  "tls",      "coap+tcp",
-                                        "coap"};
+    static const char *const names[] = {"rest", "http",     "https", "tcp",
+                                        "tls",  "coap+tcp", "coap"};
 
     if (p < sizeof(names) / sizeof(names[0]))
         return names[p];

@@ -71,8 +71,7 @@ decode_value(struct vt_rv_instr *ins, struct zto_bytes v)
         break;
     case ZTO_RV_IP_ADDRESS:
         if (zto_cbor_get_bstr(&d, &s) == ZTO_OK &&
-            zto_cbor_dec_finish(&d) == ZTO_OK &&
-            (s.len == 4 || s.len == 16)) {
+            zto_cbor_dec_finish(&d) == ZTO_OK && (s.len == 4 || s.len == 16)) {
             uint8_t a[16];
             memcpy(a, s.p, s.len);
             ins->kind = VT_RV_TEXT;

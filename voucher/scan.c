@@ -103,8 +103,8 @@ nomem:
 }
 
 static zto_err_t
-add_entry(struct vt_scan *s, size_t file, size_t index,
-          const struct vt_blob *b, size_t *cap, struct vt_err *e)
+add_entry(struct vt_scan *s, size_t file, size_t index, const struct vt_blob *b,
+          size_t *cap, struct vt_err *e)
 {
     struct vt_scan_entry *x;
     struct vt_err why;
@@ -122,8 +122,7 @@ add_entry(struct vt_scan *s, size_t file, size_t index,
     x->file = file;
     x->index = index;
     x->blob = b;
-    if (!vt_blob_guid(b, x->guid, &why) &&
-        (x->why = strdup(why.msg)) == NULL)
+    if (!vt_blob_guid(b, x->guid, &why) && (x->why = strdup(why.msg)) == NULL)
         return vt_fail(e, ZTO_E_NOMEM, "out of memory");
     s->n++;
     return ZTO_OK;

@@ -15,11 +15,13 @@ static const char help[] =
     "DeviceInfo, RendezvousInfo directives, manufacturer key, device\n"
     "certificate chain, hash and HMAC types, each entry and the current\n"
     "owner key. Key fingerprints are SHA-256 over the key's DER\n"
-    "SubjectPublicKeyInfo (as 'openssl pkey -pubin -outform DER | sha256sum'),\n"
+    "SubjectPublicKeyInfo (as 'openssl pkey -pubin -outform DER | "
+    "sha256sum'),\n"
     "whatever the key's encoding in the voucher. Nothing is verified here:\n"
     "use 'fdo-voucher verify'.\n"
     "\n"
-    "  --json      one JSON document: {\"file\", \"count\", \"vouchers\": [...]}\n"
+    "  --json      one JSON document: {\"file\", \"count\", \"vouchers\": "
+    "[...]}\n"
     "              (fields in docs/voucher-tool.md)\n"
     "  -h, --help  this text\n"
     "\n"
@@ -56,10 +58,10 @@ print_cert(const char *pre, size_t i, struct zto_bytes der)
     vt_print_safe(stdout, (const uint8_t *)ci.subject, strlen(ci.subject));
     printf("\n%s    issuer:  ", pre);
     vt_print_safe(stdout, (const uint8_t *)ci.issuer, strlen(ci.issuer));
-    printf("%s\n%s    valid:   %s .. %s%s\n", ci.self_signed ? " (self-signed)"
-                                                            : "",
-           pre, ci.not_before, ci.not_after,
-           ci.time_state > 0    ? " (EXPIRED)"
+    printf("%s\n%s    valid:   %s .. %s%s\n",
+           ci.self_signed ? " (self-signed)" : "", pre, ci.not_before,
+           ci.not_after,
+           ci.time_state > 0   ? " (EXPIRED)"
            : ci.time_state < 0 ? " (NOT YET VALID)"
                                : "");
     printf("%s    key:     %s; certificate SHA-256 %s\n", pre, ci.key,
@@ -203,8 +205,7 @@ print_voucher(const struct zto_voucher *v)
     print_key("Manufacturer key", &v->hdr.mfg_key);
     if (v->hdr.mfg_key.enc == ZTO_PKENC_X5CHAIN) {
         struct zto_bytes der;
-        for (i = 0; zto_pubkey_x5chain_cert(&v->hdr.mfg_key, i, &der) ==
-                    ZTO_OK;
+        for (i = 0; zto_pubkey_x5chain_cert(&v->hdr.mfg_key, i, &der) == ZTO_OK;
              i++)
             print_cert("  ", i, der);
     }

@@ -158,7 +158,8 @@ json_entries(struct vt_json *j, const struct zto_voucher *v)
         }
         vt_json_int(j, "signature_alg", e.cose.alg);
         vt_json_cstr(j, "signature_alg_name", vt_name_alg(e.cose.alg));
-        vt_json_cstr(j, "signed_by", i == 0 ? "manufacturer" : "previous_owner");
+        vt_json_cstr(j, "signed_by",
+                     i == 0 ? "manufacturer" : "previous_owner");
         vt_json_int(j, "hash_prev_entry_type", e.hash_prev.type);
         vt_json_int(j, "hash_header_info_type", e.hash_hdr.type);
         if (e.has_extra)
@@ -185,8 +186,7 @@ vt_show_json_voucher(struct vt_json *j, const struct zto_voucher *v,
     vt_json_uint(j, "index", index);
     vt_json_uint(j, "protocol_version", v->protver);
     vt_json_cstr(j, "guid", guid);
-    vt_json_str(j, "device_info", v->hdr.device_info.p,
-                v->hdr.device_info.len);
+    vt_json_str(j, "device_info", v->hdr.device_info.p, v->hdr.device_info.len);
     json_rvinfo(j, &v->hdr.rvinfo);
     json_key(j, "manufacturer_key", &v->hdr.mfg_key);
     json_hash(j, "header_hmac", &v->hmac);

@@ -107,8 +107,7 @@ vt_cmd_verify(int argc, char **argv)
     if ((secret_hex != NULL &&
          vt_secret_from_hex(secret_hex, secret, &secret_len, &e) != ZTO_OK) ||
         (secret_file != NULL &&
-         vt_secret_from_file(secret_file, secret, &secret_len, &e) !=
-             ZTO_OK) ||
+         vt_secret_from_file(secret_file, secret, &secret_len, &e) != ZTO_OK) ||
         (owner != NULL && vt_next_owner_load(owner, &want, &e) != ZTO_OK)) {
         vt_print_err("verify", &e);
         goto out;
@@ -146,8 +145,9 @@ vt_cmd_verify(int argc, char **argv)
         } else {
             if (!quiet)
                 printf("  => FAILED\n");
-            fprintf(stderr, "fdo-voucher verify: %s: voucher %zu (GUID %s): "
-                            "%s\n",
+            fprintf(stderr,
+                    "fdo-voucher verify: %s: voucher %zu (GUID %s): "
+                    "%s\n",
                     f.path, i + 1, guid, e.msg);
         }
     }

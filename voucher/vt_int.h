@@ -65,8 +65,7 @@ zto_err_t vt_file_read(const char *path, size_t cap, uint8_t **out,
                        size_t *out_len, struct vt_err *e);
 /* Same, also giving the permission bits of the file that was read. */
 zto_err_t vt_file_read_mode(const char *path, size_t cap, uint8_t **out,
-                            size_t *out_len, unsigned *mode,
-                            struct vt_err *e);
+                            size_t *out_len, unsigned *mode, struct vt_err *e);
 /*
  * Write data to path atomically: a temporary file in the same directory,
  * fsync, then link (replace false: fails if path exists) or rename
@@ -92,7 +91,7 @@ enum vt_format { VT_FMT_PEM = 0, VT_FMT_CBOR = 1 };
 struct vt_blob {
     uint8_t *cbor; /* exact-size copy of one voucher's CBOR */
     size_t len;
-    char *why;     /* set (malloc'd) when this block could not be read */
+    char *why; /* set (malloc'd) when this block could not be read */
 };
 
 struct vt_file {
@@ -112,9 +111,8 @@ void vt_file_free(struct vt_file *f);
 zto_err_t vt_voucher_decode(const struct vt_blob *b, struct zto_voucher *v,
                             struct vt_err *e);
 /* Encode one voucher as PEM or CBOR into a malloc'd buffer. */
-zto_err_t vt_voucher_encode(const uint8_t *cbor, size_t len,
-                            enum vt_format fmt, uint8_t **out,
-                            size_t *out_len, struct vt_err *e);
+zto_err_t vt_voucher_encode(const uint8_t *cbor, size_t len, enum vt_format fmt,
+                            uint8_t **out, size_t *out_len, struct vt_err *e);
 /* "pem"/"cbor" -> format; false if neither. */
 bool vt_format_parse(const char *s, enum vt_format *fmt);
 
@@ -182,13 +180,13 @@ void vt_hex(const uint8_t *p, size_t n, char *out);
 
 /* ---- rvinfo.c ---- */
 enum vt_rv_kind {
-    VT_RV_FLAG,  /* no value (or null/true) */
-    VT_RV_UINT,  /* u */
-    VT_RV_BOOL,  /* b */
-    VT_RV_STR,   /* s: text from the voucher (escape before printing) */
-    VT_RV_TEXT,  /* text: formatted here (IP, hash, hex) */
-    VT_RV_HIDDEN,/* a secret value that is not shown */
-    VT_RV_BAD    /* value does not decode as its variable's type */
+    VT_RV_FLAG,   /* no value (or null/true) */
+    VT_RV_UINT,   /* u */
+    VT_RV_BOOL,   /* b */
+    VT_RV_STR,    /* s: text from the voucher (escape before printing) */
+    VT_RV_TEXT,   /* text: formatted here (IP, hash, hex) */
+    VT_RV_HIDDEN, /* a secret value that is not shown */
+    VT_RV_BAD     /* value does not decode as its variable's type */
 };
 
 struct vt_rv_instr {
@@ -207,10 +205,10 @@ zto_err_t vt_rv_next(struct zto_bytes directive, size_t *pos,
 
 /* ---- describe.c ---- */
 struct vt_keydesc {
-    bool ok;          /* the key decodes */
+    bool ok; /* the key decodes */
     unsigned bits;
-    char curve[48];   /* "SECP256R1 (P-256)" */
-    char fp[65];      /* SHA-256 of the SPKI, hex */
+    char curve[48]; /* "SECP256R1 (P-256)" */
+    char fp[65];    /* SHA-256 of the SPKI, hex */
 };
 
 void vt_key_describe(const struct zto_pubkey *pk, struct vt_keydesc *kd);
@@ -226,11 +224,11 @@ struct vt_certinfo {
     char issuer[256];
     char not_before[32]; /* 2026-11-21T22:38:46Z */
     char not_after[32];
-    char serial[80];     /* hex */
-    char key[64];        /* "SECP384R1 (P-384)" */
-    char sha256[65];     /* of the DER certificate */
+    char serial[80]; /* hex */
+    char key[64];    /* "SECP384R1 (P-384)" */
+    char sha256[65]; /* of the DER certificate */
     bool self_signed;
-    int time_state;      /* 0 valid now, -1 not yet valid, 1 expired */
+    int time_state; /* 0 valid now, -1 not yet valid, 1 expired */
 };
 
 zto_err_t vt_cert_info(struct zto_bytes der, struct vt_certinfo *ci);
@@ -257,12 +255,12 @@ zto_err_t vt_check_voucher(const struct zto_voucher *v,
 
 /* ---- extend.c ---- */
 struct vt_extend_job {
-    const struct zto_key *owner;      /* current owner's private key */
+    const struct zto_key *owner; /* current owner's private key */
     const struct vt_next_owner *next;
-    struct zto_bytes extra;           /* raw OVEExtra or empty for null */
+    struct zto_bytes extra; /* raw OVEExtra or empty for null */
     const struct vt_check_opts *check;
     enum vt_format format;
-    bool replace;                     /* the output may be replaced */
+    bool replace; /* the output may be replaced */
 };
 
 /* Verify, check ownership, extend, re-verify, write atomically. On
@@ -298,12 +296,12 @@ void vt_list_free(struct vt_list *l);
 
 /* ---- scan.c ---- */
 struct vt_scan_entry {
-    char guid[33];               /* empty when the voucher did not decode */
-    size_t file;                 /* index into files */
-    size_t index;                /* voucher index within the file */
-    const struct vt_blob *blob;  /* views the loaded file */
-    char *why;                   /* malloc'd reason when it did not decode */
-    size_t dup;                  /* other entries with the same GUID */
+    char guid[33];              /* empty when the voucher did not decode */
+    size_t file;                /* index into files */
+    size_t index;               /* voucher index within the file */
+    const struct vt_blob *blob; /* views the loaded file */
+    char *why;                  /* malloc'd reason when it did not decode */
+    size_t dup;                 /* other entries with the same GUID */
 };
 
 struct vt_scan_file {

@@ -186,6 +186,38 @@ EOF
     run 0 "$TOOL" show --json - <"$VEC/p256/voucher.cbor" &&
         has "$T/out" '"entry_count": 1'
 
+    # Every kind of RendezvousInfo value, and hostile DeviceInfo text.
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+        -out "$T/m.key" 2>/dev/null
+    openssl pkey -in "$T/m.key" -pubout -out "$T/m.pub" 2>/dev/null
+    mkdir -p "$T/rich"
+    run 0 "$GEN" gen --out "$T/rich" --count 1 --mfg-key "$T/m.key" \
+        --owner "$T/m.pub" --chain-from "$VEC/p256/voucher.cbor" --rv-rich \
+        --device-info "$(printf 'dev\033[31m\001\\\"\xff\xc2\x9b\xc3\xa9')"
+    g=$(head -1 "$T/out")
+    run 0 "$TOOL" show "$T/rich/$g.pem" &&
+        has "$T/out" "[0] RVDevOnly" &&
+        has "$T/out" "RVIPAddress = 127.0.0.1" &&
+        has "$T/out" "RVOwnerPort = 8043" &&
+        has "$T/out" "[1] RVDevPort = 443" &&
+        has "$T/out" "      RVBypass" &&
+        has "$T/out" "RVProtocol = https (2)" &&
+        has "$T/out" 'RVWifiSsid = "plant-7"' &&
+        has "$T/out" "RVWifiPw = (set, not shown)" &&
+        has "$T/out" "RVMedium = wifi0 (10)" &&
+        has "$T/out" "RVDelaysec = 30" &&
+        has "$T/out" 'Device info        "dev\x1b[31m\x01\\"\xff\u009bé"' &&
+        hasnt "$T/out" "hunter2"
+    if LC_ALL=C grep -q "$(printf '\033')" "$T/out"; then
+        fail "escape character reached the terminal"
+    else ok; fi
+    run 0 "$TOOL" show --json "$T/rich/$g.pem" &&
+        has "$T/out" '"device_info": "dev\u001b[31m\u0001\\\"\ufffd\u009bé"' &&
+        has "$T/out" '"hidden": true' && hasnt "$T/out" "hunter2" &&
+        has "$T/out" '"value": "127.0.0.1"' &&
+        has "$T/out" '"value_name": "wifi0"'
+    json_ok "$T/out"
+
     # Help for the tool and every command.
     run 0 "$TOOL" --help && has "$T/out" "usage: fdo-voucher"
     for c in show verify extend extend-batch; do
@@ -248,6 +280,10 @@ test_verify() {
             "$VEC/p256/device-hmac-secret.hex" "$T/raw.secret"
     run 0 "$TOOL" verify "$VEC/p256/voucher.pem" --secret-file "$T/raw.secret" &&
         has "$T/out" "matches the device secret"
+
+    printf 'abc\n' >"$T/odd.hex"
+    run 1 "$TOOL" verify "$VEC/p256/voucher.pem" --secret-file "$T/odd.hex" &&
+        has "$T/err" "odd number of hex digits" && one_error_line
 
     # Several vouchers: every one is checked; one bad one fails the run.
     cat "$VEC/p256/voucher.pem" "$VEC/p256/voucher-extended.pem" >"$T/two.pem"

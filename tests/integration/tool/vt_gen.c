@@ -4,12 +4,15 @@
  *
  *   vt_gen gen --out DIR --count N --mfg-key KEY.pem --owner PUB.pem
  *              --chain-from VOUCHER [--x5chain MFGCERT.pem]
- *              [--secrets DIR] [--cbor-every K]
+ *              [--secrets DIR] [--cbor-every K] [--device-info TEXT]
+ *              [--rv-rich]
  *      N fresh vouchers (random GUID and HMAC secret each, the device
  *      chain of VOUCHER), each extended once by the manufacturer to
  *      the owner, as DIR/<GUID>.pem (every K-th as .cbor). With --x5chain
  *      the keys are X5CHAIN (manufacturer: MFGCERT, owner: the
- *      certificates in PUB.pem). Prints the GUIDs.
+ *      certificates in PUB.pem). --device-info sets DeviceInfo (any
+ *      bytes); --rv-rich writes two directives using flags, an IP
+ *      address, ports, a Wi-Fi password and a medium. Prints the GUIDs.
  *
  *   vt_gen check FILE PUB.pem [ENTRIES]
  *      exit 0 when every voucher in FILE verifies completely, its
@@ -109,7 +112,8 @@ static int
 gen(int argc, char **argv)
 {
     const char *out = NULL, *mfgf = NULL, *ownf = NULL, *chainf = NULL;
-    const char *x5 = NULL, *secrets = NULL;
+    const char *x5 = NULL, *secrets = NULL, *devinfo = NULL;
+    bool rich = false;
     long count = 0, cbor_every = 0;
     struct zto_key mfg, own;
     struct zto_pubkey mpk, opk;
@@ -121,7 +125,14 @@ gen(int argc, char **argv)
     int a;
     zto_err_t r;
 
-    for (a = 0; a + 1 < argc; a += 2) {
+    for (a = 0; a < argc; a += 2) {
+        if (strcmp(argv[a], "--rv-rich") == 0) {
+            rich = true;
+            a--;
+            continue;
+        }
+        if (a + 1 == argc)
+            break;
         if (strcmp(argv[a], "--out") == 0)
             out = argv[a + 1];
         else if (strcmp(argv[a], "--count") == 0)
@@ -136,6 +147,8 @@ gen(int argc, char **argv)
             x5 = argv[a + 1];
         else if (strcmp(argv[a], "--secrets") == 0)
             secrets = argv[a + 1];
+        else if (strcmp(argv[a], "--device-info") == 0)
+            devinfo = argv[a + 1];
         else if (strcmp(argv[a], "--cbor-every") == 0)
             cbor_every = strtol(argv[a + 1], NULL, 10);
         else
@@ -166,7 +179,7 @@ gen(int argc, char **argv)
 
     for (i = 0; i < (size_t)count; i++) {
         struct zto_ov_header h;
-        struct zto_rv_directive dir;
+        struct zto_rv_directive dir[2];
         struct zto_cbor_enc e;
         struct zto_hash_buf ch, mac;
         struct zto_hash hm;
@@ -178,15 +191,37 @@ gen(int argc, char **argv)
         bool cbor = cbor_every > 0 && i % (size_t)cbor_every == 0;
 
         memset(&h, 0, sizeof(h));
-        memset(&dir, 0, sizeof(dir));
-        dir.has_dns = true;
-        dir.dns = ZTO_BYTES("localhost", 9);
-        dir.has_dev_port = true;
-        dir.dev_port = 8080;
-        dir.has_protocol = true;
-        dir.protocol = ZTO_RVPROT_HTTP;
+        memset(dir, 0, sizeof(dir));
+        dir[0].has_dns = true;
+        dir[0].dns = ZTO_BYTES("localhost", 9);
+        dir[0].has_dev_port = true;
+        dir[0].dev_port = 8080;
+        dir[0].has_protocol = true;
+        dir[0].protocol = ZTO_RVPROT_HTTP;
+        if (rich) {
+            static const uint8_t ip[4] = {127, 0, 0, 1};
+            dir[0].dev_only = true;
+            dir[0].has_ip = true;
+            memcpy(dir[0].ip, ip, 4);
+            dir[0].ip_len = 4;
+            dir[0].has_owner_port = true;
+            dir[0].owner_port = 8043;
+            dir[1].bypass = true;
+            dir[1].has_dns = true;
+            dir[1].dns = ZTO_BYTES("owner.example", 13);
+            dir[1].has_dev_port = true;
+            dir[1].dev_port = 443;
+            dir[1].has_protocol = true;
+            dir[1].protocol = ZTO_RVPROT_HTTPS;
+            dir[1].wifi_ssid = ZTO_BYTES("plant-7", 7);
+            dir[1].wifi_pw = ZTO_BYTES("hunter2-secret", 14);
+            dir[1].has_medium = true;
+            dir[1].medium = 10;
+            dir[1].has_delay = true;
+            dir[1].delaysec = 30;
+        }
         zto_cbor_enc_init(&e, rv, sizeof(rv));
-        zto_rvinfo_enc(&e, &dir, 1);
+        zto_rvinfo_enc(&e, dir, rich ? 2 : 1);
         if ((r = zto_cbor_enc_finish(&e, &rn)) != ZTO_OK)
             die("rvinfo", r);
         if ((r = zto_random(h.guid.b, sizeof(h.guid.b))) != ZTO_OK ||
@@ -195,7 +230,8 @@ gen(int argc, char **argv)
         snprintf(info, sizeof(info), "gen-%zu", i);
         h.protver = ZTO_PROTVER;
         h.rvinfo.raw = ZTO_BYTES(rv, rn);
-        h.device_info = ZTO_BYTES(info, strlen(info));
+        h.device_info = devinfo != NULL ? ZTO_BYTES(devinfo, strlen(devinfo))
+                                         : ZTO_BYTES(info, strlen(info));
         h.mfg_key = mpk;
         /* Cert-chain hash: SHA over the concatenated DER (6.2). */
         if ((r = zto_digest_start(&d, zto_key_hash_type(&mfg))) != ZTO_OK)
@@ -211,14 +247,13 @@ gen(int argc, char **argv)
         h.cert_hash.value = ZTO_BYTES(ch.value, ch.len);
         if ((r = zto_ov_header_encode(&h, hdr, sizeof(hdr), &hn)) != ZTO_OK)
             die("header", r);
-        if ((r = zto_hmac(zto_key_hmac_type(&mfg), secret, sizeof(secret),
-                          hdr, hn, &mac)) != ZTO_OK)
+        if ((r = zto_hmac(zto_key_hmac_type(&mfg), secret, sizeof(secret), hdr,
+                          hn, &mac)) != ZTO_OK)
             die("hmac", r);
         hm.type = mac.type;
         hm.value = ZTO_BYTES(mac.value, mac.len);
-        if ((r = zto_voucher_build(ZTO_BYTES(hdr, hn), &hm, cv.cert,
-                                   cv.ncerts, v0, sizeof(v0), &n0)) !=
-                ZTO_OK ||
+        if ((r = zto_voucher_build(ZTO_BYTES(hdr, hn), &hm, cv.cert, cv.ncerts,
+                                   v0, sizeof(v0), &n0)) != ZTO_OK ||
             (r = zto_voucher_decode(v0, n0, &v)) != ZTO_OK ||
             (r = zto_voucher_extend(&v, &sg, &opk, ZTO_BYTES_NULL, v1,
                                     sizeof(v1), &n1)) != ZTO_OK)
@@ -230,8 +265,8 @@ gen(int argc, char **argv)
         if (cbor) {
             write_file(path, v1, n1);
         } else {
-            if ((r = zto_voucher_pem_encode(v1, n1, text, sizeof(text),
-                                            &tn)) != ZTO_OK)
+            if ((r = zto_voucher_pem_encode(v1, n1, text, sizeof(text), &tn)) !=
+                ZTO_OK)
                 die("pem", r);
             write_file(path, text, tn);
         }
@@ -280,8 +315,7 @@ check(int argc, char **argv)
         o.require_entries = true;
         if (r != ZTO_OK || (r = zto_voucher_decode(buf, on, &v)) != ZTO_OK ||
             (r = zto_voucher_verify(&v, &o, &owner)) != ZTO_OK) {
-            fprintf(stderr, "vt_gen check: %s: %s\n", argv[0],
-                    zto_strerror(r));
+            fprintf(stderr, "vt_gen check: %s: %s\n", argv[0], zto_strerror(r));
             return 1;
         }
         zto_key_init(&got);
