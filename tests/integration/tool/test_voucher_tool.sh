@@ -539,6 +539,33 @@ test_badinput() {
         has "$T/err" "voucher does not verify" && one_error_line
     absent "$T/x.cbor"
 
+    # Every 11th truncation fails cleanly; every 11th single-bit flip is
+    # caught by verify (with the secret, so the HMAC bytes count too) and
+    # never crashes show.
+    local len i b rc crashed=0 missed=0
+    len=$(stat -c %s "$VEC/p256/voucher.cbor")
+    for ((i = 1; i < len; i += 11)); do
+        head -c "$i" "$VEC/p256/voucher.cbor" >"$T/cut.cbor"
+        "$TOOL" show "$T/cut.cbor" >/dev/null 2>&1
+        rc=$?
+        [ "$rc" -eq 1 ] || { crashed=$((crashed + 1)); echo "cut $i: $rc" >&2; }
+    done
+    for ((i = 0; i < len; i += 11)); do
+        cp "$VEC/p256/voucher.cbor" "$T/flip.cbor"
+        b=$(od -An -tu1 -j "$i" -N1 "$T/flip.cbor" | tr -d ' ')
+        printf "\\$(printf '%03o' $((b ^ 1)))" |
+            dd of="$T/flip.cbor" bs=1 seek="$i" conv=notrunc 2>/dev/null
+        "$TOOL" show "$T/flip.cbor" >/dev/null 2>&1
+        rc=$?
+        [ "$rc" -le 1 ] || { crashed=$((crashed + 1)); echo "flip $i: $rc" >&2; }
+        "$TOOL" verify "$T/flip.cbor" \
+            --secret-file "$VEC/p256/device-hmac-secret.hex" >/dev/null 2>&1
+        rc=$?
+        [ "$rc" -eq 1 ] || { missed=$((missed + 1)); echo "flip $i: verify $rc" >&2; }
+    done
+    [ "$crashed" -eq 0 ] && ok || fail "$crashed truncations/flips not exit 1"
+    [ "$missed" -eq 0 ] && ok || fail "$missed flips not rejected by verify"
+
     # Key and next-owner files: missing, corrupt, wrong kind.
     run 1 "$TOOL" extend -i "$in/voucher.cbor" -k "$T/nokey.pem" \
         -n "$VEC/p256/owner2.pub.pem" -o "$T/x.cbor" &&
