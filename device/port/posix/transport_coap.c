@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include <coap3/coap.h>
-#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "zto/zto_util.h"
@@ -58,6 +58,9 @@ zto_coap_transport_init(struct zto_coap_transport *t,
         t->opts = *opts;
     if (t->opts.ack_timeout_ms == 0)
         t->opts.ack_timeout_ms = DEF_ACK_TIMEOUT_MS;
+    /* libcoap 4.3.1 ignores an ACK_TIMEOUT below one second. */
+    if (t->opts.ack_timeout_ms < 1000)
+        t->opts.ack_timeout_ms = 1000;
     if (t->opts.max_retransmit == 0)
         t->opts.max_retransmit = DEF_MAX_RETRANSMIT;
     if (t->opts.timeout_ms == 0)
@@ -215,7 +218,8 @@ on_nack(coap_session_t *s, const coap_pdu_t *sent,
         finish(t, ZTO_E_CONNECT);
         break;
     case COAP_NACK_TLS_FAILED:
-        detail(t, "DTLS handshake failed");
+        if (t->detail[0] == '\0')
+            detail(t, "DTLS handshake failed");
         finish(t, ZTO_E_CERT);
         break;
     default:
@@ -233,7 +237,8 @@ on_event(coap_session_t *s, const coap_event_t ev)
     if (t == NULL || !t->waiting)
         return 0;
     if (ev == COAP_EVENT_DTLS_ERROR || ev == COAP_EVENT_DTLS_CLOSED) {
-        detail(t, "DTLS session failed");
+        if (t->detail[0] == '\0') /* keep a certificate complaint */
+            detail(t, "DTLS session failed");
         finish(t, ZTO_E_CERT);
     } else if (ev == COAP_EVENT_XMIT_BLOCK_FAIL) {
         detail(t, "block-wise transfer failed");
@@ -253,20 +258,33 @@ is_ip_literal(const char *host)
            inet_pton(AF_INET6, host, buf) == 1;
 }
 
-/* Called by libcoap with the OpenSSL SSL * before the handshake: have
- * OpenSSL check the name or address the device was sent to. */
+/* Called by libcoap for each certificate of the server's chain once
+ * OpenSSL has checked it against the CA: at depth 0 (the server's own
+ * certificate) check the name or address the device was sent to. */
 static int
-on_tls_setup(void *tls_session, coap_dtls_pki_t *setup)
+on_peer_cert(const char *cn, const uint8_t *der, size_t der_len,
+             coap_session_t *s, unsigned depth, int validated, void *arg)
 {
-    struct zto_coap_transport *t = setup->cn_call_back_arg;
-    SSL *ssl = tls_session;
+    struct zto_coap_transport *t = arg;
+    const unsigned char *p = der;
+    X509 *x;
+    int ok;
 
-    if (t == NULL || ssl == NULL || t->opts.insecure)
+    (void)cn;
+    (void)s;
+    if (t == NULL || t->opts.insecure || depth != 0)
         return 1;
+    if (!validated || der_len > 65536 ||
+        (x = d2i_X509(NULL, &p, (long)der_len)) == NULL)
+        return 0;
     if (is_ip_literal(t->target.host))
-        return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
-                                             t->target.host) == 1;
-    return SSL_set1_host(ssl, t->target.host) == 1;
+        ok = X509_check_ip_asc(x, t->target.host, 0) == 1;
+    else
+        ok = X509_check_host(x, t->target.host, 0, 0, NULL) == 1;
+    X509_free(x);
+    if (!ok)
+        detail(t, "certificate is not for %s", t->target.host);
+    return ok;
 }
 
 /* ---- session ---- */
@@ -344,11 +362,14 @@ ensure_session(struct zto_coap_transport *t)
                 pki.allow_expired_certs = 1;
             } else {
                 pki.verify_peer_cert = 1;
+                /* libcoap 4.3.1 (OpenSSL) trusts ca_file only in this
+                 * mode: the peer must chain to it. */
+                pki.check_common_ca = 1;
                 pki.cert_chain_validation = 1;
                 pki.cert_chain_verify_depth = 4;
             }
+            pki.validate_cn_call_back = on_peer_cert;
             pki.cn_call_back_arg = t;
-            pki.additional_tls_setup_call_back = on_tls_setup;
             if (!is_ip_literal(t->target.host)) {
                 snprintf(t->sni, sizeof(t->sni), "%s", t->target.host);
                 pki.client_sni = t->sni;

@@ -306,7 +306,11 @@ on_done(struct evhttp_request *req, void *arg)
         }
         memcpy(t->auth, auth, n + 1);
     }
-    if (status == 200) {
+    if (status == 200 && t->req_type == ZTO_MSG_ERROR &&
+        evhttp_find_header(ih, "Message-Type") == NULL) {
+        /* Our ErrorMessage was taken; there is nothing to answer. */
+        t->resp_type = 0;
+    } else if (status == 200) {
         if (!parse_msg_type(evhttp_find_header(ih, "Message-Type"),
                             &t->resp_type)) {
             t->err = ZTO_E_HTTP;

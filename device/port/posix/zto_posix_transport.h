@@ -80,7 +80,8 @@ extern const struct zto_transport_ops zto_transport_http_ops;
 /* ---- CoAP / CoAPS (libcoap) ---- */
 
 struct zto_coap_opts {
-    /* RFC 7252 ACK_TIMEOUT (0 = 2000) and MAX_RETRANSMIT (0 = 4). */
+    /* RFC 7252 ACK_TIMEOUT (0 = 2000, at least 1000 with libcoap 4.3.1)
+     * and MAX_RETRANSMIT (0 = 4). */
     unsigned ack_timeout_ms;
     unsigned max_retransmit;
     /* Whole exchange including every block and retransmission
