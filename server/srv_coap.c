@@ -190,14 +190,22 @@ log_failure(const char *peer, int msg, unsigned code, const char *why)
              why);
 }
 
-/* A transport-level refusal: code and a short diagnostic payload. */
+/* A transport-level refusal: code and a short diagnostic payload. A
+ * 4.13 also says what would have been accepted (Size1, RFC 7959 4). */
 static void
 refuse(struct srv_coap *c, coap_pdu_t *resp, const char *peer, int msg,
        coap_pdu_code_t code, const char *why)
 {
+    uint8_t num[4];
+
     c->srv->stats.refused++;
     log_failure(peer, msg, (unsigned)code, why);
     coap_pdu_set_code(resp, code);
+    if (code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE)
+        coap_add_option(resp, COAP_OPTION_SIZE1,
+                        coap_encode_var_safe(num, sizeof(num),
+                                             ZTO_MAX_MSG_SIZE),
+                        num);
     coap_add_data(resp, strlen(why), (const uint8_t *)why);
 }
 
@@ -285,7 +293,12 @@ serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
     a.msg_type = r.msg_type;
     a.body = r.body;
     a.len = r.len;
-    a.token = r.token[0] != '\0' ? r.token : (token != NULL ? token : "");
+    /* An ErrorMessage ends the session (rule T7): no token to keep,
+     * unless the role set one. */
+    if (r.token[0] != '\0')
+        a.token = r.token;
+    else
+        a.token = token != NULL && r.msg_type != ZTO_MSG_ERROR ? token : "";
     if (r.msg_type == ZTO_MSG_ERROR)
         log_failure(peer, type, a.code, "ErrorMessage");
     if (srv_dupcache_put(c->cache, key, token == NULL, type, hash, &a, now) !=
@@ -323,7 +336,7 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
     const char *token = NULL;
     const uint8_t *data = NULL;
     size_t len = 0, offset = 0, total = 0;
-    uint8_t type = 0, hash[32], num[4];
+    uint8_t type = 0, hash[32];
     char peer[64] = "?";
     const coap_address_t *ra = coap_session_get_addr_remote(s);
 
@@ -377,7 +390,7 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
         if (len > ZTO_MAX_MSG_SIZE) {
             refuse(c, resp, peer, type, COAP_RESPONSE_CODE_REQUEST_TOO_LARGE,
                    "message too large");
-            goto too_large;
+            goto out;
         }
         if (!hash_body(data, len, hash)) {
             refuse(c, resp, peer, type, COAP_RESPONSE_CODE_INTERNAL_ERROR,
@@ -400,7 +413,7 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
             peer_drop_buf(p);
         refuse(c, resp, peer, type, COAP_RESPONSE_CODE_REQUEST_TOO_LARGE,
                "message too large");
-        goto too_large;
+        goto out;
     }
     if ((p = peer_get(c, s)) == NULL) {
         refuse(c, resp, peer, type, COAP_RESPONSE_CODE_INTERNAL_ERROR,
@@ -476,10 +489,6 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
     peer_drop_buf(p);
     goto out;
 
-too_large:
-    coap_add_option(resp, COAP_OPTION_SIZE1,
-                    coap_encode_var_safe(num, sizeof(num), ZTO_MAX_MSG_SIZE),
-                    num);
 out:
     coap_delete_string(path);
 }

@@ -296,7 +296,9 @@ on_request(struct evhttp_request *req, void *arg)
                     resp.len);
     send_fdo(req, resp.msg_type == ZTO_MSG_ERROR ? 500 : 200, resp.msg_type,
              resp.body, resp.len,
-             resp.token[0] != '\0' ? resp.token : rq.token);
+             resp.token[0] != '\0'                ? resp.token
+             : resp.msg_type == ZTO_MSG_ERROR ? NULL
+                                               : rq.token);
 }
 
 /* ---- TLS ---- */

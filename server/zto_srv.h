@@ -91,7 +91,8 @@ struct zto_srv_resp {
     size_t cap;           /* ZTO_MAX_MSG_SIZE */
     size_t len;
     /* Token to return (without "Bearer "). Empty: return the request's
-     * token unchanged (or none if it had none). */
+     * token unchanged (none if it had none, and none with an
+     * ErrorMessage, which ends the session). */
     char token[ZTO_SRV_TOKEN_MAX];
     /* The sub-protocol ended with this answer (13/23/33/71 or 255). */
     bool end_session;
