@@ -105,17 +105,24 @@ echo_start(struct echo_proc *p, const char *const *args)
     return -1;
 }
 
-static inline void
-echo_stop(struct echo_proc *p)
+/* Stop with sig (SIGTERM if 0). Returns 0 if the server exited with
+ * status 0 on its own within 5 s, -1 if it had to be killed or failed. */
+static inline int
+echo_stop_sig(struct echo_proc *p, int sig)
 {
     uint64_t deadline;
-    int st;
+    int st = 0, rc = -1;
 
     if (p->pid > 0) {
-        kill(p->pid, SIGTERM);
+        kill(p->pid, sig != 0 ? sig : SIGTERM);
         deadline = itest_now_ms() + 5000;
-        while (waitpid(p->pid, &st, WNOHANG) == 0) {
-            if (itest_now_ms() > deadline) {
+        for (;;) {
+            pid_t w = waitpid(p->pid, &st, WNOHANG);
+            if (w == p->pid) {
+                rc = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+                break;
+            }
+            if (w < 0 || itest_now_ms() > deadline) {
                 kill(p->pid, SIGKILL);
                 waitpid(p->pid, &st, 0);
                 break;
@@ -127,7 +134,17 @@ echo_stop(struct echo_proc *p)
         close(p->out);
     p->pid = -1;
     p->out = -1;
+    return rc;
 }
+
+/* A server that does not exit 0 on SIGTERM (crash, sanitizer report,
+ * leak) fails the test. */
+#define echo_stop(p)                                                           \
+    do {                                                                       \
+        test_checks++;                                                         \
+        if (echo_stop_sig((p), SIGTERM) != 0)                                  \
+            TEST_FAIL_("%s", "srv_echo did not exit cleanly");                 \
+    } while (0)
 
 /* The first listener whose URL starts with prefix, as a target. */
 static inline int
@@ -243,9 +260,9 @@ errmsg_decode(const uint8_t *buf, size_t len, uint64_t *code, uint64_t *prev)
 }
 
 /* The echo's "stats" answer: [requests, replayed, refused, http conns,
- * 255s received]. Needs a session token: call after a first message. */
+ * 255s received, SIGHUP reloads]. */
 struct echo_stats {
-    uint64_t requests, replayed, refused, conns, errors;
+    uint64_t requests, replayed, refused, conns, errors, reloads;
 };
 
 static inline int
@@ -254,12 +271,13 @@ stats_decode(const uint8_t *buf, size_t len, struct echo_stats *s)
     struct zto_cbor_dec d;
 
     zto_cbor_dec_init(&d, buf, len);
-    if (zto_cbor_get_array_n(&d, 5) != ZTO_OK ||
+    if (zto_cbor_get_array_n(&d, 6) != ZTO_OK ||
         zto_cbor_get_uint(&d, &s->requests) != ZTO_OK ||
         zto_cbor_get_uint(&d, &s->replayed) != ZTO_OK ||
         zto_cbor_get_uint(&d, &s->refused) != ZTO_OK ||
         zto_cbor_get_uint(&d, &s->conns) != ZTO_OK ||
-        zto_cbor_get_uint(&d, &s->errors) != ZTO_OK)
+        zto_cbor_get_uint(&d, &s->errors) != ZTO_OK ||
+        zto_cbor_get_uint(&d, &s->reloads) != ZTO_OK)
         return -1;
     return 0;
 }

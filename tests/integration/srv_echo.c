@@ -16,7 +16,8 @@
  *  - any other N needs the session's current token, else ErrorMessage 1
  *  - body tstr "fail"                         -> ErrorMessage 101
  *  - body tstr "stats"                        -> N+1, [requests, replayed,
- *                                                refused, http conns, 255s]
+ *                                                refused, http conns, 255s,
+ *                                                SIGHUP reloads]
  *  - body tstr "sleep:<ms>"                   -> waits, then answers
  *  - otherwise N+1 with [seq, N, token-or-null, <request item>], where seq
  *    counts handler calls: a request processed twice shows a new seq.
@@ -48,6 +49,7 @@ struct echo {
     bool rotate;
     unsigned long seq;
     unsigned long errors_received;
+    unsigned long reloads;
     char tokens[MAX_SESSIONS][40];
     size_t next_slot;
 };
@@ -164,12 +166,13 @@ handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
         struct zto_srv_stats st;
 
         zto_srv_get_stats(e->srv, &st);
-        zto_cbor_put_array(&enc, 5);
+        zto_cbor_put_array(&enc, 6);
         zto_cbor_put_uint(&enc, st.requests);
         zto_cbor_put_uint(&enc, st.coap_replayed);
         zto_cbor_put_uint(&enc, st.refused);
         zto_cbor_put_uint(&enc, st.http_connections);
         zto_cbor_put_uint(&enc, e->errors_received);
+        zto_cbor_put_uint(&enc, e->reloads);
     } else {
         zto_cbor_put_array(&enc, 4);
         zto_cbor_put_uint(&enc, e->seq);
@@ -192,6 +195,14 @@ handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
         e->tokens[slot][0] = '\0';
         resp->end_session = true;
     }
+}
+
+static void
+on_reload(void *ctx)
+{
+    struct echo *e = ctx;
+
+    e->reloads++;
 }
 
 static void
@@ -282,6 +293,8 @@ main(int argc, char **argv)
     o.nlisten = n;
     o.handler = handler;
     o.handler_ctx = &e;
+    o.reload = on_reload;
+    o.reload_ctx = &e;
     if ((r = zto_srv_new(&o, &e.srv)) != ZTO_OK) {
         fprintf(stderr, "srv_echo: %s\n", zto_strerror(r));
         return 1;

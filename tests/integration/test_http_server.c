@@ -386,6 +386,39 @@ test_conn_limit(void)
     echo_stop(&p);
 }
 
+/* SIGHUP reloads, SIGTERM and SIGINT stop cleanly. */
+static void
+test_signals(void)
+{
+    static const char *const args[] = {"--http", "127.0.0.1:0", "--coap",
+                                       "127.0.0.1:0", NULL};
+    static struct zto_http_transport ht;
+    struct echo_proc p;
+    struct zto_target tg;
+    struct echo_stats st;
+    uint8_t body[32], type = 0;
+    size_t blen = make_text("stats", body, sizeof(body)), olen = 0;
+
+    printf("server: signals\n");
+    ASSERT_EQ(echo_start(&p, args), 0);
+    ASSERT_EQ(echo_target(&p, "http://127.0.0.1:", &tg), 0);
+    /* Two signals sent back to back may merge into one. */
+    kill(p.pid, SIGHUP);
+    usleep(300000);
+    kill(p.pid, SIGHUP);
+    usleep(300000);
+    zto_http_transport_init(&ht, NULL);
+    ASSERT_OK(zto_transport_http_ops.open(&ht, &tg));
+    ASSERT_OK(xchg(&zto_transport_http_ops, &ht, 20, body, blen, rr.body,
+                   sizeof(rr.body), &olen, &type));
+    ASSERT_EQ(stats_decode(rr.body, olen, &st), 0);
+    ASSERT_EQ(st.reloads, 2);
+    zto_http_transport_free(&ht);
+    ASSERT_EQ(echo_stop_sig(&p, SIGTERM), 0);
+    ASSERT_EQ(echo_start(&p, args), 0);
+    ASSERT_EQ(echo_stop_sig(&p, SIGINT), 0);
+}
+
 int
 main(void)
 {
@@ -394,5 +427,6 @@ main(void)
     test_binding_all();
     test_slow_client();
     test_conn_limit();
+    test_signals();
     TEST_DONE();
 }
