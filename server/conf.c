@@ -92,8 +92,8 @@ assign(const struct zto_conf_kw *k, void *opts, const char *value,
         v = strtoll(value, &end, 10);
         if (value[0] == '\0' || end == NULL || *end != '\0' || errno != 0 ||
             (value[0] != '-' && (value[0] < '0' || value[0] > '9'))) {
-            conf_err(err, errcap, "%s: '%s' needs an integer, not '%s'",
-                     where, k->name, value);
+            conf_err(err, errcap, "%s: '%s' needs an integer, not '%s'", where,
+                     k->name, value);
             return ZTO_E_CONFIG;
         }
         if (v < k->min || v > k->max) {
@@ -178,8 +178,8 @@ is_space(char c)
 
 /* Value after '=': quoted or plain, comment stripped. Written to out. */
 static zto_err_t
-parse_value(const char *p, char *out, size_t cap, const char *where,
-            char *err, size_t errcap)
+parse_value(const char *p, char *out, size_t cap, const char *where, char *err,
+            size_t errcap)
 {
     size_t n = 0;
 
@@ -218,8 +218,7 @@ parse_value(const char *p, char *out, size_t cap, const char *where,
         n--;
     out[n] = '\0';
     if (n == 0) {
-        conf_err(err, errcap, "%s: missing value (use \"\" for empty)",
-                 where);
+        conf_err(err, errcap, "%s: missing value (use \"\" for empty)", where);
         return ZTO_E_CONFIG;
     }
     return ZTO_OK;
@@ -227,8 +226,8 @@ parse_value(const char *p, char *out, size_t cap, const char *where,
 
 zto_err_t
 zto_conf_parse_text(const struct zto_conf_kw *kw, size_t nkw, void *opts,
-                    const char *name, const char *text, size_t len,
-                    char *err, size_t errcap)
+                    const char *name, const char *text, size_t len, char *err,
+                    size_t errcap)
 {
     char *line = NULL, *value = NULL;
     unsigned *set_at = NULL;
@@ -301,8 +300,8 @@ zto_conf_parse_text(const struct zto_conf_kw *kw, size_t nkw, void *opts,
             r = ZTO_E_CONFIG;
             goto out;
         }
-        if ((r = parse_value(eq + 1, value, ZTO_CONF_LINE_MAX + 1, where,
-                             err, errcap)) != ZTO_OK)
+        if ((r = parse_value(eq + 1, value, ZTO_CONF_LINE_MAX + 1, where, err,
+                             errcap)) != ZTO_OK)
             goto out;
         if ((r = assign(k, opts, value, where, err, errcap)) != ZTO_OK)
             goto out;
@@ -338,8 +337,7 @@ zto_conf_parse_file(const struct zto_conf_kw *kw, size_t nkw, void *opts,
         conf_err(err, errcap, "%s: read error", path);
         r = ZTO_E_IO;
     } else if (len > CONF_FILE_MAX) {
-        conf_err(err, errcap, "%s: larger than %d bytes", path,
-                 CONF_FILE_MAX);
+        conf_err(err, errcap, "%s: larger than %d bytes", path, CONF_FILE_MAX);
         r = ZTO_E_TOO_BIG;
     } else {
         r = zto_conf_parse_text(kw, nkw, opts, path, buf, len, err, errcap);

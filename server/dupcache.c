@@ -15,7 +15,7 @@
 #include "srv_int.h"
 
 struct dup_entry {
-    char *key;            /* NULL: free slot */
+    char *key; /* NULL: free slot */
     bool by_peer;
     uint8_t req_type;
     uint8_t req_hash[32];

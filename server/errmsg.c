@@ -73,9 +73,8 @@ zto_srv_error_code(struct zto_srv_resp *resp, unsigned code, uint8_t prev_msg,
     if (zto_random(cidb, sizeof(cidb)) == ZTO_OK)
         for (i = 0; i < sizeof(cidb); i++)
             cid = (cid << 8) | cidb[i];
-    r = srv_errmsg_encode(code, prev_msg, text,
-                          now > 0 ? (uint64_t)now : 0, cid, resp->body,
-                          resp->cap, &n);
+    r = srv_errmsg_encode(code, prev_msg, text, now > 0 ? (uint64_t)now : 0,
+                          cid, resp->body, resp->cap, &n);
     if (r != ZTO_OK)
         return r;
     resp->len = n;

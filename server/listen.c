@@ -22,11 +22,16 @@ const char *
 zto_srv_transport_name(int transport)
 {
     switch (transport) {
-    case ZTO_SRV_HTTP: return "http";
-    case ZTO_SRV_HTTPS: return "https";
-    case ZTO_SRV_COAP: return "coap";
-    case ZTO_SRV_COAPS: return "coaps";
-    default: return "?";
+    case ZTO_SRV_HTTP:
+        return "http";
+    case ZTO_SRV_HTTPS:
+        return "https";
+    case ZTO_SRV_COAP:
+        return "coap";
+    case ZTO_SRV_COAPS:
+        return "coaps";
+    default:
+        return "?";
     }
 }
 

@@ -59,11 +59,11 @@ zto_log_level_parse(const char *s, int *level)
         const char *name;
         int level;
     } names[] = {
-        {"err", ZTO_SRV_LOG_ERR},     {"error", ZTO_SRV_LOG_ERR},
-        {"0", ZTO_SRV_LOG_ERR},       {"warn", ZTO_SRV_LOG_WARN},
+        {"err", ZTO_SRV_LOG_ERR},      {"error", ZTO_SRV_LOG_ERR},
+        {"0", ZTO_SRV_LOG_ERR},        {"warn", ZTO_SRV_LOG_WARN},
         {"warning", ZTO_SRV_LOG_WARN}, {"1", ZTO_SRV_LOG_WARN},
-        {"info", ZTO_SRV_LOG_INFO},   {"2", ZTO_SRV_LOG_INFO},
-        {"debug", ZTO_SRV_LOG_DEBUG}, {"3", ZTO_SRV_LOG_DEBUG},
+        {"info", ZTO_SRV_LOG_INFO},    {"2", ZTO_SRV_LOG_INFO},
+        {"debug", ZTO_SRV_LOG_DEBUG},  {"3", ZTO_SRV_LOG_DEBUG},
     };
     size_t i;
 

@@ -312,6 +312,6 @@ void
 zto_srv_get_stats(const struct zto_srv *srv, struct zto_srv_stats *st)
 {
     *st = srv->stats;
-    st->http_connections = srv_http_connections(srv->http) +
-                           srv_http_connections(srv->https);
+    st->http_connections =
+        srv_http_connections(srv->http) + srv_http_connections(srv->https);
 }

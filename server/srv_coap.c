@@ -36,7 +36,7 @@ struct coap_peer {
     struct srv_coap *c;
     struct coap_peer *next;
     coap_session_t *session;
-    uint8_t *buf;          /* ZTO_MAX_MSG_SIZE while assembling */
+    uint8_t *buf; /* ZTO_MAX_MSG_SIZE while assembling */
     size_t len;
     uint8_t type;
     /* The last body completed from blocks: a late retransmission of its
@@ -202,10 +202,9 @@ refuse(struct srv_coap *c, coap_pdu_t *resp, const char *peer, int msg,
     log_failure(peer, msg, (unsigned)code, why);
     coap_pdu_set_code(resp, code);
     if (code == COAP_RESPONSE_CODE_REQUEST_TOO_LARGE)
-        coap_add_option(resp, COAP_OPTION_SIZE1,
-                        coap_encode_var_safe(num, sizeof(num),
-                                             ZTO_MAX_MSG_SIZE),
-                        num);
+        coap_add_option(
+            resp, COAP_OPTION_SIZE1,
+            coap_encode_var_safe(num, sizeof(num), ZTO_MAX_MSG_SIZE), num);
     coap_add_data(resp, strlen(why), (const uint8_t *)why);
 }
 
@@ -257,8 +256,8 @@ cache_key(char *key, size_t cap, const char *token, coap_session_t *s,
 static void
 serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
       const coap_pdu_t *req, const coap_string_t *query, coap_pdu_t *resp,
-      uint8_t type, const char *token, const char *peer,
-      const uint8_t *body, size_t len, const uint8_t hash[32])
+      uint8_t type, const char *token, const char *peer, const uint8_t *body,
+      size_t len, const uint8_t hash[32])
 {
     struct zto_srv *srv = c->srv;
     struct srv_cached a;
@@ -270,8 +269,8 @@ serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
     cache_key(key, sizeof(key), token, s, peer);
     if (srv_dupcache_get(c->cache, key, type, hash, now, &a)) {
         srv->stats.coap_replayed++;
-        log_debug("coap %s msg %u: retransmission, answered from cache",
-                  peer, (unsigned)type);
+        log_debug("coap %s msg %u: retransmission, answered from cache", peer,
+                  (unsigned)type);
         respond(c, res, s, req, query, resp, &a);
         return;
     }
@@ -282,9 +281,8 @@ serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
     rq.len = len;
     rq.token = token;
     rq.peer = peer;
-    rq.transport =
-        coap_session_get_proto(s) == COAP_PROTO_DTLS ? ZTO_SRV_COAPS
-                                                     : ZTO_SRV_COAP;
+    rq.transport = coap_session_get_proto(s) == COAP_PROTO_DTLS ? ZTO_SRV_COAPS
+                                                                : ZTO_SRV_COAP;
     srv_resp_init(srv, &r);
     srv_dispatch(srv, &rq, &r);
 
@@ -303,8 +301,7 @@ serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
         log_failure(peer, type, a.code, "ErrorMessage");
     if (srv_dupcache_put(c->cache, key, token == NULL, type, hash, &a, now) !=
         ZTO_OK)
-        log_warn("coap %s msg %u: response not cached", peer,
-                 (unsigned)type);
+        log_warn("coap %s msg %u: response not cached", peer, (unsigned)type);
     if (r.end_session)
         srv_dupcache_end(c->cache, a.token);
     respond(c, res, s, req, query, resp, &a);
@@ -405,9 +402,9 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
     /* Block1: check the announced and the actual size before keeping
      * anything. */
     opt = coap_check_option(req, COAP_OPTION_SIZE1, &it);
-    if ((opt != NULL && coap_decode_var_bytes(coap_opt_value(opt),
-                                              coap_opt_length(opt)) >
-                            ZTO_MAX_MSG_SIZE) ||
+    if ((opt != NULL &&
+         coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt)) >
+             ZTO_MAX_MSG_SIZE) ||
         offset > ZTO_MAX_MSG_SIZE || len > ZTO_MAX_MSG_SIZE - offset) {
         if ((p = coap_session_get_app_data(s)) != NULL)
             peer_drop_buf(p);
@@ -429,8 +426,8 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
                 goto out;
             }
             if ((p->buf = malloc(ZTO_MAX_MSG_SIZE)) == NULL) {
-                refuse(c, resp, peer, type,
-                       COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
+                refuse(c, resp, peer, type, COAP_RESPONSE_CODE_INTERNAL_ERROR,
+                       "out of memory");
                 goto out;
             }
             c->assembling++;
@@ -530,7 +527,7 @@ zto_err_t
 srv_coap_new(struct zto_srv *srv, struct srv_coap **out)
 {
     static const coap_request_t methods[] = {
-        COAP_REQUEST_GET,   COAP_REQUEST_POST,  COAP_REQUEST_PUT,
+        COAP_REQUEST_GET,    COAP_REQUEST_POST,  COAP_REQUEST_PUT,
         COAP_REQUEST_DELETE, COAP_REQUEST_FETCH, COAP_REQUEST_PATCH,
         COAP_REQUEST_IPATCH};
     struct srv_coap *c;
@@ -545,9 +542,8 @@ srv_coap_new(struct zto_srv *srv, struct srv_coap **out)
     coap_set_log_handler(on_coap_log);
     coap_set_log_level(zto_log_enabled(ZTO_SRV_LOG_DEBUG) ? LOG_INFO
                                                           : LOG_WARNING);
-    if ((r = srv_dupcache_new(srv->opts.coap_cache_entries,
-                              SRV_CACHE_MAX_BYTES, srv->opts.coap_cache_ttl_s,
-                              &c->cache)) != ZTO_OK)
+    if ((r = srv_dupcache_new(srv->opts.coap_cache_entries, SRV_CACHE_MAX_BYTES,
+                              srv->opts.coap_cache_ttl_s, &c->cache)) != ZTO_OK)
         goto out;
     r = ZTO_E_NOMEM;
     if ((c->ctx = coap_new_context(NULL)) == NULL)

@@ -120,8 +120,8 @@ log_failure(const char *scheme, const char *peer, int msg, int status,
     /* Our own ErrorMessage: show its code and text. */
     zto_cbor_dec_init(&d, body, len);
     if (zto_cbor_get_array_n(&d, 5) != ZTO_OK ||
-        zto_cbor_get_uint(&d, &code) != ZTO_OK ||
-        zto_cbor_skip(&d) != ZTO_OK || zto_cbor_get_tstr(&d, &text) != ZTO_OK)
+        zto_cbor_get_uint(&d, &code) != ZTO_OK || zto_cbor_skip(&d) != ZTO_OK ||
+        zto_cbor_get_tstr(&d, &text) != ZTO_OK)
         text = ZTO_BYTES_NULL;
     log_warn("%s %s msg %d: %d, ErrorMessage %u: %.*s", scheme, peer, msg,
              status, (unsigned)code, (int)text.len,
@@ -241,8 +241,8 @@ on_request(struct evhttp_request *req, void *arg)
     if (sa != NULL)
         srv_addr_str(sa, peer, sizeof(peer));
     if (evcon != NULL && !conn_track(h, evcon)) {
-        evhttp_add_header(evhttp_request_get_output_headers(req),
-                          "Connection", "close");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+                          "close");
         refuse(h, req, peer, 503, -1, "too many connections");
         return;
     }
@@ -257,8 +257,9 @@ on_request(struct evhttp_request *req, void *arg)
         return;
     }
     if (!content_type_ok(evhttp_find_header(ih, "Content-Type"))) {
-        refuse(h, req, peer, 415, type, "Content-Type must be "
-                                        "application/cbor");
+        refuse(h, req, peer, 415, type,
+               "Content-Type must be "
+               "application/cbor");
         return;
     }
     if (evhttp_find_header(ih, "Content-Length") == NULL ||
@@ -296,9 +297,9 @@ on_request(struct evhttp_request *req, void *arg)
                     resp.len);
     send_fdo(req, resp.msg_type == ZTO_MSG_ERROR ? 500 : 200, resp.msg_type,
              resp.body, resp.len,
-             resp.token[0] != '\0'                ? resp.token
+             resp.token[0] != '\0'            ? resp.token
              : resp.msg_type == ZTO_MSG_ERROR ? NULL
-                                               : rq.token);
+                                              : rq.token);
 }
 
 /* ---- TLS ---- */
@@ -311,9 +312,8 @@ make_tls_bev(struct event_base *base, void *arg)
 
     if (ssl == NULL)
         return NULL;
-    return bufferevent_openssl_socket_new(base, -1, ssl,
-                                          BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE);
+    return bufferevent_openssl_socket_new(
+        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
 static zto_err_t
@@ -334,8 +334,7 @@ tls_setup(struct srv_http *h)
         SSL_CTX_check_private_key(h->ssl) != 1) {
         unsigned long e = ERR_get_error();
         log_err("https: cannot load %s / %s: %s", o->tls_cert, o->tls_key,
-                ERR_reason_error_string(e) ? ERR_reason_error_string(e)
-                                           : "?");
+                ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "?");
         ERR_clear_error();
         return ZTO_E_CERT;
     }
@@ -358,10 +357,10 @@ srv_http_new(struct zto_srv *srv, bool tls, struct srv_http **out)
     h->conns = calloc(srv->opts.max_clients, sizeof(*h->conns));
     if (h->conns == NULL || (h->http = evhttp_new(srv->base)) == NULL)
         goto out;
-    evhttp_set_allowed_methods(h->http,
-        EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-        EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-        EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_allowed_methods(
+        h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                     EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
     evhttp_set_max_headers_size(h->http, HTTP_MAX_HEADERS_SIZE);
     evhttp_set_max_body_size(h->http, ZTO_MAX_MSG_SIZE);
     evhttp_set_timeout(h->http, (int)srv->opts.http_timeout_s);
@@ -384,8 +383,8 @@ srv_http_listen(struct srv_http *h, struct zto_listen *l)
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
     struct evconnlistener *lst, **nl;
-    unsigned flags = LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE |
-                     LEV_OPT_CLOSE_ON_EXEC;
+    unsigned flags =
+        LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
     zto_err_t r;
 
     if ((r = srv_resolve(l, SOCK_STREAM, &ss, &sslen)) != ZTO_OK)
@@ -397,9 +396,8 @@ srv_http_listen(struct srv_http *h, struct zto_listen *l)
     if (nl == NULL)
         return ZTO_E_NOMEM;
     h->lst = nl;
-    lst = evconnlistener_new_bind(h->srv->base, NULL, NULL, flags,
-                                  HTTP_BACKLOG, (struct sockaddr *)&ss,
-                                  (int)sslen);
+    lst = evconnlistener_new_bind(h->srv->base, NULL, NULL, flags, HTTP_BACKLOG,
+                                  (struct sockaddr *)&ss, (int)sslen);
     if (lst == NULL)
         return ZTO_E_CONNECT;
     if (evhttp_bind_listener(h->http, lst) == NULL) {

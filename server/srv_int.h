@@ -17,14 +17,14 @@ struct srv_dupcache;
 
 struct zto_srv {
     struct zto_srv_opts opts;
-    struct zto_listen *bound;  /* nlisten entries, real ports */
+    struct zto_listen *bound; /* nlisten entries, real ports */
     size_t nbound;
     struct event_base *base;
-    struct event *sig[3];      /* TERM, INT, HUP */
-    struct srv_http *http;     /* plain HTTP listeners (may be NULL) */
-    struct srv_http *https;    /* HTTPS listeners (may be NULL) */
-    struct srv_coap *coap;     /* CoAP and CoAPS endpoints (may be NULL) */
-    uint8_t *resp_buf;         /* ZTO_MAX_MSG_SIZE; handlers run serially */
+    struct event *sig[3];   /* TERM, INT, HUP */
+    struct srv_http *http;  /* plain HTTP listeners (may be NULL) */
+    struct srv_http *https; /* HTTPS listeners (may be NULL) */
+    struct srv_coap *coap;  /* CoAP and CoAPS endpoints (may be NULL) */
+    uint8_t *resp_buf;      /* ZTO_MAX_MSG_SIZE; handlers run serially */
     struct zto_srv_stats stats;
     zto_err_t exit_err;
 };
@@ -96,21 +96,21 @@ void srv_coap_free(struct srv_coap *c);
  * request without token) holding the last response, looked up by
  * (message type, SHA-256 of the request body). */
 struct srv_cached {
-    uint8_t code;          /* CoAP response code */
+    uint8_t code; /* CoAP response code */
     uint8_t msg_type;
-    const uint8_t *body;   /* valid until the next put/expire */
+    const uint8_t *body; /* valid until the next put/expire */
     size_t len;
-    const char *token;     /* "" if none */
+    const char *token; /* "" if none */
 };
 
-ZTO_MUST_CHECK zto_err_t srv_dupcache_new(size_t max_entries,
-                                          size_t max_bytes, unsigned ttl_s,
+ZTO_MUST_CHECK zto_err_t srv_dupcache_new(size_t max_entries, size_t max_bytes,
+                                          unsigned ttl_s,
                                           struct srv_dupcache **out);
 void srv_dupcache_free(struct srv_dupcache *c);
 /* true and *out on a hit for (key, type, hash) still alive at now_ms. */
-bool srv_dupcache_get(struct srv_dupcache *c, const char *key,
-                      uint8_t msg_type, const uint8_t hash[32],
-                      uint64_t now_ms, struct srv_cached *out);
+bool srv_dupcache_get(struct srv_dupcache *c, const char *key, uint8_t msg_type,
+                      const uint8_t hash[32], uint64_t now_ms,
+                      struct srv_cached *out);
 /* Remember the answer; `keyed_by_peer` entries get the short lifetime. */
 ZTO_MUST_CHECK zto_err_t srv_dupcache_put(struct srv_dupcache *c,
                                           const char *key, bool keyed_by_peer,

@@ -45,16 +45,16 @@ extern "C" {
 #endif
 
 enum zto_conf_type {
-    ZTO_CONF_STR = 1,  /* struct zto_conf_str */
-    ZTO_CONF_INT,      /* struct zto_conf_int, min..max */
-    ZTO_CONF_BOOL,     /* struct zto_conf_bool: yes/no true/false on/off 1/0 */
-    ZTO_CONF_LISTEN    /* struct zto_conf_listen: specs separated by spaces
-                          or commas; repeated lines append */
+    ZTO_CONF_STR = 1, /* struct zto_conf_str */
+    ZTO_CONF_INT,     /* struct zto_conf_int, min..max */
+    ZTO_CONF_BOOL,    /* struct zto_conf_bool: yes/no true/false on/off 1/0 */
+    ZTO_CONF_LISTEN   /* struct zto_conf_listen: specs separated by spaces
+                         or commas; repeated lines append */
 };
 
 struct zto_conf_str {
     bool set;
-    char *v;           /* heap, freed by zto_conf_free() */
+    char *v; /* heap, freed by zto_conf_free() */
 };
 
 struct zto_conf_int {
@@ -69,20 +69,20 @@ struct zto_conf_bool {
 
 struct zto_conf_listen {
     bool set;
-    struct zto_listen *v;  /* heap, freed by zto_conf_free() */
+    struct zto_listen *v; /* heap, freed by zto_conf_free() */
     size_t n;
 };
 
 struct zto_conf_kw {
     const char *name;
     enum zto_conf_type type;
-    size_t off;            /* offsetof() the cell in the options struct */
-    const char *def;       /* default, in file syntax; NULL: none */
-    long long min, max;    /* ZTO_CONF_INT */
-    int transport;         /* ZTO_CONF_LISTEN: for specs without a scheme
-                              (enum zto_srv_transport); 0: scheme needed */
-    bool required;         /* must be set (in the file or by a default) */
-    bool secret;           /* printed as "(hidden)" */
+    size_t off;         /* offsetof() the cell in the options struct */
+    const char *def;    /* default, in file syntax; NULL: none */
+    long long min, max; /* ZTO_CONF_INT */
+    int transport;      /* ZTO_CONF_LISTEN: for specs without a scheme
+                           (enum zto_srv_transport); 0: scheme needed */
+    bool required;      /* must be set (in the file or by a default) */
+    bool secret;        /* printed as "(hidden)" */
     const char *help;
 };
 
@@ -96,21 +96,21 @@ ZTO_MUST_CHECK zto_err_t zto_conf_parse_file(const struct zto_conf_kw *kw,
 /* `name` is used in error messages only. */
 ZTO_MUST_CHECK zto_err_t zto_conf_parse_text(const struct zto_conf_kw *kw,
                                              size_t nkw, void *opts,
-                                             const char *name,
-                                             const char *text, size_t len,
-                                             char *err, size_t errcap);
+                                             const char *name, const char *text,
+                                             size_t len, char *err,
+                                             size_t errcap);
 /* Set one keyword (e.g. from the command line); replaces a scalar
  * already set, appends to a listen list. */
-ZTO_MUST_CHECK zto_err_t zto_conf_set(const struct zto_conf_kw *kw,
-                                      size_t nkw, void *opts,
-                                      const char *name, const char *value,
-                                      char *err, size_t errcap);
+ZTO_MUST_CHECK zto_err_t zto_conf_set(const struct zto_conf_kw *kw, size_t nkw,
+                                      void *opts, const char *name,
+                                      const char *value, char *err,
+                                      size_t errcap);
 ZTO_MUST_CHECK zto_err_t zto_conf_fill_defaults(const struct zto_conf_kw *kw,
                                                 size_t nkw, void *opts,
                                                 char *err, size_t errcap);
 /* The effective configuration in file syntax (for "-T"). */
-void zto_conf_print(const struct zto_conf_kw *kw, size_t nkw,
-                    const void *opts, FILE *out);
+void zto_conf_print(const struct zto_conf_kw *kw, size_t nkw, const void *opts,
+                    FILE *out);
 /* Free heap values and mark everything unset. */
 void zto_conf_free(const struct zto_conf_kw *kw, size_t nkw, void *opts);
 

@@ -67,24 +67,39 @@ const char *zto_log_redact(const char *secret, char *buf, size_t cap);
     } while (0)
 
 #define log_err(...) ZTO_LOG_(ZTO_SRV_LOG_ERR, NULL, false, ZTO_OK, __VA_ARGS__)
-#define log_err_f(...) ZTO_LOG_(ZTO_SRV_LOG_ERR, __func__, false, ZTO_OK, __VA_ARGS__)
-#define log_err_r(r, ...) ZTO_LOG_(ZTO_SRV_LOG_ERR, NULL, true, (r), __VA_ARGS__)
-#define log_err_fr(r, ...) ZTO_LOG_(ZTO_SRV_LOG_ERR, __func__, true, (r), __VA_ARGS__)
+#define log_err_f(...)                                                         \
+    ZTO_LOG_(ZTO_SRV_LOG_ERR, __func__, false, ZTO_OK, __VA_ARGS__)
+#define log_err_r(r, ...)                                                      \
+    ZTO_LOG_(ZTO_SRV_LOG_ERR, NULL, true, (r), __VA_ARGS__)
+#define log_err_fr(r, ...)                                                     \
+    ZTO_LOG_(ZTO_SRV_LOG_ERR, __func__, true, (r), __VA_ARGS__)
 
-#define log_warn(...) ZTO_LOG_(ZTO_SRV_LOG_WARN, NULL, false, ZTO_OK, __VA_ARGS__)
-#define log_warn_f(...) ZTO_LOG_(ZTO_SRV_LOG_WARN, __func__, false, ZTO_OK, __VA_ARGS__)
-#define log_warn_r(r, ...) ZTO_LOG_(ZTO_SRV_LOG_WARN, NULL, true, (r), __VA_ARGS__)
-#define log_warn_fr(r, ...) ZTO_LOG_(ZTO_SRV_LOG_WARN, __func__, true, (r), __VA_ARGS__)
+#define log_warn(...)                                                          \
+    ZTO_LOG_(ZTO_SRV_LOG_WARN, NULL, false, ZTO_OK, __VA_ARGS__)
+#define log_warn_f(...)                                                        \
+    ZTO_LOG_(ZTO_SRV_LOG_WARN, __func__, false, ZTO_OK, __VA_ARGS__)
+#define log_warn_r(r, ...)                                                     \
+    ZTO_LOG_(ZTO_SRV_LOG_WARN, NULL, true, (r), __VA_ARGS__)
+#define log_warn_fr(r, ...)                                                    \
+    ZTO_LOG_(ZTO_SRV_LOG_WARN, __func__, true, (r), __VA_ARGS__)
 
-#define log_info(...) ZTO_LOG_(ZTO_SRV_LOG_INFO, NULL, false, ZTO_OK, __VA_ARGS__)
-#define log_info_f(...) ZTO_LOG_(ZTO_SRV_LOG_INFO, __func__, false, ZTO_OK, __VA_ARGS__)
-#define log_info_r(r, ...) ZTO_LOG_(ZTO_SRV_LOG_INFO, NULL, true, (r), __VA_ARGS__)
-#define log_info_fr(r, ...) ZTO_LOG_(ZTO_SRV_LOG_INFO, __func__, true, (r), __VA_ARGS__)
+#define log_info(...)                                                          \
+    ZTO_LOG_(ZTO_SRV_LOG_INFO, NULL, false, ZTO_OK, __VA_ARGS__)
+#define log_info_f(...)                                                        \
+    ZTO_LOG_(ZTO_SRV_LOG_INFO, __func__, false, ZTO_OK, __VA_ARGS__)
+#define log_info_r(r, ...)                                                     \
+    ZTO_LOG_(ZTO_SRV_LOG_INFO, NULL, true, (r), __VA_ARGS__)
+#define log_info_fr(r, ...)                                                    \
+    ZTO_LOG_(ZTO_SRV_LOG_INFO, __func__, true, (r), __VA_ARGS__)
 
-#define log_debug(...) ZTO_LOG_(ZTO_SRV_LOG_DEBUG, NULL, false, ZTO_OK, __VA_ARGS__)
-#define log_debug_f(...) ZTO_LOG_(ZTO_SRV_LOG_DEBUG, __func__, false, ZTO_OK, __VA_ARGS__)
-#define log_debug_r(r, ...) ZTO_LOG_(ZTO_SRV_LOG_DEBUG, NULL, true, (r), __VA_ARGS__)
-#define log_debug_fr(r, ...) ZTO_LOG_(ZTO_SRV_LOG_DEBUG, __func__, true, (r), __VA_ARGS__)
+#define log_debug(...)                                                         \
+    ZTO_LOG_(ZTO_SRV_LOG_DEBUG, NULL, false, ZTO_OK, __VA_ARGS__)
+#define log_debug_f(...)                                                       \
+    ZTO_LOG_(ZTO_SRV_LOG_DEBUG, __func__, false, ZTO_OK, __VA_ARGS__)
+#define log_debug_r(r, ...)                                                    \
+    ZTO_LOG_(ZTO_SRV_LOG_DEBUG, NULL, true, (r), __VA_ARGS__)
+#define log_debug_fr(r, ...)                                                   \
+    ZTO_LOG_(ZTO_SRV_LOG_DEBUG, __func__, true, (r), __VA_ARGS__)
 
 #ifdef __cplusplus
 }

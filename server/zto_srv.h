@@ -58,9 +58,9 @@ const char *zto_srv_transport_name(int transport);
 #define ZTO_LISTEN_HOST_MAX 256
 
 struct zto_listen {
-    int transport;                   /* enum zto_srv_transport */
-    char host[ZTO_LISTEN_HOST_MAX];  /* literal, name, or "" for any */
-    uint16_t port;                   /* 0: the kernel picks (tests) */
+    int transport;                  /* enum zto_srv_transport */
+    char host[ZTO_LISTEN_HOST_MAX]; /* literal, name, or "" for any */
+    uint16_t port;                  /* 0: the kernel picks (tests) */
 };
 
 /*
@@ -78,17 +78,17 @@ ZTO_MUST_CHECK zto_err_t zto_listen_format(const struct zto_listen *l,
 
 struct zto_srv_req {
     uint8_t msg_type;
-    const uint8_t *body;  /* valid during the handler call only */
+    const uint8_t *body; /* valid during the handler call only */
     size_t len;
-    const char *token;    /* NULL if none; "Bearer " already stripped */
-    const char *peer;     /* "ip:port" for logs */
-    int transport;        /* enum zto_srv_transport */
+    const char *token; /* NULL if none; "Bearer " already stripped */
+    const char *peer;  /* "ip:port" for logs */
+    int transport;     /* enum zto_srv_transport */
 };
 
 struct zto_srv_resp {
-    uint8_t msg_type;     /* next message type, or 255 */
-    uint8_t *body;        /* owned by the adapter */
-    size_t cap;           /* ZTO_MAX_MSG_SIZE */
+    uint8_t msg_type; /* next message type, or 255 */
+    uint8_t *body;    /* owned by the adapter */
+    size_t cap;       /* ZTO_MAX_MSG_SIZE */
     size_t len;
     /* Token to return (without "Bearer "). Empty: return the request's
      * token unchanged (none if it had none, and none with an
@@ -161,9 +161,9 @@ const struct zto_listen *zto_srv_bound(const struct zto_srv *srv, size_t i);
 
 /* Statistics (tests, logs). */
 struct zto_srv_stats {
-    unsigned long requests;        /* handed to the handler */
-    unsigned long refused;         /* answered by an adapter (4xx, 413) */
-    unsigned long coap_replayed;   /* answered from the duplicate cache */
+    unsigned long requests;         /* handed to the handler */
+    unsigned long refused;          /* answered by an adapter (4xx, 413) */
+    unsigned long coap_replayed;    /* answered from the duplicate cache */
     unsigned long http_connections; /* open now (counted from 1st request) */
 };
 void zto_srv_get_stats(const struct zto_srv *srv, struct zto_srv_stats *st);

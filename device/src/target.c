@@ -98,8 +98,7 @@ zto_target_url(const struct zto_target *t, char *out, size_t cap)
         !put(out, cap, &pos, "://", 3) ||
         (v6 && !put(out, cap, &pos, "[", 1)) ||
         !put(out, cap, &pos, t->host, hlen) ||
-        (v6 && !put(out, cap, &pos, "]", 1)) ||
-        !put(out, cap, &pos, ":", 1))
+        (v6 && !put(out, cap, &pos, "]", 1)) || !put(out, cap, &pos, ":", 1))
         return ZTO_E_BUF_TOO_SMALL;
     while (nd > 0) {
         if (!put(out, cap, &pos, &digits[--nd], 1))

@@ -60,8 +60,7 @@ echo_start(struct echo_proc *p, const char *const *args)
     argv[n++] = "--exit-after";
     argv[n++] = "120";
     argv[n++] = "--log-level";
-    argv[n++] = getenv("ZTO_TEST_SRV_LOG") ? getenv("ZTO_TEST_SRV_LOG")
-                                            : "err";
+    argv[n++] = getenv("ZTO_TEST_SRV_LOG") ? getenv("ZTO_TEST_SRV_LOG") : "err";
     argv[n] = NULL;
     if (pipe(fds) != 0)
         return -1;
@@ -148,8 +147,7 @@ echo_stop_sig(struct echo_proc *p, int sig)
 
 /* The first listener whose URL starts with prefix, as a target. */
 static inline int
-echo_target(const struct echo_proc *p, const char *prefix,
-            struct zto_target *t)
+echo_target(const struct echo_proc *p, const char *prefix, struct zto_target *t)
 {
     size_t i;
 
@@ -201,8 +199,8 @@ make_text(const char *s, uint8_t *out, size_t cap)
 
 static inline zto_err_t
 xchg(const struct zto_transport_ops *ops, void *t, uint8_t type,
-     const uint8_t *body, size_t len, uint8_t *out, size_t cap,
-     size_t *olen, uint8_t *otype)
+     const uint8_t *body, size_t len, uint8_t *out, size_t cap, size_t *olen,
+     uint8_t *otype)
 {
     zto_err_t r = ops->send(t, type, body, len);
 

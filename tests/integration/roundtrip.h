@@ -28,8 +28,8 @@ rt_sizes(const char *what, const struct zto_transport_ops *ops, void *t,
 
         printf("  %s: %zu-byte round trip\n", what, blen);
         ASSERT_OK(ops->open(t, tg));
-        ASSERT_OK(xchg(ops, t, 20, body, blen, rt_out, sizeof(rt_out), &olen,
-                       &type));
+        ASSERT_OK(
+            xchg(ops, t, 20, body, blen, rt_out, sizeof(rt_out), &olen, &type));
         ASSERT_EQ(type, 21);
         ASSERT_EQ(echo_decode(rt_out, olen, &a), 0);
         ASSERT_EQ(a.type, 20);
@@ -39,8 +39,8 @@ rt_sizes(const char *what, const struct zto_transport_ops *ops, void *t,
         seq1 = a.seq;
 
         body[blen - 1] ^= 0x5a; /* a different second message */
-        ASSERT_OK(xchg(ops, t, 22, body, blen, rt_out, sizeof(rt_out), &olen,
-                       &type));
+        ASSERT_OK(
+            xchg(ops, t, 22, body, blen, rt_out, sizeof(rt_out), &olen, &type));
         ASSERT_EQ(type, 23);
         ASSERT_EQ(echo_decode(rt_out, olen, &a), 0);
         ASSERT_EQ(a.type, 22);
@@ -67,12 +67,12 @@ rt_errors(const char *what, const struct zto_transport_ops *ops, void *t,
     printf("  %s: error paths\n", what);
     blen = make_text("hello", body, sizeof(body));
     ASSERT_OK(ops->open(t, tg));
-    ASSERT_OK(xchg(ops, t, 20, body, blen, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, t, 20, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(type, 21);
     blen = make_text("fail", body, sizeof(body));
-    ASSERT_OK(xchg(ops, t, 22, body, blen, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, t, 22, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(type, 255);
     ASSERT_EQ(errmsg_decode(rt_out, olen, &code, &prev), 0);
     ASSERT_EQ(code, 101);
@@ -81,8 +81,8 @@ rt_errors(const char *what, const struct zto_transport_ops *ops, void *t,
     /* A new sub-protocol forgets the token: message 22 is refused. */
     ASSERT_OK(ops->open(t, tg));
     blen = make_text("hello", body, sizeof(body));
-    ASSERT_OK(xchg(ops, t, 22, body, blen, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, t, 22, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(type, 255);
     ASSERT_EQ(errmsg_decode(rt_out, olen, &code, &prev), 0);
     ASSERT_EQ(code, 1);
@@ -118,12 +118,12 @@ rt_rotation(const char *what, const struct zto_transport_ops *ops, void *t,
     printf("  %s: rotating tokens\n", what);
     blen = make_text("rotate", body, sizeof(body));
     ASSERT_OK(ops->open(t, tg));
-    ASSERT_OK(xchg(ops, t, 60, body, blen, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, t, 60, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(type, 61);
     for (i = 0; i < 4; i++) {
-        ASSERT_OK(xchg(ops, t, 62, body, blen, rt_out, sizeof(rt_out), &olen,
-                       &type));
+        ASSERT_OK(
+            xchg(ops, t, 62, body, blen, rt_out, sizeof(rt_out), &olen, &type));
         ASSERT_EQ(type, 63);
         ASSERT_EQ(echo_decode(rt_out, olen, &a), 0);
         ASSERT_TRUE(a.has_token && a.token.len == 32);

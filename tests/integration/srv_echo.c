@@ -184,8 +184,7 @@ handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
         zto_cbor_put_raw(&enc, req->body, req->len);
     }
     if ((r = zto_cbor_enc_finish(&enc, &n)) != ZTO_OK) {
-        if (zto_srv_error(resp, r, req->msg_type, "answer too large") !=
-            ZTO_OK)
+        if (zto_srv_error(resp, r, req->msg_type, "answer too large") != ZTO_OK)
             abort();
         return;
     }
@@ -278,8 +277,8 @@ main(int argc, char **argv)
         } else
             usage();
         if (t != 0) {
-            if (n >= MAX_LISTEN || zto_listen_parse(val, t, &listen[n]) !=
-                                       ZTO_OK) {
+            if (n >= MAX_LISTEN ||
+                zto_listen_parse(val, t, &listen[n]) != ZTO_OK) {
                 fprintf(stderr, "srv_echo: bad listen spec '%s'\n", val);
                 return 2;
             }
@@ -311,8 +310,7 @@ main(int argc, char **argv)
     /* Never outlive a test that forgot us. */
     if (exit_after > 0) {
         struct timeval tv = {exit_after, 0};
-        exit_ev = evtimer_new(zto_srv_event_base(e.srv), on_exit_timer,
-                              e.srv);
+        exit_ev = evtimer_new(zto_srv_event_base(e.srv), on_exit_timer, e.srv);
         if (exit_ev != NULL)
             evtimer_add(exit_ev, &tv);
     }

@@ -43,8 +43,8 @@ test_plain(void)
 
     blen = make_text("device failed", body, sizeof(body));
     ASSERT_OK(ops->open(&ct, &t6));
-    ASSERT_OK(xchg(ops, &ct, 255, body, blen, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, &ct, 255, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(olen, 0);
     ASSERT_EQ(rt_stats(ops, &ct, &t4, &st), 0);
     ASSERT_EQ(st.errors, 1);
@@ -80,15 +80,15 @@ test_duplicate(void)
 
     blen = make_text("hello", body, sizeof(body));
     ASSERT_OK(ops->open(&ct, &tg));
-    ASSERT_OK(xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     blen = make_text("once", body, sizeof(body));
-    ASSERT_OK(xchg(ops, &ct, 22, body, blen, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, &ct, 22, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(type, 23);
     ASSERT_EQ(echo_decode(rt_out, olen, &a1), 0);
-    ASSERT_OK(xchg(ops, &ct, 22, body, blen, out2, sizeof(out2), &olen2,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, &ct, 22, body, blen, out2, sizeof(out2), &olen2, &type));
     ASSERT_EQ(type, 23);
     ASSERT_EQ(echo_decode(out2, olen2, &a2), 0);
     ASSERT_EQ(a2.seq, a1.seq); /* not processed again */
@@ -96,19 +96,19 @@ test_duplicate(void)
 
     /* The same for a body that needs block-wise transfer both ways. */
     big = make_body(20000, 7, &biglen);
-    ASSERT_OK(xchg(ops, &ct, 24, big, biglen, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, &ct, 24, big, biglen, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(echo_decode(rt_out, olen, &a1), 0);
-    ASSERT_OK(xchg(ops, &ct, 24, big, biglen, out2, sizeof(out2), &olen2,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, &ct, 24, big, biglen, out2, sizeof(out2), &olen2, &type));
     ASSERT_EQ(echo_decode(out2, olen2, &a2), 0);
     ASSERT_EQ(a2.seq, a1.seq);
     ASSERT_TRUE(olen == olen2 && memcmp(rt_out, out2, olen) == 0);
 
     /* A different body is a new message. */
     big[biglen - 1] ^= 1;
-    ASSERT_OK(xchg(ops, &ct, 24, big, biglen, out2, sizeof(out2), &olen2,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, &ct, 24, big, biglen, out2, sizeof(out2), &olen2, &type));
     ASSERT_EQ(echo_decode(out2, olen2, &a2), 0);
     ASSERT_EQ(a2.seq, a1.seq + 1);
     ops->close(&ct);
@@ -127,8 +127,7 @@ test_duplicate(void)
 static void
 lossy(const char *loss, size_t size, uint8_t first_type)
 {
-    const char *args[] = {"--coap", "127.0.0.1:0", "--coap-loss", loss,
-                          NULL};
+    const char *args[] = {"--coap", "127.0.0.1:0", "--coap-loss", loss, NULL};
     struct zto_coap_opts o;
     struct echo_proc p;
     struct zto_target tg;
@@ -184,12 +183,16 @@ static void
 test_dtls(void)
 {
     static const char *const args[] = {
-        "--coaps", "127.0.0.1:0", "--coaps", "[::1]:0", "--cert",
-        ZTO_CERTS_DIR "/server.pem", "--key", ZTO_CERTS_DIR "/server.key.pem",
+        "--coaps", "127.0.0.1:0",
+        "--coaps", "[::1]:0",
+        "--cert",  ZTO_CERTS_DIR "/server.pem",
+        "--key",   ZTO_CERTS_DIR "/server.key.pem",
         NULL};
     static const char *const wrong[] = {
-        "--coaps", "127.0.0.1:0", "--cert", ZTO_CERTS_DIR "/wrongname.pem",
-        "--key", ZTO_CERTS_DIR "/wrongname.key.pem", NULL};
+        "--coaps", "127.0.0.1:0",
+        "--cert",  ZTO_CERTS_DIR "/wrongname.pem",
+        "--key",   ZTO_CERTS_DIR "/wrongname.key.pem",
+        NULL};
     struct zto_coap_opts o;
     struct echo_proc p;
     struct zto_target t4, t6, tw;
@@ -213,8 +216,8 @@ test_dtls(void)
     o.ca_file = ZTO_CERTS_DIR "/other-ca.pem";
     zto_coap_transport_init(&ct, &o);
     ASSERT_OK(ops->open(&ct, &t4));
-    ASSERT_FAILS(xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out),
-                      &olen, &type));
+    ASSERT_FAILS(
+        xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     printf("    other CA: %s\n", zto_coap_transport_detail(&ct));
     zto_coap_transport_free(&ct);
     echo_stop(&p);
@@ -224,15 +227,15 @@ test_dtls(void)
     o.ca_file = ZTO_CERTS_DIR "/ca.pem";
     zto_coap_transport_init(&ct, &o);
     ASSERT_OK(ops->open(&ct, &tw));
-    ASSERT_FAILS(xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out),
-                      &olen, &type));
+    ASSERT_FAILS(
+        xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     printf("    wrong name: %s\n", zto_coap_transport_detail(&ct));
     zto_coap_transport_free(&ct);
     o.insecure = true;
     zto_coap_transport_init(&ct, &o);
     ASSERT_OK(ops->open(&ct, &tw));
-    ASSERT_OK(xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(type, 21);
     zto_coap_transport_free(&ct);
     echo_stop(&p);
@@ -344,19 +347,19 @@ test_fake(void)
     o.timeout_ms = 10000;
     zto_coap_transport_init(&ct, &o);
     ASSERT_OK(ops->open(&ct, &tg));
-    ASSERT_ERR(xchg(ops, &ct, 10, huge, 1, rt_out, sizeof(rt_out), &olen,
-                    &type),
-               ZTO_E_TOO_BIG);
-    ASSERT_OK(xchg(ops, &ct, 12, huge, 1, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_ERR(
+        xchg(ops, &ct, 10, huge, 1, rt_out, sizeof(rt_out), &olen, &type),
+        ZTO_E_TOO_BIG);
+    ASSERT_OK(
+        xchg(ops, &ct, 12, huge, 1, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(type, 13);
     ASSERT_EQ(olen, 1);
-    ASSERT_ERR(xchg(ops, &ct, 14, huge, 1, rt_out, sizeof(rt_out), &olen,
-                    &type),
-               ZTO_E_HTTP);
+    ASSERT_ERR(
+        xchg(ops, &ct, 14, huge, 1, rt_out, sizeof(rt_out), &olen, &type),
+        ZTO_E_HTTP);
     ASSERT_TRUE(strstr(zto_coap_transport_detail(&ct), "4.04") != NULL);
-    ASSERT_OK(xchg(ops, &ct, 16, huge, 1, rt_out, sizeof(rt_out), &olen,
-                   &type));
+    ASSERT_OK(
+        xchg(ops, &ct, 16, huge, 1, rt_out, sizeof(rt_out), &olen, &type));
     ASSERT_EQ(type, 255);
     ASSERT_EQ(errmsg_decode(rt_out, olen, &code, &prev), 0);
     ASSERT_EQ(code, 6);
@@ -370,9 +373,9 @@ test_fake(void)
     zto_coap_transport_init(&ct, &o);
     ASSERT_OK(ops->open(&ct, &tg));
     t0 = itest_now_ms();
-    ASSERT_ERR(xchg(ops, &ct, 10, huge, 1, rt_out, sizeof(rt_out), &olen,
-                    &type),
-               ZTO_E_TIMEOUT);
+    ASSERT_ERR(
+        xchg(ops, &ct, 10, huge, 1, rt_out, sizeof(rt_out), &olen, &type),
+        ZTO_E_TIMEOUT);
     ASSERT_TRUE(itest_now_ms() - t0 < 8000);
     zto_coap_transport_free(&ct);
 }

@@ -73,8 +73,7 @@ read_resp(int fd, struct raw_resp *r, int timeout_ms)
 
         if (end != NULL && r->blen >= need)
             return 0;
-        if (now >= deadline ||
-            poll(&pfd, 1, (int)(deadline - now)) <= 0)
+        if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0)
             return -1;
         if (end == NULL) {
             k = read(fd, r->head + used, sizeof(r->head) - 1 - used);
@@ -124,8 +123,7 @@ hdr(const struct raw_resp *r, const char *name)
 
 /* One request on a fresh connection. */
 static int
-raw(const struct zto_target *t, const char *head, const void *body,
-    size_t blen)
+raw(const struct zto_target *t, const char *head, const void *body, size_t blen)
 {
     int fd = tcp_connect(t), rc = -1;
 
@@ -178,49 +176,55 @@ test_binding(const struct zto_target *t)
     printf("http server: binding on %s\n", t->host);
     ASSERT_EQ(raw(t, "GET /foo HTTP/1.1\r\nHost: x\r\n\r\n", NULL, 0), 0);
     expect_errmsg(404, 100, 0);
-    ASSERT_EQ(raw(t, "GET /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n\r\n", NULL,
-                  0),
-              0);
+    ASSERT_EQ(
+        raw(t, "GET /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n\r\n", NULL, 0), 0);
     expect_errmsg(405, 100, 10);
     ASSERT_TRUE(strcmp(hdr(&rr, "Allow"), "POST") == 0);
-    ASSERT_EQ(raw(t, "POST /fdo/100/msg/10 HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Type: application/cbor\r\n"
-                     "Content-Length: 3\r\n\r\n",
+    ASSERT_EQ(raw(t,
+                  "POST /fdo/100/msg/10 HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Type: application/cbor\r\n"
+                  "Content-Length: 3\r\n\r\n",
                   body, blen),
               0);
     expect_errmsg(404, 100, -1);
-    ASSERT_EQ(raw(t, "POST /fdo/101/msg/256 HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Length: 0\r\n\r\n",
+    ASSERT_EQ(raw(t,
+                  "POST /fdo/101/msg/256 HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Length: 0\r\n\r\n",
                   NULL, 0),
               0);
     ASSERT_EQ(rr.status, 404);
-    ASSERT_EQ(raw(t, "POST /fdo/101/msg/010 HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Length: 0\r\n\r\n",
+    ASSERT_EQ(raw(t,
+                  "POST /fdo/101/msg/010 HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Length: 0\r\n\r\n",
                   NULL, 0),
               0);
     ASSERT_EQ(rr.status, 404);
-    ASSERT_EQ(raw(t, "POST /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\n",
+    ASSERT_EQ(raw(t,
+                  "POST /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\n",
                   body, blen),
               0);
     expect_errmsg(415, 100, 10);
-    ASSERT_EQ(raw(t, "POST /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Type: application/cbor\r\n"
-                     "Connection: close\r\n\r\n",
+    ASSERT_EQ(raw(t,
+                  "POST /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Type: application/cbor\r\n"
+                  "Connection: close\r\n\r\n",
                   NULL, 0),
               0);
     expect_errmsg(411, 100, 10);
-    ASSERT_EQ(raw(t, "POST /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Type: application/cbor\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n3\r\nbhi\r\n0\r\n\r\n",
+    ASSERT_EQ(raw(t,
+                  "POST /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Type: application/cbor\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n3\r\nbhi\r\n0\r\n\r\n",
                   NULL, 0),
               0);
     expect_errmsg(411, 100, 10);
     /* Over 65535: refused from Content-Length, before the handler. */
     memset(big, 0x41, sizeof(big));
-    ASSERT_EQ(raw(t, "POST /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Type: application/cbor\r\n"
-                     "Content-Length: 70000\r\n\r\n",
+    ASSERT_EQ(raw(t,
+                  "POST /fdo/101/msg/10 HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Type: application/cbor\r\n"
+                  "Content-Length: 70000\r\n\r\n",
                   big, sizeof(big)),
               0);
     ASSERT_EQ(rr.status, 413);
@@ -249,9 +253,10 @@ test_binding(const struct zto_target *t)
     post(t, 22, "", body, blen);
     expect_errmsg(500, 1, 22);
     /* Content-Type in another case or with a parameter is tolerated. */
-    ASSERT_EQ(raw(t, "POST /fdo/101/msg/20 HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Type: Application/CBOR; x=y\r\n"
-                     "Content-Length: 3\r\n\r\n",
+    ASSERT_EQ(raw(t,
+                  "POST /fdo/101/msg/20 HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Type: Application/CBOR; x=y\r\n"
+                  "Content-Length: 3\r\n\r\n",
                   body, blen),
               0);
     ASSERT_EQ(rr.status, 200);
@@ -348,8 +353,8 @@ test_slow_client(void)
 static void
 test_conn_limit(void)
 {
-    static const char *const args[] = {"--http", "127.0.0.1:0",
-                                       "--max-clients", "2", NULL};
+    static const char *const args[] = {"--http", "127.0.0.1:0", "--max-clients",
+                                       "2", NULL};
     static const char req[] =
         "POST /fdo/101/msg/20 HTTP/1.1\r\nHost: x\r\n"
         "Content-Type: application/cbor\r\nContent-Length: 3\r\n\r\nbhi";

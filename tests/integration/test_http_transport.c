@@ -71,12 +71,16 @@ static void
 test_tls(void)
 {
     static const char *const args[] = {
-        "--https", "127.0.0.1:0", "--https", "[::1]:0", "--cert",
-        ZTO_CERTS_DIR "/server.pem", "--key", ZTO_CERTS_DIR "/server.key.pem",
+        "--https", "127.0.0.1:0",
+        "--https", "[::1]:0",
+        "--cert",  ZTO_CERTS_DIR "/server.pem",
+        "--key",   ZTO_CERTS_DIR "/server.key.pem",
         NULL};
     static const char *const wrong[] = {
-        "--https", "127.0.0.1:0", "--cert", ZTO_CERTS_DIR "/wrongname.pem",
-        "--key", ZTO_CERTS_DIR "/wrongname.key.pem", NULL};
+        "--https", "127.0.0.1:0",
+        "--cert",  ZTO_CERTS_DIR "/wrongname.pem",
+        "--key",   ZTO_CERTS_DIR "/wrongname.key.pem",
+        NULL};
     struct zto_http_opts o;
     struct echo_proc p;
     struct zto_target t4, t6, tw;
@@ -133,8 +137,8 @@ struct canned {
 
 static const uint8_t empty_map[] = {0xa0};
 /* [6, 12, "no voucher", null, null] */
-static const uint8_t errmsg6[] = {0x85, 0x06, 0x0c, 0x6a, 'n', 'o', ' ', 'v',
-                                  'o', 'u', 'c', 'h', 'e', 'r', 0xf6, 0xf6};
+static const uint8_t errmsg6[] = {0x85, 0x06, 0x0c, 0x6a, 'n', 'o', ' ',  'v',
+                                  'o',  'u',  'c',  'h',  'e', 'r', 0xf6, 0xf6};
 static uint8_t filler[1000];
 
 static const struct canned script[] = {
@@ -321,7 +325,7 @@ test_fake(void)
     ASSERT_EQ(i, NSCRIPT);
     /* What the client sent as Authorization, request by request. */
     ASSERT_TRUE(strcmp(seen[0], "-") == 0);
-    ASSERT_TRUE(strcmp(seen[1], "abcdef0123") == 0);   /* verbatim (T2) */
+    ASSERT_TRUE(strcmp(seen[1], "abcdef0123") == 0);    /* verbatim (T2) */
     ASSERT_TRUE(strcmp(seen[2], "Bearer NEWTOK") == 0); /* newest (T4) */
     ASSERT_TRUE(strcmp(seen[3], "Bearer NEWTOK") == 0); /* kept */
     ASSERT_TRUE(strcmp(seen[7], "-") == 0);             /* open() forgets */

@@ -20,10 +20,10 @@ struct opts {
 static const struct zto_conf_kw kw[] = {
     {"listen", ZTO_CONF_LISTEN, offsetof(struct opts, listen),
      "http://127.0.0.1:8080", 0, 0, 0, false, false, "listeners"},
-    {"coap_listen", ZTO_CONF_LISTEN, offsetof(struct opts, coap), NULL, 0,
-     0, ZTO_SRV_COAP, false, false, "CoAP listeners"},
-    {"db", ZTO_CONF_STR, offsetof(struct opts, db), NULL, 0, 0, 0, true,
-     false, "database"},
+    {"coap_listen", ZTO_CONF_LISTEN, offsetof(struct opts, coap), NULL, 0, 0,
+     ZTO_SRV_COAP, false, false, "CoAP listeners"},
+    {"db", ZTO_CONF_STR, offsetof(struct opts, db), NULL, 0, 0, 0, true, false,
+     "database"},
     {"api_key", ZTO_CONF_STR, offsetof(struct opts, secret), NULL, 0, 0, 0,
      false, true, "secret"},
     {"http_timeout", ZTO_CONF_INT, offsetof(struct opts, timeout), "30", 1,
@@ -118,8 +118,7 @@ test_good(void)
         /* api_key printed as "(hidden)": fine to read back as a string */
         ASSERT_OK(parse(&o2, buf));
         ASSERT_EQ(o2.listen.n, 3);
-        ASSERT_TRUE(strcmp(o2.note.v, " spaced # not a comment \"q\" ") ==
-                    0);
+        ASSERT_TRUE(strcmp(o2.note.v, " spaced # not a comment \"q\" ") == 0);
         ASSERT_EQ(o2.timeout.v, 45);
         zto_conf_free(kw, NKW, &o2);
     }
@@ -163,13 +162,17 @@ test_defaults(void)
 static void
 test_bad(void)
 {
-    bad("db = x\nfoo = 1\n", ZTO_E_UNKNOWN_KEY, "t.conf:2: unknown keyword 'foo'");
-    bad("db = x\n\ndb = y\n", ZTO_E_CONFIG, "t.conf:3: 'db' already set on line 1");
-    bad("http_timeout = 0\n", ZTO_E_RANGE, "t.conf:1: 'http_timeout' must be between 1 and 3600");
+    bad("db = x\nfoo = 1\n", ZTO_E_UNKNOWN_KEY,
+        "t.conf:2: unknown keyword 'foo'");
+    bad("db = x\n\ndb = y\n", ZTO_E_CONFIG,
+        "t.conf:3: 'db' already set on line 1");
+    bad("http_timeout = 0\n", ZTO_E_RANGE,
+        "t.conf:1: 'http_timeout' must be between 1 and 3600");
     bad("http_timeout = 3601\n", ZTO_E_RANGE, "between 1 and 3600");
     bad("http_timeout = 12s\n", ZTO_E_CONFIG, "needs an integer");
     bad("http_timeout = +5\n", ZTO_E_CONFIG, "needs an integer");
-    bad("http_timeout = 99999999999999999999\n", ZTO_E_CONFIG, "needs an integer");
+    bad("http_timeout = 99999999999999999999\n", ZTO_E_CONFIG,
+        "needs an integer");
     bad("sync_full = maybe\n", ZTO_E_CONFIG, "needs yes or no");
     bad("just words\n", ZTO_E_CONFIG, "t.conf:1: expected 'name = value'");
     bad("db =\n", ZTO_E_CONFIG, "missing value");
@@ -177,7 +180,8 @@ test_bad(void)
     bad("db = \"open\n", ZTO_E_CONFIG, "unterminated quote");
     bad("db = \"x\" y\n", ZTO_E_CONFIG, "after the closing quote");
     bad("Bad Key = 1\n", ZTO_E_CONFIG, "bad keyword");
-    bad("listen = 127.0.0.1:80\n", ZTO_E_CONFIG, "bad listen spec '127.0.0.1:80'");
+    bad("listen = 127.0.0.1:80\n", ZTO_E_CONFIG,
+        "bad listen spec '127.0.0.1:80'");
     bad("coap_listen = ::1:5683\n", ZTO_E_CONFIG, "bad listen spec");
     bad("coap_listen = 127.0.0.1:65536\n", ZTO_E_CONFIG, "bad listen spec");
     bad("coap_listen = ,\n", ZTO_E_CONFIG, "is empty");

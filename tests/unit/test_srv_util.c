@@ -52,14 +52,22 @@ test_paths(void)
         int ok;
         unsigned type;
     } cases[] = {
-        {"/fdo/101/msg/10", 1, 10},  {"fdo/101/msg/10", 1, 10},
-        {"/fdo/101/msg/0", 1, 0},    {"/fdo/101/msg/255", 1, 255},
-        {"/fdo/101/msg/256", 0, 0},  {"/fdo/101/msg/010", 0, 0},
-        {"/fdo/101/msg/", 0, 0},     {"/fdo/101/msg/1a", 0, 0},
-        {"/fdo/101/msg/-1", 0, 0},   {"/fdo/100/msg/10", 0, 0},
-        {"/fdo/101/msg/10/", 0, 0},  {"//fdo/101/msg/10", 0, 0},
-        {"/FDO/101/msg/10", 0, 0},   {"/fdo/101/msg/1000", 0, 0},
-        {"", 0, 0},                  {"/", 0, 0},
+        {"/fdo/101/msg/10", 1, 10},
+        {"fdo/101/msg/10", 1, 10},
+        {"/fdo/101/msg/0", 1, 0},
+        {"/fdo/101/msg/255", 1, 255},
+        {"/fdo/101/msg/256", 0, 0},
+        {"/fdo/101/msg/010", 0, 0},
+        {"/fdo/101/msg/", 0, 0},
+        {"/fdo/101/msg/1a", 0, 0},
+        {"/fdo/101/msg/-1", 0, 0},
+        {"/fdo/100/msg/10", 0, 0},
+        {"/fdo/101/msg/10/", 0, 0},
+        {"//fdo/101/msg/10", 0, 0},
+        {"/FDO/101/msg/10", 0, 0},
+        {"/fdo/101/msg/1000", 0, 0},
+        {"", 0, 0},
+        {"/", 0, 0},
     };
     size_t i;
 
@@ -89,17 +97,16 @@ test_errmsg(void)
     char longtext[300];
 
     /* Known answer: [100, 10, "bad", 1700000000, 42] */
-    static const uint8_t want[] = {0x85, 0x18, 0x64, 0x0a, 0x63, 'b', 'a',
-                                   'd',  0x1a, 0x65, 0x53, 0xf1, 0x00, 0x18,
-                                   0x2a};
+    static const uint8_t want[] = {0x85, 0x18, 0x64, 0x0a, 0x63, 'b',  'a', 'd',
+                                   0x1a, 0x65, 0x53, 0xf1, 0x00, 0x18, 0x2a};
     ASSERT_OK(srv_errmsg_encode(100, 10, "bad", 1700000000u, 42, buf,
                                 sizeof(buf), &n));
     ASSERT_EQ(n, sizeof(want));
     ASSERT_MEM_EQ(buf, want, sizeof(want));
     for (cap = 0; cap < sizeof(want); cap++)
-        ASSERT_ERR(srv_errmsg_encode(100, 10, "bad", 1700000000u, 42, buf,
-                                     cap, &n),
-                   ZTO_E_BUF_TOO_SMALL);
+        ASSERT_ERR(
+            srv_errmsg_encode(100, 10, "bad", 1700000000u, 42, buf, cap, &n),
+            ZTO_E_BUF_TOO_SMALL);
 
     memset(&resp, 0, sizeof(resp));
     resp.body = buf;
@@ -139,14 +146,15 @@ test_errmsg(void)
 
     /* The client's sniffing: shape only, lenient on ts / cid. */
     {
-        static const uint8_t nulls[] = {0x85, 0x01, 0x18, 0x3c, 0x60, 0xf6, 0xf6};
+        static const uint8_t nulls[] = {0x85, 0x01, 0x18, 0x3c,
+                                        0x60, 0xf6, 0xf6};
         static const uint8_t four[] = {0x84, 0x01, 0x18, 0x3c, 0x60, 0xf6};
-        static const uint8_t strcode[] = {0x85, 0x61, 'x', 0x18, 0x3c, 0x60, 0xf6,
-                                          0xf6};
-        static const uint8_t big_prev[] = {0x85, 0x01, 0x19, 0x01, 0x00, 0x60,
-                                           0xf6, 0xf6};
-        static const uint8_t trailing[] = {0x85, 0x01, 0x18, 0x3c, 0x60,
-                                           0xf6, 0xf6, 0x00};
+        static const uint8_t strcode[] = {0x85, 0x61, 'x',  0x18,
+                                          0x3c, 0x60, 0xf6, 0xf6};
+        static const uint8_t big_prev[] = {0x85, 0x01, 0x19, 0x01,
+                                           0x00, 0x60, 0xf6, 0xf6};
+        static const uint8_t trailing[] = {0x85, 0x01, 0x18, 0x3c,
+                                           0x60, 0xf6, 0xf6, 0x00};
         ASSERT_TRUE(zto_transport_is_errmsg(nulls, sizeof(nulls)));
         ASSERT_TRUE(!zto_transport_is_errmsg(four, sizeof(four)));
         ASSERT_TRUE(!zto_transport_is_errmsg(strcode, sizeof(strcode)));
@@ -195,10 +203,8 @@ test_dupcache(void)
     ASSERT_EQ(srv_dupcache_count(c), 1);
     /* Entries keyed by peer live at most 60 s. */
     ASSERT_OK(srv_dupcache_put(c, "p:1.2.3.4:5", true, 60, h1, &a, now));
-    ASSERT_TRUE(srv_dupcache_get(c, "p:1.2.3.4:5", 60, h1, now + 59000,
-                                 &got));
-    ASSERT_TRUE(!srv_dupcache_get(c, "p:1.2.3.4:5", 60, h1, now + 60000,
-                                  &got));
+    ASSERT_TRUE(srv_dupcache_get(c, "p:1.2.3.4:5", 60, h1, now + 59000, &got));
+    ASSERT_TRUE(!srv_dupcache_get(c, "p:1.2.3.4:5", 60, h1, now + 60000, &got));
     /* The end of session tok1 drops the peer entry that created it. */
     ASSERT_OK(srv_dupcache_put(c, "p:1.2.3.4:5", true, 60, h1, &a, now));
     srv_dupcache_end(c, "tok1");

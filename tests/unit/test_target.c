@@ -53,8 +53,7 @@ main(void)
          "http://example.com:80");
     good("https://rv.example.org:8443/", ZTO_TPROT_HTTPS, "rv.example.org",
          8443, "https://rv.example.org:8443");
-    good("coap://[::1]:5683", ZTO_TPROT_COAP, "::1", 5683,
-         "coap://[::1]:5683");
+    good("coap://[::1]:5683", ZTO_TPROT_COAP, "::1", 5683, "coap://[::1]:5683");
     good("COAPS://[2001:db8::7]", ZTO_TPROT_COAPS, "2001:db8::7", 5684,
          "coaps://[2001:db8::7]:5684");
     good("coap://10.0.0.1", ZTO_TPROT_COAP, "10.0.0.1", 5683,

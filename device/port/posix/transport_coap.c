@@ -111,8 +111,8 @@ finish(struct zto_coap_transport *t, zto_err_t err)
 }
 
 static coap_response_t
-on_response(coap_session_t *s, const coap_pdu_t *sent,
-            const coap_pdu_t *rcvd, const coap_mid_t mid)
+on_response(coap_session_t *s, const coap_pdu_t *sent, const coap_pdu_t *rcvd,
+            const coap_mid_t mid)
 {
     struct zto_coap_transport *t = coap_session_get_app_data(s);
     coap_bin_const_t tok = coap_pdu_get_token(rcvd);
@@ -146,8 +146,8 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
     }
     opt = coap_check_option(rcvd, OPT_FDO_MSG_TYPE, &it);
     if (opt != NULL) {
-        unsigned v = coap_decode_var_bytes(coap_opt_value(opt),
-                                           coap_opt_length(opt));
+        unsigned v =
+            coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
         if (coap_opt_length(opt) > 1 || v > 255) {
             detail(t, "FDO-Msg-Type option out of range");
             finish(t, ZTO_E_HTTP);
@@ -378,8 +378,8 @@ ensure_session(struct zto_coap_transport *t)
             pki.pki_key.key.pem.ca_file = t->opts.ca_file;
             pki.pki_key.key.pem.public_cert = t->opts.cert_file;
             pki.pki_key.key.pem.private_key = t->opts.key_file;
-            s = coap_new_client_session_pki(t->ctx, NULL, &dst,
-                                            COAP_PROTO_DTLS, &pki);
+            s = coap_new_client_session_pki(t->ctx, NULL, &dst, COAP_PROTO_DTLS,
+                                            &pki);
         }
     }
     freeaddrinfo(res);
@@ -485,19 +485,17 @@ ct_send(void *ctx, uint8_t msg_type, const uint8_t *body, size_t len)
         !coap_insert_optlist(&opts, coap_new_optlist(COAP_OPTION_URI_PATH, 3,
                                                      (const uint8_t *)"msg")) ||
         !coap_insert_optlist(&opts,
-                             coap_new_optlist(COAP_OPTION_URI_PATH,
-                                              (size_t)n,
+                             coap_new_optlist(COAP_OPTION_URI_PATH, (size_t)n,
                                               (const uint8_t *)num)) ||
-        !coap_insert_optlist(&opts,
-                             coap_new_optlist(COAP_OPTION_CONTENT_FORMAT,
-                                              coap_encode_var_safe(
-                                                  cf, sizeof(cf),
-                                                  COAP_MEDIATYPE_APPLICATION_CBOR),
-                                              cf)) ||
+        !coap_insert_optlist(
+            &opts, coap_new_optlist(
+                       COAP_OPTION_CONTENT_FORMAT,
+                       coap_encode_var_safe(cf, sizeof(cf),
+                                            COAP_MEDIATYPE_APPLICATION_CBOR),
+                       cf)) ||
         (t->token_len > 0 &&
-         !coap_insert_optlist(&opts, coap_new_optlist(OPT_FDO_TOKEN,
-                                                      t->token_len,
-                                                      t->token))) ||
+         !coap_insert_optlist(
+             &opts, coap_new_optlist(OPT_FDO_TOKEN, t->token_len, t->token))) ||
         !coap_add_optlist_pdu(pdu, &opts)) {
         r = ZTO_E_NOMEM;
         goto fail;
@@ -560,8 +558,7 @@ fail:
 }
 
 static zto_err_t
-ct_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len,
-          uint8_t *msg_type)
+ct_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, uint8_t *msg_type)
 {
     struct zto_coap_transport *t = ctx;
 

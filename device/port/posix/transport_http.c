@@ -164,8 +164,7 @@ tls_ctx(struct zto_http_transport *t)
 }
 
 static struct evhttp_connection *
-make_conn(struct zto_http_transport *t, struct event_base *base,
-          zto_err_t *err)
+make_conn(struct zto_http_transport *t, struct event_base *base, zto_err_t *err)
 {
     struct evhttp_connection *conn;
     struct bufferevent *bev = NULL;
@@ -207,9 +206,8 @@ make_conn(struct zto_http_transport *t, struct event_base *base,
          * loses nothing. */
         bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     }
-    conn = evhttp_connection_base_bufferevent_new(base, NULL, bev,
-                                                  t->target.host,
-                                                  t->target.port);
+    conn = evhttp_connection_base_bufferevent_new(
+        base, NULL, bev, t->target.host, t->target.port);
     if (conn == NULL) {
         if (bev != NULL)
             bufferevent_free(bev);
@@ -219,8 +217,8 @@ make_conn(struct zto_http_transport *t, struct event_base *base,
     evhttp_connection_set_family(conn, AF_UNSPEC);
     evhttp_connection_set_retries(conn, 0);
     evhttp_connection_set_max_body_size(conn, ZTO_MAX_MSG_SIZE);
-    evhttp_connection_set_max_headers_size(conn, 2 * ZTO_TRANSPORT_TOKEN_MAX +
-                                                     8192);
+    evhttp_connection_set_max_headers_size(conn,
+                                           2 * ZTO_TRANSPORT_TOKEN_MAX + 8192);
     tv.tv_sec = (time_t)(t->opts.io_timeout_ms / 1000);
     tv.tv_usec = (suseconds_t)((t->opts.io_timeout_ms % 1000) * 1000);
     evhttp_connection_set_timeout_tv(conn, &tv);
@@ -436,8 +434,7 @@ out:
 }
 
 static zto_err_t
-http_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len,
-          uint8_t *msg_type)
+http_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, uint8_t *msg_type)
 {
     struct zto_http_transport *t = ctx;
 

@@ -57,8 +57,8 @@ struct zto_http_transport {
     struct zto_http_opts opts;
     struct zto_target target;
     bool opened;
-    void *ssl_ctx;                       /* SSL_CTX * (HTTPS) */
-    char auth[ZTO_TRANSPORT_TOKEN_MAX];  /* Authorization, verbatim */
+    void *ssl_ctx;                      /* SSL_CTX * (HTTPS) */
+    char auth[ZTO_TRANSPORT_TOKEN_MAX]; /* Authorization, verbatim */
     char detail[ZTO_TRANSPORT_DETAIL_MAX];
     /* The last exchange. */
     uint8_t req_type;
@@ -100,25 +100,25 @@ struct zto_coap_transport {
     struct zto_coap_opts opts;
     struct zto_target target;
     bool opened;
-    void *ctx;                           /* coap_context_t * */
-    void *session;                       /* coap_session_t * */
+    void *ctx;                              /* coap_context_t * */
+    void *session;                          /* coap_session_t * */
     uint8_t token[ZTO_TRANSPORT_TOKEN_MAX]; /* FDO-Token, verbatim */
     size_t token_len;
     char detail[ZTO_TRANSPORT_DETAIL_MAX];
     char sni[ZTO_HOST_MAX];
     /* The exchange in progress / last exchange. */
-    uint8_t ctok[8];                     /* CoAP token of the request */
+    uint8_t ctok[8]; /* CoAP token of the request */
     size_t ctok_len;
     bool waiting;
     uint8_t req_type;
     bool have_resp;
     zto_err_t err;
-    unsigned code;                       /* CoAP response code */
+    unsigned code; /* CoAP response code */
     uint8_t resp_type;
-    bool resp_type_opt;                  /* FDO-Msg-Type was present */
+    bool resp_type_opt; /* FDO-Msg-Type was present */
     size_t resp_len;
     uint8_t resp[ZTO_MAX_MSG_SIZE];
-    uint8_t req[ZTO_MAX_MSG_SIZE];       /* libcoap sends blocks from here */
+    uint8_t req[ZTO_MAX_MSG_SIZE]; /* libcoap sends blocks from here */
 };
 
 void zto_coap_transport_init(struct zto_coap_transport *t,
