@@ -472,3 +472,20 @@ zto_conf_free(const struct zto_conf_kw *kw, size_t nkw, void *opts)
         }
     }
 }
+
+void
+zto_srv_conf_apply(const struct zto_srv_conf *c, struct zto_srv_opts *o)
+{
+    o->listen = c->listen.v;
+    o->nlisten = c->listen.n;
+    o->tls_cert = c->tls_cert.set ? c->tls_cert.v : NULL;
+    o->tls_key = c->tls_key.set ? c->tls_key.v : NULL;
+    if (c->http_timeout.set)
+        o->http_timeout_s = (unsigned)c->http_timeout.v;
+    if (c->max_clients.set)
+        o->max_clients = (unsigned)c->max_clients.v;
+    if (c->coap_cache_entries.set)
+        o->coap_cache_entries = (unsigned)c->coap_cache_entries.v;
+    if (c->coap_cache_ttl.set)
+        o->coap_cache_ttl_s = (unsigned)c->coap_cache_ttl.v;
+}

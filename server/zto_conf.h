@@ -114,6 +114,56 @@ void zto_conf_print(const struct zto_conf_kw *kw, size_t nkw, const void *opts,
 /* Free heap values and mark everything unset. */
 void zto_conf_free(const struct zto_conf_kw *kw, size_t nkw, void *opts);
 
+/*
+ * Transport settings every daemon has, under the same names
+ * (docs/transport.md section 3.2). A role embeds the struct in its
+ * options and the keywords in its table:
+ *
+ *     struct owner_conf { struct zto_srv_conf srv; ... };
+ *     static const struct zto_conf_kw owner_kw[] = {
+ *         ZTO_SRV_CONF_KW(struct owner_conf, srv, "http://[::]:8042"),
+ *         ...
+ *     };
+ *
+ * and after zto_conf_fill_defaults() copies them into its server options
+ * with zto_srv_conf_apply() (the listener array stays owned by the conf).
+ */
+struct zto_srv_conf {
+    struct zto_conf_listen listen;
+    struct zto_conf_str tls_cert;
+    struct zto_conf_str tls_key;
+    struct zto_conf_int http_timeout;
+    struct zto_conf_int max_clients;
+    struct zto_conf_int coap_cache_entries;
+    struct zto_conf_int coap_cache_ttl;
+};
+
+/* clang-format off */
+#define ZTO_SRV_CONF_KW_(name, type, off, def, min, max, help)                 \
+    {name, type, off, def, min, max, 0, false, false, help}
+#define ZTO_SRV_CONF_KW(T, m, default_listen)                                  \
+    {"listen", ZTO_CONF_LISTEN, offsetof(T, m.listen), default_listen,         \
+     0, 0, 0, true, false, "listeners: SCHEME://HOST:PORT ..."},               \
+    ZTO_SRV_CONF_KW_("tls_cert", ZTO_CONF_STR, offsetof(T, m.tls_cert),        \
+        NULL, 0, 0, "PEM certificate chain for https/coaps listeners"),        \
+    ZTO_SRV_CONF_KW_("tls_key", ZTO_CONF_STR, offsetof(T, m.tls_key),          \
+        NULL, 0, 0, "PEM private key for https/coaps listeners"),              \
+    ZTO_SRV_CONF_KW_("http_timeout", ZTO_CONF_INT,                             \
+        offsetof(T, m.http_timeout), "30", 1, 3600,                            \
+        "HTTP: seconds of silence before a connection is closed"),             \
+    ZTO_SRV_CONF_KW_("max_clients", ZTO_CONF_INT,                              \
+        offsetof(T, m.max_clients), "256", 1, 65535,                           \
+        "HTTP connections / CoAP block-wise bodies at once"),                  \
+    ZTO_SRV_CONF_KW_("coap_cache_entries", ZTO_CONF_INT,                       \
+        offsetof(T, m.coap_cache_entries), "1024", 16, 1000000,                \
+        "CoAP duplicate cache: sessions remembered"),                          \
+    ZTO_SRV_CONF_KW_("coap_cache_ttl", ZTO_CONF_INT,                           \
+        offsetof(T, m.coap_cache_ttl), "247", 10, 3600,                        \
+        "CoAP duplicate cache: seconds an answer is kept")
+/* clang-format on */
+
+void zto_srv_conf_apply(const struct zto_srv_conf *c, struct zto_srv_opts *o);
+
 #ifdef __cplusplus
 }
 #endif

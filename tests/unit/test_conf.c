@@ -220,6 +220,62 @@ test_file(void)
     ASSERT_TRUE(strstr(err, path) != NULL);
 }
 
+/* The transport keywords every daemon shares. */
+struct role_conf {
+    struct zto_conf_str db;
+    struct zto_srv_conf srv;
+};
+
+static const struct zto_conf_kw role_kw[] = {
+    {"db", ZTO_CONF_STR, offsetof(struct role_conf, db), "r.db", 0, 0, 0, false,
+     false, NULL},
+    ZTO_SRV_CONF_KW(struct role_conf, srv, "http://[::]:8040"),
+};
+#define NROLE (sizeof(role_kw) / sizeof(role_kw[0]))
+
+static void
+test_srv_conf(void)
+{
+    static const char text[] = "listen = coaps://[::1]:5684 http://*:80\n"
+                               "tls_cert = c.pem\ntls_key = k.pem\n"
+                               "max_clients = 8\n";
+    struct role_conf rc;
+    struct zto_srv_opts so;
+
+    memset(&rc, 0, sizeof(rc));
+    ASSERT_OK(zto_conf_parse_text(role_kw, NROLE, &rc, "r.conf", text,
+                                  strlen(text), err, sizeof(err)));
+    ASSERT_OK(zto_conf_fill_defaults(role_kw, NROLE, &rc, err, sizeof(err)));
+    memset(&so, 0, sizeof(so));
+    zto_srv_conf_apply(&rc.srv, &so);
+    ASSERT_EQ(so.nlisten, 2);
+    ASSERT_EQ(so.listen[0].transport, ZTO_SRV_COAPS);
+    ASSERT_EQ(so.listen[1].transport, ZTO_SRV_HTTP);
+    ASSERT_TRUE(so.listen[1].host[0] == '\0');
+    ASSERT_TRUE(strcmp(so.tls_cert, "c.pem") == 0);
+    ASSERT_TRUE(strcmp(so.tls_key, "k.pem") == 0);
+    ASSERT_EQ(so.max_clients, 8);
+    ASSERT_EQ(so.http_timeout_s, 30);
+    ASSERT_EQ(so.coap_cache_entries, 1024);
+    ASSERT_EQ(so.coap_cache_ttl_s, 247);
+    zto_conf_free(role_kw, NROLE, &rc);
+
+    /* Defaults alone give the role's listener. */
+    memset(&rc, 0, sizeof(rc));
+    ASSERT_OK(zto_conf_fill_defaults(role_kw, NROLE, &rc, err, sizeof(err)));
+    memset(&so, 0, sizeof(so));
+    zto_srv_conf_apply(&rc.srv, &so);
+    ASSERT_EQ(so.nlisten, 1);
+    ASSERT_EQ(so.listen[0].port, 8040);
+    ASSERT_TRUE(so.tls_cert == NULL);
+    zto_conf_free(role_kw, NROLE, &rc);
+    memset(&rc, 0, sizeof(rc));
+    ASSERT_ERR(zto_conf_parse_text(role_kw, NROLE, &rc, "r.conf",
+                                   "max_clients = 0\n", 16, err, sizeof(err)),
+               ZTO_E_RANGE);
+    zto_conf_free(role_kw, NROLE, &rc);
+}
+
 int
 main(void)
 {
@@ -228,5 +284,6 @@ main(void)
     test_defaults();
     test_bad();
     test_file();
+    test_srv_conf();
     TEST_DONE();
 }
