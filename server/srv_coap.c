@@ -299,6 +299,9 @@ serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
         a.token = token != NULL && r.msg_type != ZTO_MSG_ERROR ? token : "";
     if (r.msg_type == ZTO_MSG_ERROR)
         log_failure(peer, type, a.code, "ErrorMessage");
+    else
+        log_debug("coap %s msg %u: %zu bytes -> msg %u, %zu bytes", peer,
+                  (unsigned)type, len, (unsigned)r.msg_type, r.len);
     if (srv_dupcache_put(c->cache, key, token == NULL, type, hash, &a, now) !=
         ZTO_OK)
         log_warn("coap %s msg %u: response not cached", peer, (unsigned)type);

@@ -295,6 +295,10 @@ on_request(struct evhttp_request *req, void *arg)
     if (resp.msg_type == ZTO_MSG_ERROR)
         log_failure(h->tls ? "https" : "http", peer, type, 500, resp.body,
                     resp.len);
+    else
+        log_debug("%s %s msg %u: %zu bytes -> msg %u, %zu bytes",
+                  h->tls ? "https" : "http", peer, (unsigned)type, len,
+                  (unsigned)resp.msg_type, resp.len);
     send_fdo(req, resp.msg_type == ZTO_MSG_ERROR ? 500 : 200, resp.msg_type,
              resp.body, resp.len,
              resp.token[0] != '\0'            ? resp.token
@@ -367,6 +371,8 @@ srv_http_new(struct zto_srv *srv, bool tls, struct srv_http **out)
     /* Read and drop an oversized body before answering 413, so the
      * client sees the answer instead of a reset. */
     evhttp_set_flags(h->http, EVHTTP_SERVER_LINGERING_CLOSE);
+    /* Our answers set their own Content-Type; an empty one has none. */
+    evhttp_set_default_content_type(h->http, NULL);
     evhttp_set_gencb(h->http, on_request, h);
     if (tls && (r = tls_setup(h)) != ZTO_OK)
         goto out;
