@@ -330,7 +330,7 @@ test_fake(void)
     uint8_t type = 0;
     size_t olen = 0;
     uint64_t code = 0, prev = 0, t0;
-    int port = 0, st;
+    int port = 0, st, hole = -1;
     pid_t pid;
 
     printf("coap: scripted server\n");
@@ -367,8 +367,22 @@ test_fake(void)
     kill(pid, SIGKILL);
     waitpid(pid, &st, 0);
 
-    /* Nobody listens any more: retransmissions run out (1.0-1.5 s, then
-     * 2-3 s after the one retransmission). */
+    /* A peer that never answers (a socket of ours that nobody reads, so
+     * no other test's server can be hit): retransmissions run out
+     * (1.0-1.5 s, then 2-3 s after the one retransmission). */
+    {
+        struct sockaddr_in sa;
+        socklen_t sl = sizeof(sa);
+
+        hole = socket(AF_INET, SOCK_DGRAM, 0);
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ASSERT_TRUE(hole >= 0 &&
+                    bind(hole, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+                    getsockname(hole, (struct sockaddr *)&sa, &sl) == 0);
+        tg.port = ntohs(sa.sin_port);
+    }
     o.max_retransmit = 1;
     zto_coap_transport_init(&ct, &o);
     ASSERT_OK(ops->open(&ct, &tg));
@@ -378,6 +392,7 @@ test_fake(void)
         ZTO_E_TIMEOUT);
     ASSERT_TRUE(itest_now_ms() - t0 < 8000);
     zto_coap_transport_free(&ct);
+    close(hole);
 }
 
 int
