@@ -39,6 +39,7 @@ struct coap_peer {
     uint8_t *buf; /* ZTO_MAX_MSG_SIZE while assembling */
     size_t len;
     uint8_t type;
+    uint64_t last_ms; /* last block received */
     /* The last body completed from blocks: a late retransmission of its
      * final block is recognised and answered from the cache. */
     bool have_last;
@@ -142,6 +143,20 @@ peer_free(struct coap_peer *p)
     }
     peer_drop_buf(p);
     free(p);
+}
+
+/* Assemblies a client abandoned hold a buffer until their CoAP session
+ * expires; when buffers run out, those idle for longer than a client
+ * could still be retransmitting go first. */
+static void
+reap_stale(struct srv_coap *c, uint64_t now)
+{
+    struct coap_peer *p;
+
+    for (p = c->peers; p != NULL; p = p->next)
+        if (p->buf != NULL &&
+            now - p->last_ms > SRV_CACHE_NOTOKEN_TTL_S * 1000u)
+            peer_drop_buf(p);
 }
 
 static struct coap_peer *
@@ -422,6 +437,8 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
     }
     if (offset == 0) {
         if (p->buf == NULL) {
+            if (c->assembling >= c->srv->opts.max_clients)
+                reap_stale(c, srv_now_ms());
             if (c->assembling >= c->srv->opts.max_clients) {
                 refuse(c, resp, peer, type,
                        COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
@@ -467,6 +484,7 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
     }
     memcpy(p->buf + p->len, data, len);
     p->len += len;
+    p->last_ms = srv_now_ms();
     if (b1.m) {
         coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
         goto out;

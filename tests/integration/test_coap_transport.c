@@ -241,6 +241,96 @@ test_dtls(void)
     echo_stop(&p);
 }
 
+/* ---- the limit on bodies being assembled ---- */
+
+static unsigned raw_code;
+
+static coap_response_t
+raw_response(coap_session_t *s, const coap_pdu_t *sent, const coap_pdu_t *rcvd,
+             const coap_mid_t mid)
+{
+    (void)s;
+    (void)sent;
+    (void)mid;
+    raw_code = coap_pdu_get_code(rcvd);
+    return COAP_RESPONSE_OK;
+}
+
+/* Send only the first Block1 block of a body, the way a client that
+ * then disappears would. Returns the response code. */
+static unsigned
+first_block_only(const struct zto_target *tg)
+{
+    static uint8_t block[1024];
+    coap_context_t *ctx = coap_new_context(NULL);
+    coap_session_t *s;
+    coap_address_t a;
+    coap_pdu_t *pdu;
+    uint8_t buf[4];
+    uint64_t deadline;
+
+    coap_address_init(&a);
+    a.addr.sin.sin_family = AF_INET;
+    a.addr.sin.sin_port = htons(tg->port);
+    a.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.size = sizeof(a.addr.sin);
+    raw_code = 0;
+    coap_register_response_handler(ctx, raw_response);
+    s = coap_new_client_session(ctx, NULL, &a, COAP_PROTO_UDP);
+    pdu = coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST,
+                        coap_new_message_id(s), coap_session_max_pdu_size(s));
+    coap_add_token(pdu, 2, (const uint8_t *)"ab");
+    coap_add_option(pdu, COAP_OPTION_URI_PATH, 3, (const uint8_t *)"fdo");
+    coap_add_option(pdu, COAP_OPTION_URI_PATH, 3, (const uint8_t *)"101");
+    coap_add_option(pdu, COAP_OPTION_URI_PATH, 3, (const uint8_t *)"msg");
+    coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, (const uint8_t *)"20");
+    coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+                    coap_encode_var_safe(buf, sizeof(buf), 60), buf);
+    /* Block1: num 0, more, 1024-byte blocks */
+    coap_add_option(pdu, COAP_OPTION_BLOCK1,
+                    coap_encode_var_safe(buf, sizeof(buf), 0x0e), buf);
+    coap_add_data(pdu, sizeof(block), block);
+    coap_send(s, pdu);
+    deadline = itest_now_ms() + 5000;
+    while (raw_code == 0 && itest_now_ms() < deadline)
+        coap_io_process(ctx, 100);
+    coap_session_release(s);
+    coap_free_context(ctx);
+    return raw_code;
+}
+
+static void
+test_busy(void)
+{
+    static const char *const args[] = {"--coap", "127.0.0.1:0", "--max-clients",
+                                       "1", NULL};
+    struct echo_proc p;
+    struct zto_target tg;
+    uint8_t *body, type = 0;
+    size_t blen = 0, olen = 0;
+
+    printf("coap: bodies being assembled at once\n");
+    ASSERT_EQ(echo_start(&p, args), 0);
+    ASSERT_EQ(echo_target(&p, "coap://127.0.0.1:", &tg), 0);
+    /* An abandoned transfer holds the only assembly slot ... */
+    ASSERT_EQ(first_block_only(&tg), COAP_RESPONSE_CODE_CONTINUE);
+    zto_coap_transport_init(&ct, NULL);
+    body = make_body(5000, 1, &blen);
+    ASSERT_OK(ops->open(&ct, &tg));
+    ASSERT_ERR(
+        xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out), &olen, &type),
+        ZTO_E_HTTP);
+    ASSERT_TRUE(strstr(zto_coap_transport_detail(&ct), "5.03") != NULL);
+    /* ... single-datagram messages still go through. */
+    blen = make_text("small", body, blen);
+    ASSERT_OK(
+        xchg(ops, &ct, 20, body, blen, rt_out, sizeof(rt_out), &olen, &type));
+    ASSERT_EQ(type, 21);
+    free(body);
+    zto_coap_transport_free(&ct);
+    echo_stop(&p);
+}
+
 /* ---- a scripted libcoap server (child process) ---- */
 
 static uint8_t huge[70000];
@@ -407,6 +497,7 @@ main(void)
     test_plain();
     test_duplicate();
     test_loss();
+    test_busy();
     test_dtls();
     test_fake();
     TEST_DONE();
