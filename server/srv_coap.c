@@ -267,6 +267,26 @@ cache_key(char *key, size_t cap, const char *token, coap_session_t *s,
                  peer);
 }
 
+/* Answer a request already answered in this session from the cache. */
+static bool
+replay(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
+       const coap_pdu_t *req, const coap_string_t *query, coap_pdu_t *resp,
+       uint8_t type, const char *token, const char *peer,
+       const uint8_t hash[32])
+{
+    struct srv_cached a;
+    char key[ZTO_SRV_TOKEN_MAX + 80];
+
+    cache_key(key, sizeof(key), token, s, peer);
+    if (!srv_dupcache_get(c->cache, key, type, hash, srv_now_ms(), &a))
+        return false;
+    c->srv->stats.coap_replayed++;
+    log_debug("coap %s msg %u: retransmission, answered from cache", peer,
+              (unsigned)type);
+    respond(c, res, s, req, query, resp, &a);
+    return true;
+}
+
 /* A complete request body: answer from the cache or run the handler. */
 static void
 serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
@@ -281,14 +301,9 @@ serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
     char key[ZTO_SRV_TOKEN_MAX + 80];
     uint64_t now = srv_now_ms();
 
-    cache_key(key, sizeof(key), token, s, peer);
-    if (srv_dupcache_get(c->cache, key, type, hash, now, &a)) {
-        srv->stats.coap_replayed++;
-        log_debug("coap %s msg %u: retransmission, answered from cache", peer,
-                  (unsigned)type);
-        respond(c, res, s, req, query, resp, &a);
+    if (replay(c, res, s, req, query, resp, type, token, peer, hash))
         return;
-    }
+    cache_key(key, sizeof(key), token, s, peer);
 
     memset(&rq, 0, sizeof(rq));
     rq.msg_type = type;
@@ -461,11 +476,10 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
          * sent again because our answer was lost? */
         if (!b1.m && p->have_last && p->last_type == type &&
             p->last_off == offset && p->last_total == offset + len &&
-            hash_body(data, len, bh) && memcmp(bh, p->last_blk_hash, 32) == 0) {
-            serve(c, res, s, req, query, resp, type, token, peer, NULL, 0,
-                  p->last_body_hash);
+            hash_body(data, len, bh) && memcmp(bh, p->last_blk_hash, 32) == 0 &&
+            replay(c, res, s, req, query, resp, type, token, peer,
+                   p->last_body_hash))
             goto out;
-        }
         refuse(c, resp, peer, type, COAP_RESPONSE_CODE_INCOMPLETE,
                "Block1 transfer not started");
         goto out;

@@ -17,7 +17,14 @@
  *     ...
  *     zto_http_transport_free(t);
  *
- * One object serves one exchange at a time and is not thread-safe.
+ * One object serves one exchange at a time and is not thread-safe. The
+ * calling thread is blocked for the exchange: a server using these (the
+ * owner's TO0 client) calls them outside its event loop.
+ *
+ * libcoap keeps process-wide state: the CoAP transport calls
+ * coap_startup(); the log level and handler (coap_set_log_level(),
+ * coap_set_log_handler()) and coap_cleanup() at exit are the
+ * application's choice.
  */
 #ifndef ZTO_POSIX_TRANSPORT_H
 #define ZTO_POSIX_TRANSPORT_H
