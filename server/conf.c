@@ -489,3 +489,19 @@ zto_srv_conf_apply(const struct zto_srv_conf *c, struct zto_srv_opts *o)
     if (c->coap_cache_ttl.set)
         o->coap_cache_ttl_s = (unsigned)c->coap_cache_ttl.v;
 }
+
+zto_err_t
+zto_conf_add_listen(struct zto_conf_listen *c, const char *spec, int transport)
+{
+    struct zto_listen l, *nv;
+    zto_err_t r;
+
+    if ((r = zto_listen_parse(spec, transport, &l)) != ZTO_OK)
+        return r;
+    if ((nv = realloc(c->v, (c->n + 1) * sizeof(*nv))) == NULL)
+        return ZTO_E_NOMEM;
+    c->v = nv;
+    c->v[c->n++] = l;
+    c->set = true;
+    return ZTO_OK;
+}

@@ -164,6 +164,11 @@ struct zto_srv_conf {
 
 void zto_srv_conf_apply(const struct zto_srv_conf *c, struct zto_srv_opts *o);
 
+/* Append one listen spec to a list, for command-line flags such as
+ * "--coap [::1]:5683" (transport applies when spec has no scheme). */
+ZTO_MUST_CHECK zto_err_t zto_conf_add_listen(struct zto_conf_listen *c,
+                                             const char *spec, int transport);
+
 #ifdef __cplusplus
 }
 #endif

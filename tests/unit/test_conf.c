@@ -260,6 +260,19 @@ test_srv_conf(void)
     ASSERT_EQ(so.coap_cache_ttl_s, 247);
     zto_conf_free(role_kw, NROLE, &rc);
 
+    /* Command-line flags add listeners without a scheme. */
+    memset(&rc, 0, sizeof(rc));
+    ASSERT_OK(zto_conf_add_listen(&rc.srv.listen, "[::1]:5683", ZTO_SRV_COAP));
+    ASSERT_OK(
+        zto_conf_add_listen(&rc.srv.listen, "127.0.0.1:8080", ZTO_SRV_HTTP));
+    ASSERT_ERR(zto_conf_add_listen(&rc.srv.listen, "::1:5683", ZTO_SRV_COAP),
+               ZTO_E_CONFIG);
+    ASSERT_OK(zto_conf_fill_defaults(role_kw, NROLE, &rc, err, sizeof(err)));
+    ASSERT_EQ(rc.srv.listen.n, 2); /* set: no default listener added */
+    ASSERT_EQ(rc.srv.listen.v[0].transport, ZTO_SRV_COAP);
+    ASSERT_EQ(rc.srv.listen.v[1].port, 8080);
+    zto_conf_free(role_kw, NROLE, &rc);
+
     /* Defaults alone give the role's listener. */
     memset(&rc, 0, sizeof(rc));
     ASSERT_OK(zto_conf_fill_defaults(role_kw, NROLE, &rc, err, sizeof(err)));
