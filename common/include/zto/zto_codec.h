@@ -71,6 +71,12 @@ struct zto_rv_directive {
     struct zto_bytes sv_cert_hash, cl_cert_hash; /* raw Hash CBOR, if any */
     struct zto_bytes wifi_ssid, wifi_pw;         /* tstr content, if any */
     struct zto_bytes ext_rv;                     /* raw CBOR, if any */
+    /* Variables in the order they appear (filled by the parser). When
+     * ninstr > 0, zto_rvinfo_enc() writes the instructions in this order,
+     * so a parsed directive re-encodes byte-identically; with ninstr == 0
+     * (a zeroed struct) it uses variable-number order. */
+    size_t ninstr;
+    uint8_t order[ZTO_MAX_RV_INSTRS];
 };
 
 struct zto_rvinfo {
@@ -83,12 +89,18 @@ ZTO_MUST_CHECK zto_err_t zto_rvinfo_dec(struct zto_cbor_dec *d,
                                         struct zto_rvinfo *rv);
 ZTO_MUST_CHECK zto_err_t zto_rvinfo_decode(const uint8_t *buf, size_t len,
                                            struct zto_rvinfo *rv);
-/* Interpret one directive's raw bytes. Unknown variables are refused
- * (ZTO_E_UNSUPPORTED); malformed values are ZTO_E_TYPE/ZTO_E_RANGE. */
+/* Interpret one directive's raw bytes. Unknown variables and a variable
+ * given twice are refused (ZTO_E_UNSUPPORTED: the device skips such a
+ * directive); malformed values are ZTO_E_TYPE/ZTO_E_RANGE, a missing value
+ * ZTO_E_MISSING. Flags (0, 1, 14) may carry a null or true value;
+ * RVUserInput without a value means true. Tstr fields without a has_ flag
+ * (wifi_ssid, wifi_pw) are set when .p is non-NULL, Hash and ext_rv fields
+ * when .len > 0. */
 ZTO_MUST_CHECK zto_err_t zto_rv_directive_parse(struct zto_bytes raw,
                                                 struct zto_rv_directive *out);
 /* Encode a RendezvousInfo from parsed directives (only the fields marked
- * has_ / true, in variable-number order). */
+ * has_ / true, in `order` or else variable-number order). Flags are written
+ * as one-element instructions, every value bstr-wrapped. */
 void zto_rvinfo_enc(struct zto_cbor_enc *e, const struct zto_rv_directive *dir,
                     size_t n);
 
@@ -145,7 +157,8 @@ struct zto_error_msg {
     uint8_t prev_msg;
     struct zto_bytes text;  /* tstr content */
     bool has_ts;
-    uint64_t ts;            /* seconds; tagged values are unwrapped */
+    uint64_t ts;            /* seconds; tagged values are unwrapped,
+                               RFC 3339 text is converted */
     bool has_cid;
     uint64_t cid;
 };

@@ -6,6 +6,12 @@
  * (sends xB in TO2.ProveDevice). All state is plain bytes so an owner can
  * keep a session in its database between messages; zto_kex_wipe() and
  * zto_tunnel_wipe() zeroize it.
+ *
+ * Widths on the wire: ECDH coordinates and Shx are fixed (32/48 bytes);
+ * peer coordinates shorter than that are left-padded. DH xA/xB and ShSe
+ * are left-padded to the modulus (256/384 bytes), as go-fdo does; a peer
+ * that strips leading zeros from ShSe derives other keys in about 1 of
+ * 256 sessions.
  */
 #ifndef ZTO_KEX_H
 #define ZTO_KEX_H
@@ -42,7 +48,8 @@ ZTO_MUST_CHECK zto_err_t zto_kex_suite_from_name(const uint8_t *name,
 const char *zto_kex_suite_name(int suite);
 
 /* Whether a suite may be used between a device key and an owner key of
- * the given pk types/sizes (section 8.1 table). */
+ * the given pk types/sizes (section 8.1 table): ZTO_OK, ZTO_E_KEY when the
+ * keys do not fit the suite, ZTO_E_UNSUPPORTED for an unknown suite. */
 ZTO_MUST_CHECK zto_err_t zto_kex_suite_allowed(int suite,
                                                const struct zto_key *device,
                                                const struct zto_key *owner);
@@ -79,7 +86,12 @@ ZTO_MUST_CHECK zto_err_t zto_kdf(int32_t prf, const uint8_t *shse,
                                  size_t shse_len, const uint8_t *ctx_rand,
                                  size_t ctx_len, uint8_t *out, size_t out_len);
 
-/* ---- Tunnel ---- */
+/* ---- Tunnel ----
+ * Suites: A128GCM (1) and A256GCM (3), the interoperable default;
+ * AES-CCM 30..33; COSEAES128CBC/CTR and COSEAES256CBC/CTR (-17760703 ..
+ * -17760706) in go-fdo's Mac0-over-Encrypt0 layout, which only go-fdo-style
+ * peers understand. Encrypt-then-MAC keys: SEK 16 + SVK 16 bytes
+ * (HMAC-SHA256 KDF) or SEK 32 + SVK 32 bytes (HMAC-SHA384 KDF). */
 struct zto_tunnel {
     int32_t cipher;     /* COSE alg id of the cipher suite */
     uint8_t key[32];    /* SEVK (AEAD) or SEK (encrypt-then-MAC) */
@@ -105,7 +117,9 @@ ZTO_MUST_CHECK zto_err_t zto_tunnel_seal(const struct zto_tunnel *t,
                                          uint8_t *out, size_t cap,
                                          size_t *out_len);
 /* Verify and decrypt; checks the alg in the protected header equals the
- * negotiated suite. `out` must not overlap `in`. */
+ * negotiated suite (ZTO_E_PROTO if not). ZTO_E_MAC when authentication
+ * fails; nothing unauthenticated is left in `out`. `out` must not overlap
+ * `in`. */
 ZTO_MUST_CHECK zto_err_t zto_tunnel_open(const struct zto_tunnel *t,
                                          const uint8_t *in, size_t in_len,
                                          uint8_t *out, size_t cap,
