@@ -6,13 +6,13 @@
  * as Unix seconds (uint) and a random uint64 correlation id, the form
  * every known implementation parses (see docs/transport.md).
  *
- * The encoder here is private to the runtime; it produces the same bytes
- * as zto_error_msg_encode() in common/ and can be replaced by it.
+ * Encoding is zto_error_msg_encode() from common/; here only the text
+ * is bounded and the time and correlation id are filled in.
  */
 #include <string.h>
 #include <time.h>
 
-#include "zto/zto_cbor.h"
+#include "zto/zto_codec.h"
 #include "zto/zto_crypto.h"
 #include "srv_int.h"
 
@@ -39,23 +39,21 @@ srv_errmsg_encode(unsigned code, uint8_t prev_msg, const char *text,
                   uint64_t ts, uint64_t cid, uint8_t *buf, size_t cap,
                   size_t *out_len)
 {
-    struct zto_cbor_enc e;
-    size_t n = 0;
-    zto_err_t r;
+    struct zto_error_msg m;
 
     if (text == NULL)
         text = "";
-    zto_cbor_enc_init(&e, buf, cap);
-    zto_cbor_put_array(&e, 5);
-    zto_cbor_put_uint(&e, code);
-    zto_cbor_put_uint(&e, prev_msg);
-    zto_cbor_put_tstr(&e, text, utf8_cut(text, ERRMSG_TEXT_MAX));
-    zto_cbor_put_uint(&e, ts);
-    zto_cbor_put_uint(&e, cid);
-    if ((r = zto_cbor_enc_finish(&e, &n)) != ZTO_OK)
-        return r;
-    *out_len = n;
-    return ZTO_OK;
+    if (code > 0xffff)
+        return ZTO_E_RANGE;
+    memset(&m, 0, sizeof(m));
+    m.code = (uint16_t)code;
+    m.prev_msg = prev_msg;
+    m.text = ZTO_BYTES(text, utf8_cut(text, ERRMSG_TEXT_MAX));
+    m.has_ts = true;
+    m.ts = ts;
+    m.has_cid = true;
+    m.cid = cid;
+    return zto_error_msg_encode(&m, buf, cap, out_len);
 }
 
 zto_err_t

@@ -70,7 +70,8 @@ ZTO_MUST_CHECK zto_err_t srv_resolve(const struct zto_listen *l, int socktype,
  * ZTO_SRV_TOKEN_MAX - 1 bytes. */
 bool srv_token_ok(const char *tok, size_t len);
 
-/* ErrorMessage encoder (same bytes as zto_error_msg_encode()). */
+/* ErrorMessage [code, prev_msg, text (cut to 128 bytes at a UTF-8
+ * boundary), ts, cid] via zto_error_msg_encode(). */
 ZTO_MUST_CHECK zto_err_t srv_errmsg_encode(unsigned code, uint8_t prev_msg,
                                            const char *text, uint64_t ts,
                                            uint64_t cid, uint8_t *buf,

@@ -6,6 +6,7 @@
 #include "srv_int.h"
 #include "test.h"
 #include "zto/zto_cbor.h"
+#include "zto/zto_codec.h"
 #include "zto_log.h"
 #include "zto_posix_transport.h"
 
@@ -127,6 +128,15 @@ test_errmsg(void)
     ASSERT_TRUE(text.len == strlen(zto_strerror(ZTO_E_SIGNATURE)));
     ASSERT_TRUE(ts > 1600000000u);
     ASSERT_TRUE(zto_transport_is_errmsg(resp.body, resp.len));
+    {
+        /* What we send, the common codec reads back. */
+        struct zto_error_msg em;
+        ASSERT_OK(zto_error_msg_decode(resp.body, resp.len, &em));
+        ASSERT_EQ(em.code, 101);
+        ASSERT_EQ(em.prev_msg, 64);
+        ASSERT_TRUE(em.has_ts && em.has_cid);
+        ASSERT_EQ(em.cid, cid);
+    }
 
     /* Text is cut to 128 bytes without splitting a UTF-8 sequence. */
     memset(longtext, 'a', sizeof(longtext));
