@@ -392,8 +392,8 @@ static void
 print_quoted(FILE *out, const char *s)
 {
     bool plain = s[0] != '\0' && !is_space(s[0]) && s[0] != '"' &&
-                 !is_space(s[strlen(s) - 1]) && strstr(s, " #") == NULL &&
-                 strstr(s, "\t#") == NULL;
+                 s[0] != '#' && !is_space(s[strlen(s) - 1]) &&
+                 strstr(s, " #") == NULL && strstr(s, "\t#") == NULL;
 
     if (plain) {
         fputs(s, out);
