@@ -113,8 +113,8 @@ vt_next_owner_load(const char *path, struct vt_next_owner *n, struct vt_err *e)
         return r;
     if (contains(buf, len, "PRIVATE KEY-----")) {
         r = vt_fail(e, ZTO_E_KEY,
-                    "%s: holds a private key; give the next owner's public "
-                    "key or certificate",
+                    "%s: holds a private key; give a public key or "
+                    "certificate instead",
                     path);
         goto out;
     }

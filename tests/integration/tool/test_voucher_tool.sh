@@ -438,6 +438,26 @@ test_extend() {
         -n "$VEC/p256/owner2.pub.pem" -o "$T/inplace.pem"
     run 0 "$GEN" check "$T/inplace.pem" "$VEC/p256/owner2.pub.pem" 2
 
+    # A voucher as DI leaves it (no entries): the manufacturer extends.
+    mkdir -p "$T/di"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 \
+        -out "$T/di/mfg.key" 2>/dev/null
+    chmod 600 "$T/di/mfg.key"
+    openssl pkey -in "$T/di/mfg.key" -pubout -out "$T/di/mfg.pub" 2>/dev/null
+    run 0 "$GEN" gen --out "$T/di" --count 1 --mfg-key "$T/di/mfg.key" \
+        --owner "$T/di/mfg.pub" --chain-from "$VEC/p384/voucher.cbor" \
+        --no-entry --secrets "$T/di"
+    g=$(head -1 "$T/out")
+    run 0 "$TOOL" verify "$T/di/$g.pem" --secret-file "$T/di/$g.hex" \
+        --owner "$T/di/mfg.pub" && has "$T/out" "entries: none"
+    run 0 "$TOOL" extend -i "$T/di/$g.pem" -k "$T/di/mfg.key" \
+        -n "$VEC/p384/owner1.pub.pem" -o "$T/di/out.pem" \
+        --secret-file "$T/di/$g.hex"
+    run 0 "$GEN" check "$T/di/out.pem" "$VEC/p384/owner1.pub.pem" 1
+    run 0 "$TOOL" show "$T/di/out.pem" &&
+        has "$T/out" "Entries            1 (hash SHA-384)" &&
+        has "$T/out" "signed ES384 by the manufacturer key"
+
     # RSA vouchers, with a PKCS#1 ("RSA PRIVATE KEY") owner key.
     mkdir -p "$T/rsa"
     for n in mfg o1 o2; do

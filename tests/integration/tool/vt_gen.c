@@ -5,14 +5,15 @@
  *   vt_gen gen --out DIR --count N --mfg-key KEY.pem --owner PUB.pem
  *              --chain-from VOUCHER [--x5chain MFGCERT.pem]
  *              [--secrets DIR] [--cbor-every K] [--device-info TEXT]
- *              [--rv-rich]
+ *              [--rv-rich] [--no-entry]
  *      N fresh vouchers (random GUID and HMAC secret each, the device
  *      chain of VOUCHER), each extended once by the manufacturer to
  *      the owner, as DIR/<GUID>.pem (every K-th as .cbor). With --x5chain
  *      the keys are X5CHAIN (manufacturer: MFGCERT, owner: the
  *      certificates in PUB.pem). --device-info sets DeviceInfo (any
  *      bytes); --rv-rich writes two directives using flags, an IP
- *      address, ports, a Wi-Fi password and a medium. Prints the GUIDs.
+ *      address, ports, a Wi-Fi password and a medium. --no-entry writes
+ *      the vouchers as DI leaves them (no entries). Prints the GUIDs.
  *
  *   vt_gen check FILE PUB.pem [ENTRIES]
  *      exit 0 when every voucher in FILE verifies completely, its
@@ -113,7 +114,7 @@ gen(int argc, char **argv)
 {
     const char *out = NULL, *mfgf = NULL, *ownf = NULL, *chainf = NULL;
     const char *x5 = NULL, *secrets = NULL, *devinfo = NULL;
-    bool rich = false;
+    bool rich = false, no_entry = false;
     long count = 0, cbor_every = 0;
     struct zto_key mfg, own;
     struct zto_pubkey mpk, opk;
@@ -126,8 +127,12 @@ gen(int argc, char **argv)
     zto_err_t r;
 
     for (a = 0; a < argc; a += 2) {
-        if (strcmp(argv[a], "--rv-rich") == 0) {
-            rich = true;
+        if (strcmp(argv[a], "--rv-rich") == 0 ||
+            strcmp(argv[a], "--no-entry") == 0) {
+            if (argv[a][2] == 'r')
+                rich = true;
+            else
+                no_entry = true;
             a--;
             continue;
         }
@@ -231,7 +236,7 @@ gen(int argc, char **argv)
         h.protver = ZTO_PROTVER;
         h.rvinfo.raw = ZTO_BYTES(rv, rn);
         h.device_info = devinfo != NULL ? ZTO_BYTES(devinfo, strlen(devinfo))
-                                         : ZTO_BYTES(info, strlen(info));
+                                        : ZTO_BYTES(info, strlen(info));
         h.mfg_key = mpk;
         /* Cert-chain hash: SHA over the concatenated DER (6.2). */
         if ((r = zto_digest_start(&d, zto_key_hash_type(&mfg))) != ZTO_OK)
@@ -255,9 +260,14 @@ gen(int argc, char **argv)
         if ((r = zto_voucher_build(ZTO_BYTES(hdr, hn), &hm, cv.cert, cv.ncerts,
                                    v0, sizeof(v0), &n0)) != ZTO_OK ||
             (r = zto_voucher_decode(v0, n0, &v)) != ZTO_OK ||
-            (r = zto_voucher_extend(&v, &sg, &opk, ZTO_BYTES_NULL, v1,
-                                    sizeof(v1), &n1)) != ZTO_OK)
+            (!no_entry &&
+             (r = zto_voucher_extend(&v, &sg, &opk, ZTO_BYTES_NULL, v1,
+                                     sizeof(v1), &n1)) != ZTO_OK))
             die("voucher", r);
+        if (no_entry) {
+            memcpy(v1, v0, n0);
+            n1 = n0;
+        }
         if ((r = zto_hex_encode(h.guid.b, 16, guid, sizeof(guid))) != ZTO_OK)
             die("hex", r);
         snprintf(path, sizeof(path), "%s/%s.%s", out, guid,
