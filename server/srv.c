@@ -14,6 +14,7 @@
 
 #include "srv_int.h"
 #include "zto_log.h"
+#include "zto_metrics.h"
 
 void
 srv_addr_str(const struct sockaddr *sa, char *buf, size_t cap)
@@ -123,6 +124,7 @@ srv_dispatch(struct zto_srv *srv, const struct zto_srv_req *req,
              struct zto_srv_resp *resp)
 {
     size_t tlen;
+    uint64_t t0 = srv_now_ms();
 
     srv->stats.requests++;
     srv->opts.handler(srv->opts.handler_ctx, req, resp);
@@ -133,6 +135,7 @@ srv_dispatch(struct zto_srv *srv, const struct zto_srv_req *req,
         resp->len = 0;
         resp->token[0] = '\0';
         resp->end_session = true;
+        zto_metrics_fdo(req, resp, t0);
         return;
     }
     tlen = strnlen(resp->token, sizeof(resp->token));
@@ -149,6 +152,7 @@ srv_dispatch(struct zto_srv *srv, const struct zto_srv_req *req,
                           "internal error") != ZTO_OK)
             resp->len = 0;
     }
+    zto_metrics_fdo(req, resp, t0);
 }
 
 static void
