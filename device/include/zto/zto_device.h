@@ -194,9 +194,12 @@ ZTO_MUST_CHECK zto_err_t zto_device_setup(struct zto_device *dev,
 /* Wipe secrets and release crypto handles. Safe on an init'd dev. */
 void zto_device_free(struct zto_device *dev);
 
-/* Load the stored credential (ZTO_E_NOT_FOUND before DI). */
+/* Load the stored credential (ZTO_E_NOT_FOUND before DI, ZTO_E_CORRUPT
+ * when the blob does not decode). After a failure no credential is
+ * loaded. */
 ZTO_MUST_CHECK zto_err_t zto_device_load(struct zto_device *dev);
-/* The loaded credential (read-only view). */
+/* The loaded credential (read-only view); NULL when none is loaded. DI
+ * sets it when it stores a new one. */
 const struct zto_device_cred *zto_device_cred(const struct zto_device *dev);
 
 /* Run DI against a manufacturer; stores the credential on success. */
