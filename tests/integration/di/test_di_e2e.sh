@@ -58,6 +58,12 @@ for curve in p256 p384; do
     done <"$tmp/$curve.devices"
 done
 
+# The shipped example configuration is valid (with this test's files).
+sed -e "s|/etc/zto/|$tmp/pki-p256/|; s|/var/lib/zto/|$tmp/|" \
+    "$src/deploy/manufacturer.conf.example" >"$tmp/example.conf"
+check "deploy/manufacturer.conf.example passes --check-config" \
+    "$mfg" --config "$tmp/example.conf" --check-config
+
 # One-line errors and non-zero exits.
 write_conf "$tmp/bad.conf" "$tmp/pki-p256" "$tmp/bad.db"
 check_fails "di: nobody listening" "$dev" di --url http://127.0.0.1:1 \
