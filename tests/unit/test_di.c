@@ -8,6 +8,7 @@
  * unchanged.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -541,7 +542,118 @@ test_device_errors(void)
         ASSERT_EQ(r.loop.sent[1], 255);
         ASSERT_EQ(r.loop.closes, 2);
         /* The manufacturer dropped that session when told. */
+        {
+            uint8_t buf[16];
+            size_t n = 0;
+            int proto = 0;
+            ASSERT_TRUE(r.loop.token[0] != '\0');
+            ASSERT_ERR(zto_db_session_get(r.db, r.loop.token, mfg_now(&r.m),
+                                          &proto, buf, sizeof(buf), &n),
+                       ZTO_E_NOT_FOUND);
+        }
         rig_close(&r);
+    }
+}
+
+/* The attestation key held outside the library (secure element): DI
+ * with cfg.signer and cfg.csr_der; the credential carries no key and
+ * the certificate names the external key. */
+static void
+test_external_key(void)
+{
+    struct rig r;
+    struct zto_key k, certkey;
+    struct zto_signer signer;
+    struct zto_voucher v;
+    struct zto_target t;
+    static uint8_t ov[CAP];
+    uint8_t csr[1024];
+    size_t csr_len = 0, len = 0;
+    const struct zto_device_cred *c;
+
+    zto_key_init(&k);
+    zto_key_init(&certkey);
+    ASSERT_OK(zto_key_generate(ZTO_PK_SECP384R1, 0, &k));
+    ASSERT_OK(zto_csr_create(&k, "SE-1", 4, csr, sizeof(csr), &csr_len));
+    zto_signer_from_key(&signer, &k);
+    ASSERT_EQ(rig_open(&r, "p384", 0, "SE-1", NULL), 0);
+    /* Setup checked the config already; these fields are read at DI. */
+    r.cfg.signer = &signer;
+    r.cfg.csr_der = csr;
+    r.cfg.csr_der_len = csr_len;
+    memset(&t, 0, sizeof(t));
+    ASSERT_OK(zto_device_di(&r.dev, &t));
+    c = zto_device_cred(&r.dev);
+    ASSERT_TRUE(c != NULL);
+    if (c != NULL) {
+        ASSERT_EQ(c->key_der_len, 0);
+        /* P-384 from the signer's key: SHA-384 everywhere. */
+        ASSERT_EQ(c->pubkey_hash.type, ZTO_HASH_SHA384);
+        ASSERT_OK(zto_db_mfg_voucher_get(r.db, &c->guid, ov, sizeof(ov),
+                                         &len));
+        ASSERT_OK(zto_voucher_decode(ov, len, &v));
+        ASSERT_EQ(v.hmac.type, ZTO_HMAC_SHA384);
+        ASSERT_OK(zto_key_from_cert_der(v.cert[0].p, v.cert[0].len,
+                                        &certkey));
+        ASSERT_OK(zto_key_equal(&k, &certkey));
+    }
+    /* A signer without a CSR cannot do DI. */
+    r.cfg.csr_der = NULL;
+    r.cfg.csr_der_len = 0;
+    ASSERT_ERR(zto_device_di(&r.dev, &t), ZTO_E_CONFIG);
+    zto_key_free(&certkey);
+    zto_key_free(&k);
+    rig_close(&r);
+}
+
+/* Two manufacturer processes on one database file: 10 on one, 12 on
+ * the other (the session lives in the database). */
+static void
+test_replicas(void)
+{
+    struct rig a, b;
+    char path[] = "/tmp/zto-test-mfg-XXXXXX";
+    static uint8_t m[CAP], o[CAP], m12[CAP];
+    size_t mn = 0, on = 0, n12 = 0;
+    uint8_t mt = 0, ot = 0;
+    char tok[64], tok2[64];
+    int fd = mkstemp(path);
+    int64_t n = 0;
+
+    ASSERT_TRUE(fd >= 0);
+    close(fd);
+    ASSERT_EQ(rig_open(&a, "p256", 0, "R-1", NULL), 0);
+    ASSERT_EQ(rig_open(&b, "p256", 0, "R-1", NULL), 0);
+    zto_db_close(a.db);
+    zto_db_close(b.db);
+    a.db = b.db = NULL;
+    ASSERT_OK(zto_db_open(path, ZTO_DB_MANUFACTURER, NULL, &a.db));
+    ASSERT_OK(zto_db_open(path, ZTO_DB_MANUFACTURER, NULL, &b.db));
+    a.m.db = a.db;
+    b.m.db = b.db;
+    ASSERT_OK(zto_di_step(&a.dev, 0, NULL, 0, m, CAP, &mn, &mt));
+    ASSERT_OK(mfg_handle(&a.m, mt, m, mn, NULL, o, CAP, &on, &ot, tok,
+                         sizeof(tok)));
+    ASSERT_OK(zto_di_step(&a.dev, ot, o, on, m, CAP, &mn, &mt));
+    memcpy(m12, m, mn);
+    n12 = mn;
+    ASSERT_OK(mfg_handle(&b.m, mt, m, mn, tok, o, CAP, &on, &ot, tok2,
+                         sizeof(tok2)));
+    ASSERT_EQ(ot, ZTO_MSG_DI_DONE);
+    ASSERT_ERR(zto_di_step(&a.dev, ot, o, on, m, CAP, &mn, &mt), ZTO_DONE);
+    ASSERT_OK(zto_db_mfg_voucher_count(a.db, &n));
+    ASSERT_EQ(n, 1);
+    /* The first process cannot finish it a second time. */
+    REJECT(&a, 12, m12, n12, tok, 1);
+    rig_close(&a);
+    rig_close(&b);
+    unlink(path);
+    {
+        char side[64];
+        snprintf(side, sizeof(side), "%s-wal", path);
+        unlink(side);
+        snprintf(side, sizeof(side), "%s-shm", path);
+        unlink(side);
     }
 }
 
@@ -603,5 +715,7 @@ main(void)
     test_mutations("p384", ZTO_PK_SECP384R1);
     test_protocol_errors();
     test_device_errors();
+    test_external_key();
+    test_replicas();
     TEST_DONE();
 }
