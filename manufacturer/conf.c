@@ -146,14 +146,15 @@ extract_rv(struct mfg_conf *c, const char *path, char *text, size_t len,
         memset(s, ' ', (size_t)(end - s)); /* keep the line, empty it */
     }
     if (c->nrv == 0) {
-        snprintf(err, errcap, "%s: no 'rv = ...' line: devices need "
-                              "RendezvousInfo", path);
+        snprintf(err, errcap,
+                 "%s: no 'rv = ...' line: devices need "
+                 "RendezvousInfo",
+                 path);
         return ZTO_E_CONFIG;
     }
     if ((r = mfg_rv_encode(d, c->nrv, c->rvinfo, sizeof(c->rvinfo),
                            &c->rvinfo_len)) != ZTO_OK) {
-        snprintf(err, errcap, "%s: RendezvousInfo: %s", path,
-                 zto_strerror(r));
+        snprintf(err, errcap, "%s: RendezvousInfo: %s", path, zto_strerror(r));
         return r;
     }
     return ZTO_OK;

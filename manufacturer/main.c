@@ -42,8 +42,8 @@ struct cmd {
     const char *usage;
 };
 
-static void
-errx1(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void errx1(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 static void
 errx1(const char *fmt, ...)
@@ -96,16 +96,16 @@ ctx_open(struct ctx *c, const struct args *a)
     zto_log_set_level(c->conf.log_level_v);
     if (mfg_conf_read_file("manufacturer_key", c->conf.mfg_key.v, true, &key,
                            &kn, err, sizeof(err)) != ZTO_OK ||
-        mfg_conf_read_file("device_ca_key", c->conf.ca_key.v, true, &cakey,
-                           &cn, err, sizeof(err)) != ZTO_OK ||
-        mfg_conf_read_file("device_ca_chain", c->conf.ca_chain.v, false,
-                           &chain, &chn, err, sizeof(err)) != ZTO_OK)
+        mfg_conf_read_file("device_ca_key", c->conf.ca_key.v, true, &cakey, &cn,
+                           err, sizeof(err)) != ZTO_OK ||
+        mfg_conf_read_file("device_ca_chain", c->conf.ca_chain.v, false, &chain,
+                           &chn, err, sizeof(err)) != ZTO_OK)
         errx1("%s", err);
     if (c->conf.srv.tls_key.set) {
         char *tk = NULL;
         size_t tn = 0;
-        if (mfg_conf_read_file("tls_key", c->conf.srv.tls_key.v, true, &tk,
-                               &tn, err, sizeof(err)) != ZTO_OK)
+        if (mfg_conf_read_file("tls_key", c->conf.srv.tls_key.v, true, &tk, &tn,
+                               err, sizeof(err)) != ZTO_OK)
             errx1("%s", err);
         zto_zeroize(tk, tn);
         free(tk);
@@ -234,8 +234,8 @@ parse_guid(const char *s, struct zto_guid *g)
             return ZTO_E_GUID;
         hex[n++] = *s;
     }
-    if (n != 32 || zto_hex_decode(hex, 32, g->b, sizeof(g->b), &len) !=
-                       ZTO_OK ||
+    if (n != 32 ||
+        zto_hex_decode(hex, 32, g->b, sizeof(g->b), &len) != ZTO_OK ||
         len != 16)
         return ZTO_E_GUID;
     return ZTO_OK;
@@ -285,8 +285,8 @@ cmd_export(const struct args *a)
     if (a->guid == NULL || parse_guid(a->guid, &g) != ZTO_OK)
         errx1("--guid needs a GUID (32 hex digits)");
     if (a->extend_to != NULL &&
-        mfg_conf_read_file("--extend-to", a->extend_to, false, &owner, &on,
-                           err, sizeof(err)) != ZTO_OK)
+        mfg_conf_read_file("--extend-to", a->extend_to, false, &owner, &on, err,
+                           sizeof(err)) != ZTO_OK)
         errx1("%s", err);
     ctx_open(&c, a);
     if (mfg_export(&c.m, &g, owner, on, &pem, &pn, err, sizeof(err)) !=
@@ -325,8 +325,8 @@ print_row(void *ctx, const struct zto_db_mfg_row *row)
     if (gmtime_r(&t, &tm) == NULL ||
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         memcpy(when, "?", 2);
-    printf("%s  %-20s  %s  %s\n", hex, row->serial[0] ? row->serial : "-",
-           when, row->device_info);
+    printf("%s  %-20s  %s  %s\n", hex, row->serial[0] ? row->serial : "-", when,
+           row->device_info);
     return ZTO_OK;
 }
 

@@ -56,8 +56,7 @@ printable(const char *s)
 }
 
 zto_err_t
-mfg_setup(struct mfg *m, const struct mfg_params *p, char *err,
-          size_t errcap)
+mfg_setup(struct mfg *m, const struct mfg_params *p, char *err, size_t errcap)
 {
     struct zto_pubkey pk;
     struct zto_rvinfo rv;
@@ -90,8 +89,8 @@ mfg_setup(struct mfg *m, const struct mfg_params *p, char *err,
     if ((r = zto_cbor_enc_finish(&e, &m->pubkey_len)) != ZTO_OK)
         goto fail;
     if ((r = mfg_ca_load(&m->ca, p->ca_key_pem, p->ca_key_pem_len,
-                         p->ca_chain_pem, p->ca_chain_pem_len, err,
-                         errcap)) != ZTO_OK)
+                         p->ca_chain_pem, p->ca_chain_pem_len, err, errcap)) !=
+        ZTO_OK)
         goto fail;
     if (p->rvinfo_len == 0 || p->rvinfo_len > sizeof(m->rvinfo) ||
         zto_rvinfo_decode(p->rvinfo, p->rvinfo_len, &rv) != ZTO_OK) {

@@ -37,8 +37,7 @@ parse_der(const uint8_t *der, size_t len)
 
 zto_err_t
 mfg_ca_load(struct mfg_ca *ca, const char *key_pem, size_t key_len,
-            const char *chain_pem, size_t chain_len, char *err,
-            size_t errcap)
+            const char *chain_pem, size_t chain_len, char *err, size_t errcap)
 {
     BIO *b = NULL;
     X509 *x = NULL, *first = NULL;
@@ -82,8 +81,9 @@ mfg_ca_load(struct mfg_ca *ca, const char *key_pem, size_t key_len,
     }
     first = parse_der(ca->der[0], ca->len[0]);
     if (first == NULL || X509_check_private_key(first, ca->key.impl) != 1) {
-        snprintf(err, errcap, "device CA key does not match the first "
-                              "certificate of the chain");
+        snprintf(err, errcap,
+                 "device CA key does not match the first "
+                 "certificate of the chain");
         goto out;
     }
     if (X509_check_ca(first) == 0) {
@@ -147,7 +147,7 @@ mfg_cert_issue(const struct mfg_ca *ca, const struct zto_key *dev,
         days == 0)
         return ZTO_E_ARG;
     md = zto_key_hash_type(&ca->key) == ZTO_HASH_SHA384 ? EVP_sha384()
-                                                         : EVP_sha256();
+                                                        : EVP_sha256();
     if ((issuer = parse_der(ca->der[0], ca->len[0])) == NULL ||
         (x = X509_new()) == NULL || (name = X509_NAME_new()) == NULL)
         goto out;
@@ -158,10 +158,8 @@ mfg_cert_issue(const struct mfg_ca *ca, const struct zto_key *dev,
                                    0) != 1 ||
         X509_set_subject_name(x, name) != 1 ||
         /* An hour of slack for verifiers whose clock is a little behind. */
-        X509_time_adj_ex(X509_getm_notBefore(x), 0, -3600,
-                         &t) == NULL ||
-        X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0,
-                         &t) == NULL ||
+        X509_time_adj_ex(X509_getm_notBefore(x), 0, -3600, &t) == NULL ||
+        X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, &t) == NULL ||
         X509_set_pubkey(x, dev->impl) != 1)
         goto out;
     X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);

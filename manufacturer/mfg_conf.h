@@ -9,7 +9,7 @@
 #include "zto_conf.h"
 
 struct mfg_conf {
-    struct zto_srv_conf srv;          /* listen, tls_*, http_timeout, ... */
+    struct zto_srv_conf srv; /* listen, tls_*, http_timeout, ... */
     struct zto_conf_listen http, https, coap, coaps;
     struct zto_conf_str db;
     struct zto_conf_bool db_sync;

@@ -29,8 +29,8 @@ mfg_export(struct mfg *m, const struct zto_guid *guid,
         r = ZTO_E_NOMEM;
         goto out;
     }
-    if ((r = zto_db_mfg_voucher_get(m->db, guid, ov, ZTO_MAX_MSG_SIZE,
-                                    &len)) != ZTO_OK) {
+    if ((r = zto_db_mfg_voucher_get(m->db, guid, ov, ZTO_MAX_MSG_SIZE, &len)) !=
+        ZTO_OK) {
         snprintf(err, errcap, "%s",
                  r == ZTO_E_NOT_FOUND ? "no voucher for this GUID"
                                       : "reading the voucher failed");
@@ -43,8 +43,9 @@ mfg_export(struct mfg *m, const struct zto_guid *guid,
     if (next_owner_pem != NULL) {
         if ((r = zto_key_from_pem(next_owner_pem, next_owner_len, &next)) !=
             ZTO_OK) {
-            snprintf(err, errcap, "owner key: not a PEM public key, private "
-                                  "key or certificate");
+            snprintf(err, errcap,
+                     "owner key: not a PEM public key, private "
+                     "key or certificate");
             goto out;
         }
         /* Same type, size and encoding as the manufacturer key (X509):

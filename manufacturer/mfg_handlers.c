@@ -54,8 +54,7 @@ session_encode(const struct di_session *s, uint8_t *buf, size_t cap,
     zto_cbor_put_uint(&e, MFG_SESSION_FORMAT);
     zto_cbor_put_int(&e, s->hmac_type);
     zto_cbor_put_tstr(&e, (const char *)s->serial.p, s->serial.len);
-    zto_cbor_put_tstr(&e, (const char *)s->device_info.p,
-                      s->device_info.len);
+    zto_cbor_put_tstr(&e, (const char *)s->device_info.p, s->device_info.len);
     zto_guid_enc(&e, &s->guid);
     zto_cbor_put_bytes(&e, s->header);
     zto_cbor_put_array(&e, s->ncerts);
@@ -82,8 +81,7 @@ session_decode(const uint8_t *buf, size_t len, struct di_session *s)
         (r = zto_cbor_get_bstr(&d, &s->header)) != ZTO_OK ||
         (r = zto_cbor_get_array(&d, &n)) != ZTO_OK)
         return r;
-    if (format != MFG_SESSION_FORMAT || n == 0 ||
-        n > ZTO_MAX_CERT_CHAIN_LEN)
+    if (format != MFG_SESSION_FORMAT || n == 0 || n > ZTO_MAX_CERT_CHAIN_LEN)
         return ZTO_E_CORRUPT;
     for (i = 0; i < n; i++)
         if ((r = zto_cbor_get_bstr(&d, &s->cert[i])) != ZTO_OK)
@@ -251,8 +249,8 @@ app_start(struct mfg *m, struct di_work *w, const uint8_t *in, size_t in_len,
                                   &hdr_len)) != ZTO_OK)
         goto out;
 
-    s.hmac_type = mi.key_type == ZTO_PK_SECP384R1 ? ZTO_HMAC_SHA384
-                                                  : ZTO_HMAC_SHA256;
+    s.hmac_type =
+        mi.key_type == ZTO_PK_SECP384R1 ? ZTO_HMAC_SHA384 : ZTO_HMAC_SHA256;
     s.serial = mi.serial;
     s.device_info = hdr.device_info;
     s.header = ZTO_BYTES(w->header, hdr_len);
@@ -260,8 +258,7 @@ app_start(struct mfg *m, struct di_work *w, const uint8_t *in, size_t in_len,
         ZTO_OK)
         goto out;
     reply.ovheader = s.header;
-    if ((r = zto_msg_di_set_credentials_encode(&reply, out, cap, &n)) !=
-        ZTO_OK)
+    if ((r = zto_msg_di_set_credentials_encode(&reply, out, cap, &n)) != ZTO_OK)
         goto out;
 
     token_new(tok);
@@ -348,10 +345,10 @@ set_hmac(struct mfg *m, struct di_work *w, const uint8_t *in, size_t in_len,
         *why = "assembling the voucher failed";
         goto fail;
     }
-    if ((r = zto_db_mfg_voucher_put(
-             m->db, &s.guid, (const char *)s.serial.p, s.serial.len,
-             (const char *)s.device_info.p, s.device_info.len, w->voucher,
-             ov_len, now)) != ZTO_OK ||
+    if ((r = zto_db_mfg_voucher_put(m->db, &s.guid, (const char *)s.serial.p,
+                                    s.serial.len, (const char *)s.device_info.p,
+                                    s.device_info.len, w->voucher, ov_len,
+                                    now)) != ZTO_OK ||
         (r = zto_db_session_del(m->db, token)) != ZTO_OK) {
         *why = "storing the voucher failed";
         goto fail;
@@ -369,8 +366,8 @@ fail:
 
 /* 255 from the device: its DI failed; the session is over. */
 static void
-peer_error(struct mfg *m, struct di_work *w, const uint8_t *in,
-           size_t in_len, const char *token)
+peer_error(struct mfg *m, struct di_work *w, const uint8_t *in, size_t in_len,
+           const char *token)
 {
     struct zto_error_msg e;
     size_t len = 0;
@@ -382,8 +379,9 @@ peer_error(struct mfg *m, struct di_work *w, const uint8_t *in,
                  (int)(e.text.len > 128 ? 128 : e.text.len),
                  (const char *)e.text.p);
     else
-        mfg_logf(m, MFG_LOG_WARN, "DI: device sent an undecodable "
-                                  "ErrorMessage");
+        mfg_logf(m, MFG_LOG_WARN,
+                 "DI: device sent an undecodable "
+                 "ErrorMessage");
     if (token != NULL &&
         zto_db_session_get(m->db, token, mfg_now(m), &proto, w->session,
                            sizeof(w->session), &len) == ZTO_OK &&
@@ -396,8 +394,7 @@ peer_error(struct mfg *m, struct di_work *w, const uint8_t *in,
 static void
 guid_text(const struct zto_guid *g, char *out)
 {
-    if (zto_hex_encode(g->b, ZTO_GUID_LEN, out, 2 * ZTO_GUID_LEN + 1) !=
-        ZTO_OK)
+    if (zto_hex_encode(g->b, ZTO_GUID_LEN, out, 2 * ZTO_GUID_LEN + 1) != ZTO_OK)
         memcpy(out, "-", 2);
 }
 
@@ -493,7 +490,7 @@ fail:
         guid_text(&guid, gh);
     mfg_logf(m, MFG_LOG_WARN,
              "DI: message %u (GUID %s) rejected with %u: %s: %s (cid %u)",
-             (unsigned)type, gh, zto_err_wire_code(r),
-             why != NULL ? why : "-", zto_strerror(r), (unsigned)cid);
+             (unsigned)type, gh, zto_err_wire_code(r), why != NULL ? why : "-",
+             zto_strerror(r), (unsigned)cid);
     return r;
 }

@@ -33,8 +33,12 @@
 /* RendezvousInfo as configured. */
 #define MFG_MAX_RVINFO 1024
 
-enum mfg_log_level { MFG_LOG_ERR = 0, MFG_LOG_WARN, MFG_LOG_INFO,
-                     MFG_LOG_DEBUG };
+enum mfg_log_level {
+    MFG_LOG_ERR = 0,
+    MFG_LOG_WARN,
+    MFG_LOG_INFO,
+    MFG_LOG_DEBUG
+};
 
 /* The device-CA: key and chain (DER, CA certificate first). */
 struct mfg_ca {
@@ -46,34 +50,34 @@ struct mfg_ca {
 
 struct mfg {
     struct zto_db *db;
-    struct zto_key key;                 /* manufacturer key (private) */
-    struct zto_signer signer;           /* over key */
+    struct zto_key key;                  /* manufacturer key (private) */
+    struct zto_signer signer;            /* over key */
     uint8_t pubkey[ZTO_MAX_PUBKEY_SIZE]; /* OVPubKey: CBOR PublicKey, X509 */
     size_t pubkey_len;
     struct mfg_ca ca;
-    uint8_t rvinfo[MFG_MAX_RVINFO];     /* CBOR RendezvousInfo */
+    uint8_t rvinfo[MFG_MAX_RVINFO]; /* CBOR RendezvousInfo */
     size_t rvinfo_len;
     char device_info[MFG_MAX_DEVINFO + 1]; /* when the device sends none */
-    unsigned cert_days;                 /* device certificate validity */
-    unsigned session_ttl;               /* seconds between 10 and 12 */
-    int64_t clock;                      /* tests: fixed Unix time; 0 = now */
+    unsigned cert_days;                    /* device certificate validity */
+    unsigned session_ttl;                  /* seconds between 10 and 12 */
+    int64_t clock;                         /* tests: fixed Unix time; 0 = now */
     void (*log)(void *ctx, int level, const char *line);
     void *log_ctx;
 };
 
 struct mfg_params {
     struct zto_db *db;
-    const char *key_pem;      /* manufacturer private key, PEM text */
+    const char *key_pem; /* manufacturer private key, PEM text */
     size_t key_pem_len;
-    const char *ca_key_pem;   /* device-CA private key */
+    const char *ca_key_pem; /* device-CA private key */
     size_t ca_key_pem_len;
     const char *ca_chain_pem; /* device-CA certificate (+ its chain) */
     size_t ca_chain_pem_len;
-    const uint8_t *rvinfo;    /* CBOR RendezvousInfo (mfg_rv_encode) */
+    const uint8_t *rvinfo; /* CBOR RendezvousInfo (mfg_rv_encode) */
     size_t rvinfo_len;
-    const char *device_info;  /* NULL: "zto-device" */
-    unsigned cert_days;       /* 0: 3650 */
-    unsigned session_ttl;     /* 0: 300 */
+    const char *device_info; /* NULL: "zto-device" */
+    unsigned cert_days;      /* 0: 3650 */
+    unsigned session_ttl;    /* 0: 300 */
 };
 
 void mfg_init(struct mfg *m);
@@ -101,10 +105,9 @@ void mfg_logf(const struct mfg *m, int level, const char *fmt, ...)
  */
 ZTO_MUST_CHECK zto_err_t mfg_handle(struct mfg *m, uint8_t type,
                                     const uint8_t *in, size_t in_len,
-                                    const char *token, uint8_t *out,
-                                    size_t cap, size_t *out_len,
-                                    uint8_t *out_type, char *out_token,
-                                    size_t token_cap);
+                                    const char *token, uint8_t *out, size_t cap,
+                                    size_t *out_len, uint8_t *out_type,
+                                    char *out_token, size_t token_cap);
 
 /* ---- mfg_cert.c ---- */
 
@@ -145,7 +148,6 @@ ZTO_MUST_CHECK zto_err_t mfg_rv_encode(const struct zto_rv_directive *d,
 ZTO_MUST_CHECK zto_err_t mfg_export(struct mfg *m, const struct zto_guid *guid,
                                     const char *next_owner_pem,
                                     size_t next_owner_len, char **out,
-                                    size_t *out_len, char *err,
-                                    size_t errcap);
+                                    size_t *out_len, char *err, size_t errcap);
 
 #endif

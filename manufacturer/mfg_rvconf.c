@@ -27,10 +27,10 @@ struct name_val {
 };
 
 static const struct name_val protocols[] = {
-    {"rest", ZTO_RVPROT_REST},       {"http", ZTO_RVPROT_HTTP},
-    {"https", ZTO_RVPROT_HTTPS},     {"tcp", ZTO_RVPROT_TCP},
-    {"tls", ZTO_RVPROT_TLS},         {"coap+tcp", ZTO_RVPROT_COAP_TCP},
-    {"coap", ZTO_RVPROT_COAP_UDP},   {"coap+udp", ZTO_RVPROT_COAP_UDP},
+    {"rest", ZTO_RVPROT_REST},     {"http", ZTO_RVPROT_HTTP},
+    {"https", ZTO_RVPROT_HTTPS},   {"tcp", ZTO_RVPROT_TCP},
+    {"tls", ZTO_RVPROT_TLS},       {"coap+tcp", ZTO_RVPROT_COAP_TCP},
+    {"coap", ZTO_RVPROT_COAP_UDP}, {"coap+udp", ZTO_RVPROT_COAP_UDP},
 };
 
 static bool
@@ -71,7 +71,8 @@ parse_medium(const char *p, size_t n, uint8_t *out)
         *out = 20;
     } else if (word_eq(p, n, "wifi_all")) {
         *out = 21;
-    } else if (n == 4 && strncmp(p, "eth", 3) == 0 && isdigit((unsigned char)p[3])) {
+    } else if (n == 4 && strncmp(p, "eth", 3) == 0 &&
+               isdigit((unsigned char)p[3])) {
         *out = (uint8_t)(p[3] - '0');
     } else if (n == 5 && strncmp(p, "wifi", 4) == 0 &&
                isdigit((unsigned char)p[4])) {

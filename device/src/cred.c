@@ -73,10 +73,8 @@ zto_cred_decode(const uint8_t *buf, size_t len, struct zto_device_cred *c)
         return ZTO_E_RANGE;
     if (secret.len < CRED_MIN_SECRET)
         return ZTO_E_RANGE;
-    if (info.len > sizeof(c->device_info) ||
-        rv.raw.len > sizeof(c->rvinfo) ||
-        secret.len > sizeof(c->hmac_secret) ||
-        key.len > sizeof(c->key_der))
+    if (info.len > sizeof(c->device_info) || rv.raw.len > sizeof(c->rvinfo) ||
+        secret.len > sizeof(c->hmac_secret) || key.len > sizeof(c->key_der))
         return ZTO_E_TOO_BIG;
 
     zto_cred_wipe(c);

@@ -88,8 +88,8 @@ zto_device_load(struct zto_device *dev)
     dev->have_cred = false;
     zto_cred_wipe(&dev->cred);
     buf = dev_slot(dev, DEV_SLOT_SCRATCH);
-    r = dev->cfg->storage->read(dev->cfg->storage_ctx, dev_cred_name(dev),
-                                buf, dev->slot, &len);
+    r = dev->cfg->storage->read(dev->cfg->storage_ctx, dev_cred_name(dev), buf,
+                                dev->slot, &len);
     if (r == ZTO_E_BUF_TOO_SMALL) {
         r = ZTO_E_CORRUPT; /* no credential is that large */
         goto out;

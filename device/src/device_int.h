@@ -58,8 +58,7 @@ void dev_error_msg(zto_err_t e, uint8_t prev_msg, uint8_t *out, size_t cap,
                    size_t *out_len, uint8_t *out_type);
 /* Record a received ErrorMessage in dev->result (code 0 and a note when
  * it does not decode). Always returns ZTO_E_PEER_ERROR. */
-zto_err_t dev_peer_error(struct zto_device *dev, const uint8_t *in,
-                         size_t len);
+zto_err_t dev_peer_error(struct zto_device *dev, const uint8_t *in, size_t len);
 
 /* ---- The generic driver (driver.c) ----
  * dev_drv_start() arms a run of `step` against target and clears the

@@ -84,8 +84,7 @@ di_start(struct zto_device *dev, uint8_t *out, size_t cap, size_t *out_len,
         memcpy(scratch, cfg->csr_der, cfg->csr_der_len);
         csr_len = cfg->csr_der_len;
     } else {
-        di->key_type =
-            cfg->key_type != 0 ? cfg->key_type : ZTO_PK_SECP256R1;
+        di->key_type = cfg->key_type != 0 ? cfg->key_type : ZTO_PK_SECP256R1;
         if ((r = zto_key_generate(di->key_type, 0, &di->key)) != ZTO_OK)
             goto fail;
         if ((r = zto_key_private_der(&di->key, di->pending.key_der,
@@ -108,8 +107,8 @@ di_start(struct zto_device *dev, uint8_t *out, size_t cap, size_t *out_len,
     mi.key_enc = ZTO_PKENC_X509;
     mi.serial = ZTO_BYTES(cfg->serial != NULL ? cfg->serial : "",
                           cstr_len(cfg->serial));
-    mi.device_info = ZTO_BYTES(cfg->model != NULL ? cfg->model : "",
-                               cstr_len(cfg->model));
+    mi.device_info =
+        ZTO_BYTES(cfg->model != NULL ? cfg->model : "", cstr_len(cfg->model));
     mi.csr = ZTO_BYTES(scratch, csr_len);
     if ((r = zto_mfg_info_encode(&mi, scratch + csr_len, dev->slot - csr_len,
                                  &mi_len)) != ZTO_OK)
@@ -131,8 +130,7 @@ fail:
 /* 11 DI.SetCredentials -> 12 DI.SetHMAC */
 static zto_err_t
 di_set_credentials(struct zto_device *dev, const uint8_t *in, size_t in_len,
-                   uint8_t *out, size_t cap, size_t *out_len,
-                   uint8_t *out_type)
+                   uint8_t *out, size_t cap, size_t *out_len, uint8_t *out_type)
 {
     struct zto_device_di *di = &dev->di;
     struct zto_device_cred *c = &di->pending;
@@ -160,9 +158,9 @@ di_set_credentials(struct zto_device *dev, const uint8_t *in, size_t in_len,
         return r;
     c->hmac_secret_len = DI_SECRET_LEN;
     /* HMAC over the header bytes inside the bstr, as received. */
-    if ((r = zto_hmac(p384 ? ZTO_HMAC_SHA384 : ZTO_HMAC_SHA256,
-                      c->hmac_secret, c->hmac_secret_len, m.ovheader.p,
-                      m.ovheader.len, &mac)) != ZTO_OK)
+    if ((r = zto_hmac(p384 ? ZTO_HMAC_SHA384 : ZTO_HMAC_SHA256, c->hmac_secret,
+                      c->hmac_secret_len, m.ovheader.p, m.ovheader.len,
+                      &mac)) != ZTO_OK)
         return r;
     /* DCPubKeyHash: the whole PublicKey item, as received. */
     if ((r = zto_hash(p384 ? ZTO_HASH_SHA384 : ZTO_HASH_SHA256,
@@ -203,8 +201,8 @@ di_done(struct zto_device *dev, const uint8_t *in, size_t in_len)
         return r;
     if ((r = zto_cred_encode(&dev->di.pending, scratch, dev->slot, &n)) ==
         ZTO_OK)
-        r = cfg->storage->write(cfg->storage_ctx, dev_cred_name(dev),
-                                scratch, n);
+        r = cfg->storage->write(cfg->storage_ctx, dev_cred_name(dev), scratch,
+                                n);
     zto_zeroize(scratch, n);
     if (r != ZTO_OK) {
         DEV_ERR(dev, "DI: storing the credential failed: ", zto_strerror(r),

@@ -18,11 +18,11 @@
 
 enum drv_phase {
     DRV_IDLE = 0,
-    DRV_OPEN,     /* transport open() */
-    DRV_FIRST,    /* step(NULL): first message */
-    DRV_SEND,     /* send the message in the send slot */
-    DRV_RECV,     /* receive the answer and step it */
-    DRV_SEND_ERR  /* send our ErrorMessage, then fail */
+    DRV_OPEN,    /* transport open() */
+    DRV_FIRST,   /* step(NULL): first message */
+    DRV_SEND,    /* send the message in the send slot */
+    DRV_RECV,    /* receive the answer and step it */
+    DRV_SEND_ERR /* send our ErrorMessage, then fail */
 };
 
 static bool

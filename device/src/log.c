@@ -51,8 +51,7 @@ dev_u32_str(uint32_t v, char *buf)
 const char *
 dev_guid_str(const struct zto_guid *g, char *buf)
 {
-    if (zto_hex_encode(g->b, ZTO_GUID_LEN, buf, 2 * ZTO_GUID_LEN + 1) !=
-        ZTO_OK)
+    if (zto_hex_encode(g->b, ZTO_GUID_LEN, buf, 2 * ZTO_GUID_LEN + 1) != ZTO_OK)
         buf[0] = '\0';
     return buf;
 }

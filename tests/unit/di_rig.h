@@ -18,7 +18,7 @@ struct mem_store {
     uint8_t data[8192];
     size_t len;
     bool have;
-    bool fail;  /* next writes fail with ZTO_E_IO */
+    bool fail; /* next writes fail with ZTO_E_IO */
     int writes;
 };
 
@@ -61,7 +61,7 @@ struct loop {
     uint8_t resp[ZTO_MAX_MSG_SIZE];
     size_t resp_len;
     uint8_t resp_type;
-    bool block;      /* answer every call once with WANT_* first */
+    bool block; /* answer every call once with WANT_* first */
     bool blocked;
     int opens, closes, sends, wants;
     uint8_t sent[16];
@@ -190,8 +190,8 @@ rig_open(struct rig *r, const char *set, int32_t dev_key_type,
     memset(r, 0, sizeof(*r));
     if (zto_db_open(":memory:", ZTO_DB_MANUFACTURER, NULL, &r->db) != ZTO_OK)
         return -1;
-    if (mfg_rv_parse("dns=rv.example.com,port=8041,protocol=http", &d[0],
-                     err, sizeof(err)) != ZTO_OK ||
+    if (mfg_rv_parse("dns=rv.example.com,port=8041,protocol=http", &d[0], err,
+                     sizeof(err)) != ZTO_OK ||
         mfg_rv_parse("ip=127.0.0.1,port=8042,protocol=coap,bypass", &d[1], err,
                      sizeof(err)) != ZTO_OK ||
         mfg_rv_encode(d, 2, rv, sizeof(rv), &rvn) != ZTO_OK)

@@ -94,8 +94,8 @@ test_vector(const struct set *s)
     o.hmac_secret = c.hmac_secret;
     o.hmac_secret_len = c.hmac_secret_len;
     ASSERT_OK(zto_voucher_verify(&v, &o, NULL));
-    ASSERT_OK(zto_hash(s->hash, v.hdr.mfg_key.raw.p, v.hdr.mfg_key.raw.len,
-                       &h));
+    ASSERT_OK(
+        zto_hash(s->hash, v.hdr.mfg_key.raw.p, v.hdr.mfg_key.raw.len, &h));
     ASSERT_EQ(h.len, c.pubkey_hash.len);
     ASSERT_MEM_EQ(h.value, c.pubkey_hash.value, h.len);
 

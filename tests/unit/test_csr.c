@@ -95,8 +95,7 @@ test_args(void)
     ASSERT_OK(zto_key_generate(ZTO_PK_SECP256R1, 0, &k));
     ASSERT_ERR(zto_csr_create(&k, "", 0, der, sizeof(der), &n), ZTO_E_ARG);
     memset(longcn, 'a', sizeof(longcn));
-    ASSERT_ERR(zto_csr_create(&k, longcn, 65, der, sizeof(der), &n),
-               ZTO_E_ARG);
+    ASSERT_ERR(zto_csr_create(&k, longcn, 65, der, sizeof(der), &n), ZTO_E_ARG);
     ASSERT_OK(zto_csr_create(&k, longcn, 64, der, sizeof(der), &n));
     /* A public key alone cannot sign a request. */
     ASSERT_OK(zto_key_spki_der(&k, spki, sizeof(spki), &n));

@@ -76,8 +76,8 @@ check_voucher(struct rig *r, const char *serial, int32_t hash_type)
     o.hmac_secret_len = c->hmac_secret_len;
     ASSERT_OK(zto_voucher_verify(&v, &o, NULL));
     ASSERT_EQ(v.nentries, 0);
-    ASSERT_EQ(v.hmac.type, hash_type == ZTO_HASH_SHA384 ? ZTO_HMAC_SHA384
-                                                         : ZTO_HMAC_SHA256);
+    ASSERT_EQ(v.hmac.type,
+              hash_type == ZTO_HASH_SHA384 ? ZTO_HMAC_SHA384 : ZTO_HMAC_SHA256);
     ASSERT_EQ(v.hdr.cert_hash.type, hash_type);
     ASSERT_MEM_EQ(v.hdr.guid.b, c->guid.b, 16);
     ASSERT_EQ(v.hdr.rvinfo.raw.len, c->rvinfo_len);
@@ -113,8 +113,8 @@ check_voucher(struct rig *r, const char *serial, int32_t hash_type)
     x = d2i_X509(NULL, &p, (long)v.cert[0].len);
     ASSERT_TRUE(x != NULL);
     if (x != NULL) {
-        X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
-                                  cn, sizeof(cn));
+        X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
+                                  sizeof(cn));
         ASSERT_EQ(X509_get_version(x), 2);
         ASSERT_TRUE(X509_check_ca(x) == 0);
         X509_free(x);
@@ -137,8 +137,8 @@ test_steps(const char *set, int32_t dev_key, int32_t hash_type)
     s0 = snap(&r);
     ASSERT_OK(zto_di_step(&r.dev, 0, NULL, 0, a, CAP, &an, &at));
     ASSERT_EQ(at, ZTO_MSG_DI_APP_START);
-    ASSERT_OK(mfg_handle(&r.m, at, a, an, NULL, b, CAP, &bn, &bt, tok,
-                         sizeof(tok)));
+    ASSERT_OK(
+        mfg_handle(&r.m, at, a, an, NULL, b, CAP, &bn, &bt, tok, sizeof(tok)));
     ASSERT_EQ(bt, ZTO_MSG_DI_SET_CREDENTIALS);
     ASSERT_EQ(strlen(tok), MFG_TOKEN_LEN);
     ASSERT_OK(zto_di_step(&r.dev, bt, b, bn, a, CAP, &an, &at));
@@ -146,8 +146,8 @@ test_steps(const char *set, int32_t dev_key, int32_t hash_type)
     /* Nothing stored on the device before 13. */
     ASSERT_EQ(r.store.writes, 0);
     ASSERT_TRUE(zto_device_cred(&r.dev) == NULL);
-    ASSERT_OK(mfg_handle(&r.m, at, a, an, tok, b, CAP, &bn, &bt, tok2,
-                         sizeof(tok2)));
+    ASSERT_OK(
+        mfg_handle(&r.m, at, a, an, tok, b, CAP, &bn, &bt, tok2, sizeof(tok2)));
     ASSERT_EQ(bt, ZTO_MSG_DI_DONE);
     ASSERT_EQ(bn, 1);
     ASSERT_EQ(tok2[0], '\0');
@@ -240,10 +240,9 @@ capture(struct capture *c, const char *set, int32_t dev_key)
         return -1;
     if (zto_di_step(&c->r.dev, 0, NULL, 0, c->m10, CAP, &c->n10, &at) !=
             ZTO_OK ||
-        mfg_handle(&c->r.m, 10, c->m10, c->n10, NULL, b, CAP, &bn, &bt,
-                   c->tok, sizeof(c->tok)) != ZTO_OK ||
-        zto_di_step(&c->r.dev, bt, b, bn, c->m12, CAP, &c->n12, &at) !=
-            ZTO_OK)
+        mfg_handle(&c->r.m, 10, c->m10, c->n10, NULL, b, CAP, &bn, &bt, c->tok,
+                   sizeof(c->tok)) != ZTO_OK ||
+        zto_di_step(&c->r.dev, bt, b, bn, c->m12, CAP, &c->n12, &at) != ZTO_OK)
         return -1;
     return 0;
 }
@@ -332,8 +331,8 @@ test_mutations(const char *set, int32_t dev_key)
                 accepted10++;
                 if (!text || ot != 11)
                     bad++;
-            } else if (!snap_eq(s0, snap(&c.r)) || err_code(out, on, ot, 10) <
-                                                      0) {
+            } else if (!snap_eq(s0, snap(&c.r)) ||
+                       err_code(out, on, ot, 10) < 0) {
                 bad++;
             }
         }
@@ -341,16 +340,16 @@ test_mutations(const char *set, int32_t dev_key)
             memcpy(m, c.m12, c.n12);
             m[i] ^= flips[f];
             s0 = snap(&c.r);
-            if (mfg_handle(&c.r.m, 12, m, c.n12, c.tok, out, CAP, &on, &ot,
-                           tok, sizeof(tok)) == ZTO_OK) {
+            if (mfg_handle(&c.r.m, 12, m, c.n12, c.tok, out, CAP, &on, &ot, tok,
+                           sizeof(tok)) == ZTO_OK) {
                 accepted12++;
                 if (i < free_lo12 || ot != 13)
                     bad++;
                 /* That consumed the session: start another one. */
                 rig_close(&c.r);
                 ASSERT_EQ(capture(&c, set, dev_key), 0);
-            } else if (!snap_eq(s0, snap(&c.r)) || err_code(out, on, ot, 12) <
-                                                      0) {
+            } else if (!snap_eq(s0, snap(&c.r)) ||
+                       err_code(out, on, ot, 12) < 0) {
                 bad++;
             }
         }
@@ -468,15 +467,15 @@ test_device_errors(void)
     uint8_t ot = 0, bt = 0;
     char tok[64];
     const struct zto_device_result *res;
-    static const uint8_t errmsg[] = {0x85, 0x18, 0x64, 0x0a, 0x63, 'b',
-                                     'a',  'd',  0xf6, 0xf6};
+    static const uint8_t errmsg[] = {0x85, 0x18, 0x64, 0x0a, 0x63,
+                                     'b',  'a',  'd',  0xf6, 0xf6};
 
     /* An ErrorMessage from the manufacturer is recorded, not answered. */
     ASSERT_EQ(rig_open(&c.r, "p256", 0, "S", "M"), 0);
     ASSERT_OK(zto_di_step(&c.r.dev, 0, NULL, 0, out, CAP, &on, &ot));
-    ASSERT_ERR(zto_di_step(&c.r.dev, 255, errmsg, sizeof(errmsg), out, CAP,
-                           &on, &ot),
-               ZTO_E_PEER_ERROR);
+    ASSERT_ERR(
+        zto_di_step(&c.r.dev, 255, errmsg, sizeof(errmsg), out, CAP, &on, &ot),
+        ZTO_E_PEER_ERROR);
     ASSERT_EQ(on, 0);
     res = zto_device_last_result(&c.r.dev);
     ASSERT_EQ(res->peer_error, 100);
@@ -505,8 +504,8 @@ test_device_errors(void)
     c.r.store.len = 3;
     memcpy(c.r.store.data, "old", 3);
     c.r.store.fail = true;
-    ASSERT_OK(mfg_handle(&c.r.m, 12, c.m12, c.n12, c.tok, b, CAP, &bn, &bt,
-                         tok, sizeof(tok)));
+    ASSERT_OK(mfg_handle(&c.r.m, 12, c.m12, c.n12, c.tok, b, CAP, &bn, &bt, tok,
+                         sizeof(tok)));
     ASSERT_ERR(zto_di_step(&c.r.dev, bt, b, bn, out, CAP, &on, &ot), ZTO_E_IO);
     ASSERT_EQ(on, 0);
     ASSERT_TRUE(zto_device_cred(&c.r.dev) == NULL);
@@ -589,12 +588,10 @@ test_external_key(void)
         ASSERT_EQ(c->key_der_len, 0);
         /* P-384 from the signer's key: SHA-384 everywhere. */
         ASSERT_EQ(c->pubkey_hash.type, ZTO_HASH_SHA384);
-        ASSERT_OK(zto_db_mfg_voucher_get(r.db, &c->guid, ov, sizeof(ov),
-                                         &len));
+        ASSERT_OK(zto_db_mfg_voucher_get(r.db, &c->guid, ov, sizeof(ov), &len));
         ASSERT_OK(zto_voucher_decode(ov, len, &v));
         ASSERT_EQ(v.hmac.type, ZTO_HMAC_SHA384);
-        ASSERT_OK(zto_key_from_cert_der(v.cert[0].p, v.cert[0].len,
-                                        &certkey));
+        ASSERT_OK(zto_key_from_cert_der(v.cert[0].p, v.cert[0].len, &certkey));
         ASSERT_OK(zto_key_equal(&k, &certkey));
     }
     /* A signer without a CSR cannot do DI. */
@@ -632,13 +629,13 @@ test_replicas(void)
     a.m.db = a.db;
     b.m.db = b.db;
     ASSERT_OK(zto_di_step(&a.dev, 0, NULL, 0, m, CAP, &mn, &mt));
-    ASSERT_OK(mfg_handle(&a.m, mt, m, mn, NULL, o, CAP, &on, &ot, tok,
-                         sizeof(tok)));
+    ASSERT_OK(
+        mfg_handle(&a.m, mt, m, mn, NULL, o, CAP, &on, &ot, tok, sizeof(tok)));
     ASSERT_OK(zto_di_step(&a.dev, ot, o, on, m, CAP, &mn, &mt));
     memcpy(m12, m, mn);
     n12 = mn;
-    ASSERT_OK(mfg_handle(&b.m, mt, m, mn, tok, o, CAP, &on, &ot, tok2,
-                         sizeof(tok2)));
+    ASSERT_OK(
+        mfg_handle(&b.m, mt, m, mn, tok, o, CAP, &on, &ot, tok2, sizeof(tok2)));
     ASSERT_EQ(ot, ZTO_MSG_DI_DONE);
     ASSERT_ERR(zto_di_step(&a.dev, ot, o, on, m, CAP, &mn, &mt), ZTO_DONE);
     ASSERT_OK(zto_db_mfg_voucher_count(a.db, &n));
@@ -668,15 +665,13 @@ test_setup(void)
     memset(&cfg, 0, sizeof(cfg));
     memset(&st, 0, sizeof(st));
     zto_device_init(&dev);
-    ASSERT_ERR(zto_device_setup(&dev, &cfg, work, sizeof(work)),
-               ZTO_E_CONFIG);
+    ASSERT_ERR(zto_device_setup(&dev, &cfg, work, sizeof(work)), ZTO_E_CONFIG);
     cfg.storage = &mem_store_ops;
     cfg.storage_ctx = &st;
     ASSERT_ERR(zto_device_setup(&dev, &cfg, work, ZTO_DEVICE_WORK_MIN - 1),
                ZTO_E_BUF_TOO_SMALL);
     cfg.key_type = ZTO_PK_RSA2048RESTR;
-    ASSERT_ERR(zto_device_setup(&dev, &cfg, work, sizeof(work)),
-               ZTO_E_CONFIG);
+    ASSERT_ERR(zto_device_setup(&dev, &cfg, work, sizeof(work)), ZTO_E_CONFIG);
     cfg.key_type = 0;
     ASSERT_OK(zto_device_setup(&dev, &cfg, work, sizeof(work)));
     ASSERT_ERR(zto_device_setup(&dev, &cfg, work, sizeof(work)), ZTO_E_STATE);

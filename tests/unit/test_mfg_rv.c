@@ -61,11 +61,24 @@ test_syntax(void)
         "protocol=coap+tcp,delay=60,medium=wifi3,wifi_ssid=factory,"
         "wifi_pw=secret,user_input=no,dev_only"};
     static const char *const bad[] = {
-        "",          "dns=",          "port=0",        "port=65536",
-        "port=x",    "owner_port=-1", "protocol=ftp",  "delay=-5",
-        "bogus=1",   "bypass=yes",    "dns=a b",       "ip=1.2.3",
-        "dns=a,dns=b", "dev_only,owner_only", "medium=wifi10",
-        "port=80,,dns=x", "user_input=maybe", "delay=4294967296",
+        "",
+        "dns=",
+        "port=0",
+        "port=65536",
+        "port=x",
+        "owner_port=-1",
+        "protocol=ftp",
+        "delay=-5",
+        "bogus=1",
+        "bypass=yes",
+        "dns=a b",
+        "ip=1.2.3",
+        "dns=a,dns=b",
+        "dev_only,owner_only",
+        "medium=wifi10",
+        "port=80,,dns=x",
+        "user_input=maybe",
+        "delay=4294967296",
     };
     size_t i;
 
@@ -85,8 +98,8 @@ test_syntax(void)
     ASSERT_TRUE(back.dev_only && !back.owner_only && !back.bypass);
     ASSERT_TRUE(back.wifi_ssid.len == 7 && back.wifi_pw.len == 6);
 
-    ASSERT_OK(mfg_rv_parse("ip=192.0.2.1,port=80,protocol=coap,bypass", &d,
-                           err, sizeof(err)));
+    ASSERT_OK(mfg_rv_parse("ip=192.0.2.1,port=80,protocol=coap,bypass", &d, err,
+                           sizeof(err)));
     ASSERT_TRUE(d.has_ip && d.ip_len == 4 && d.bypass);
     ASSERT_EQ(d.protocol, ZTO_RVPROT_COAP_UDP);
     /* Flags are one-element instructions: [14]. */
@@ -124,14 +137,13 @@ test_cert(void)
     int64_t now = 1700000000;
     int days = 0, secs = 0;
 
-    snprintf(path, sizeof(path), "%s/p384/device-ca.key.pem",
-             ZTO_VECTORS_DIR);
+    snprintf(path, sizeof(path), "%s/p384/device-ca.key.pem", ZTO_VECTORS_DIR);
     key = test_read_file(path, &kn);
     snprintf(path, sizeof(path), "%s/p384/device-ca.chain.pem",
              ZTO_VECTORS_DIR);
     pem = test_read_file(path, &cn_len);
-    ASSERT_OK(mfg_ca_load(&ca, (const char *)key, kn, (const char *)pem,
-                          cn_len, err, sizeof(err)));
+    ASSERT_OK(mfg_ca_load(&ca, (const char *)key, kn, (const char *)pem, cn_len,
+                          err, sizeof(err)));
     /* A key that does not belong to the chain is refused. */
     {
         struct mfg_ca other;
@@ -140,15 +152,15 @@ test_cert(void)
         snprintf(path, sizeof(path), "%s/p256/device-ca.key.pem",
                  ZTO_VECTORS_DIR);
         k2 = (char *)test_read_file(path, &k2n);
-        ASSERT_ERR(mfg_ca_load(&other, k2, k2n, (const char *)pem, cn_len,
-                               err, sizeof(err)),
+        ASSERT_ERR(mfg_ca_load(&other, k2, k2n, (const char *)pem, cn_len, err,
+                               sizeof(err)),
                    ZTO_E_CONFIG);
         free(k2);
     }
     zto_key_init(&dev);
     ASSERT_OK(zto_key_generate(ZTO_PK_SECP256R1, 0, &dev));
-    ASSERT_OK(mfg_cert_issue(&ca, &dev, "SN-9", 4, now, 30, der, sizeof(der),
-                             &n));
+    ASSERT_OK(
+        mfg_cert_issue(&ca, &dev, "SN-9", 4, now, 30, der, sizeof(der), &n));
     ASSERT_ERR(mfg_cert_issue(&ca, &dev, "SN-9", 4, now, 30, der, 100, &n),
                ZTO_E_BUF_TOO_SMALL);
     p = der;
@@ -156,8 +168,8 @@ test_cert(void)
     ASSERT_TRUE(x != NULL);
     if (x != NULL) {
         ASSERT_EQ(X509_get_version(x), 2);
-        X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
-                                  cn, sizeof(cn));
+        X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
+                                  sizeof(cn));
         ASSERT_TRUE(strcmp(cn, "SN-9") == 0);
         serial = X509_get0_serialNumber(x);
         ASSERT_EQ(serial->length, 16);
@@ -178,12 +190,11 @@ test_cert(void)
     chain[1] = ZTO_BYTES(ca.der[0], ca.len[0]);
     /* Valid now (issued "now" = 2023 with 30 days would have expired:
      * issue for the real clock to check the chain). */
-    ASSERT_OK(mfg_cert_issue(&ca, &dev, "SN-9", 4, (int64_t)time(NULL), 1,
-                             der, sizeof(der), &n));
+    ASSERT_OK(mfg_cert_issue(&ca, &dev, "SN-9", 4, (int64_t)time(NULL), 1, der,
+                             sizeof(der), &n));
     chain[0] = ZTO_BYTES(der, n);
     ASSERT_OK(zto_cert_chain_verify(chain, 2, NULL, 0));
-    ASSERT_ERR(mfg_cert_issue(&ca, &dev, "", 0, now, 30, der, sizeof(der),
-                              &n),
+    ASSERT_ERR(mfg_cert_issue(&ca, &dev, "", 0, now, 30, der, sizeof(der), &n),
                ZTO_E_ARG);
     zto_key_free(&dev);
     mfg_ca_free(&ca);

@@ -30,8 +30,8 @@ count_entries(void)
     if (d == NULL)
         return -1;
     while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.' || (e->d_name[1] != '\0' &&
-                                    strcmp(e->d_name, "..") != 0))
+        if (e->d_name[0] != '.' ||
+            (e->d_name[1] != '\0' && strcmp(e->d_name, "..") != 0))
             n++;
     closedir(d);
     return n;

@@ -16,23 +16,22 @@
 struct zto_device;
 
 /* The shape of zto_di_step(), zto_to1_step(), zto_to2_step(). */
-typedef zto_err_t (*zto_device_step_fn)(struct zto_device *dev,
-                                        uint8_t in_type, const uint8_t *in,
-                                        size_t in_len, uint8_t *out,
-                                        size_t cap, size_t *out_len,
-                                        uint8_t *out_type);
+typedef zto_err_t (*zto_device_step_fn)(struct zto_device *dev, uint8_t in_type,
+                                        const uint8_t *in, size_t in_len,
+                                        uint8_t *out, size_t cap,
+                                        size_t *out_len, uint8_t *out_type);
 
 /* The generic driver: one sub-protocol run over the transport, kept here
  * so a driver call can return on WANT_READ / WANT_WRITE and resume. */
 struct zto_device_drv {
-    uint8_t phase;             /* enum in driver.c; 0 = idle */
-    bool opened;               /* transport open() succeeded */
+    uint8_t phase; /* enum in driver.c; 0 = idle */
+    bool opened;   /* transport open() succeeded */
     zto_device_step_fn step;
-    const char *name;          /* "DI", "TO1", "TO2" (logs) */
+    const char *name; /* "DI", "TO1", "TO2" (logs) */
     struct zto_target target;
-    uint8_t out_type;          /* message waiting in the send slot */
+    uint8_t out_type; /* message waiting in the send slot */
     size_t out_len;
-    zto_err_t failure;         /* returned after our ErrorMessage went out */
+    zto_err_t failure; /* returned after our ErrorMessage went out */
 };
 
 #include "zto/zto_device_di.h"

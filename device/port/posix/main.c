@@ -49,8 +49,7 @@ struct cmd {
     const char *usage;
 };
 
-static int
-fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int
 fail(const char *fmt, ...)
@@ -253,7 +252,7 @@ out:
 static const char *
 rv_protocol_name(uint8_t p)
 {
-    static const char *const names[] = {"rest", "http", "https", "tcp",
+    static const char *const names[] = {"rest", "http",     "https", "tcp",
                                         "tls",  "coap+tcp", "coap"};
     return p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";
 }
@@ -334,8 +333,7 @@ cmd_show(const struct opts *o)
         goto out;
     }
     if ((r = zto_cred_decode(buf, len, &c)) != ZTO_OK) {
-        rc = fail("%s: not a device credential (%s)", o->cred,
-                  zto_strerror(r));
+        rc = fail("%s: not a device credential (%s)", o->cred, zto_strerror(r));
         goto out;
     }
     printf("credential   %s\n", o->cred);

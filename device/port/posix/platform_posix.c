@@ -40,16 +40,14 @@ px_sleep_ms(void *ctx, uint32_t ms)
         ;
 }
 
-static const char *const level_names[] = {"error", "warning", "info",
-                                          "debug"};
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 static void
 px_log(void *ctx, int level, const char *file, int line, const char *msg)
 {
     const struct zto_posix_platform *p = ctx;
-    const char *name = level >= 0 && level <= ZTO_LOG_DEBUG
-                           ? level_names[level]
-                           : "log";
+    const char *name =
+        level >= 0 && level <= ZTO_LOG_DEBUG ? level_names[level] : "log";
 
     if (p != NULL && level > p->level)
         return;

@@ -56,8 +56,7 @@ name_ok(const char *name)
 }
 
 static zto_err_t
-path_of(const struct zto_file_store *s, const char *name, char *out,
-        size_t cap)
+path_of(const struct zto_file_store *s, const char *name, char *out, size_t cap)
 {
     int n;
 
@@ -81,8 +80,9 @@ fs_read(void *ctx, const char *name, uint8_t *buf, size_t cap, size_t *len)
     if ((r = path_of(ctx, name, path, sizeof(path))) != ZTO_OK)
         return r;
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-        return errno == ENOENT ? ZTO_E_NOT_FOUND
-                               : errno == EACCES ? ZTO_E_PERM : ZTO_E_IO;
+        return errno == ENOENT   ? ZTO_E_NOT_FOUND
+               : errno == EACCES ? ZTO_E_PERM
+                                 : ZTO_E_IO;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         r = ZTO_E_IO;
         goto out;

@@ -66,8 +66,7 @@ main(int argc, char **argv)
     CHECK(zto_voucher_pem_decode((const char *)pem, pn, &pos, ov, sizeof(ov),
                                  &ovn) == ZTO_OK,
           "voucher PEM does not parse");
-    CHECK(zto_voucher_decode(ov, ovn, &v) == ZTO_OK,
-          "voucher does not decode");
+    CHECK(zto_voucher_decode(ov, ovn, &v) == ZTO_OK, "voucher does not decode");
     CHECK(zto_cred_decode(cred, cn, &c) == ZTO_OK,
           "credential does not decode");
     memset(&o, 0, sizeof(o));
@@ -85,8 +84,8 @@ main(int argc, char **argv)
               memcmp(v.hdr.rvinfo.raw.p, c.rvinfo, c.rvinfo_len) == 0,
           "RendezvousInfo differs");
     CHECK(v.hdr.device_info.len == c.device_info_len &&
-              memcmp(v.hdr.device_info.p, c.device_info,
-                     c.device_info_len) == 0,
+              memcmp(v.hdr.device_info.p, c.device_info, c.device_info_len) ==
+                  0,
           "DeviceInfo differs");
     CHECK(zto_hash(c.pubkey_hash.type, v.hdr.mfg_key.raw.p,
                    v.hdr.mfg_key.raw.len, &h) == ZTO_OK &&
@@ -96,8 +95,7 @@ main(int argc, char **argv)
     zto_key_init(&a);
     zto_key_init(&b);
     CHECK(v.ncerts >= 2 &&
-              zto_key_from_cert_der(v.cert[0].p, v.cert[0].len, &a) ==
-                  ZTO_OK &&
+              zto_key_from_cert_der(v.cert[0].p, v.cert[0].len, &a) == ZTO_OK &&
               zto_key_from_private_der(c.key_der, c.key_der_len, &b) ==
                   ZTO_OK &&
               zto_key_equal(&a, &b) == ZTO_OK,
