@@ -488,7 +488,9 @@ fail:
         out_token[0] = '\0';
     if (!zto_ct_equal(guid.b, zero.b, ZTO_GUID_LEN))
         guid_text(&guid, gh);
-    mfg_logf(m, MFG_LOG_WARN,
+    /* The runtime logs the refusal with the peer at WARN; this adds the
+     * GUID, the local reason and the correlation id. */
+    mfg_logf(m, MFG_LOG_INFO,
              "DI: message %u (GUID %s) rejected with %u: %s: %s (cid %u)",
              (unsigned)type, gh, zto_err_wire_code(r), why != NULL ? why : "-",
              zto_strerror(r), (unsigned)cid);

@@ -1,6 +1,6 @@
 # lib.sh - helpers for the DI integration scripts (sourced).
 #
-#   mfg_start NAME CONF   start fdo-manufacturer, wait for "ready",
+#   mfg_start NAME CONF   start fdo-manufacturer (at most 280 s), wait for "ready",
 #                         set ${NAME}_pid, ${NAME}_http, ${NAME}_coap4,
 #                         ${NAME}_coap6 from its "listening on" lines
 #   mfg_stop NAME [SIG]   stop it (SIGTERM, SIGKILL after 5 s)
@@ -33,8 +33,10 @@ trap cleanup EXIT INT TERM
 
 mfg_start() {
     name=$1; conf=$2
-    "$bin/fdo-manufacturer" serve --config "$conf" --log-level warn \
-        >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    # Under timeout(1): a manufacturer never outlives a test that was
+    # killed before its trap could run.
+    timeout -s KILL 280 "$bin/fdo-manufacturer" serve --config "$conf" \
+        --log-level warn >"$tmp/$name.out" 2>"$tmp/$name.err" &
     pid=$!
     pids="$pids $pid"
     eval "${name}_pid=$pid"
@@ -53,7 +55,12 @@ mfg_start() {
 
 mfg_stop() {
     eval "p=\${$1_pid}"
-    kill "-${2:-TERM}" "$p" 2>/dev/null
+    # timeout(1) passes TERM on; KILL must hit the manufacturer itself.
+    if [ "${2:-TERM}" = KILL ]; then
+        kill -KILL $(pgrep -P "$p") 2>/dev/null
+    else
+        kill "-${2:-TERM}" "$p" 2>/dev/null
+    fi
     i=0
     while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
         sleep 0.1; i=$((i + 1))
