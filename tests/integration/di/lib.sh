@@ -48,27 +48,25 @@ mfg_start() {
         fi
         sleep 0.1; i=$((i + 1))
     done
+    child=$(pgrep -P "$pid")
+    pids="$pids $child"
+    eval "${name}_child=$child"
     eval "${name}_http=$(grep -o 'http://127[^ ]*' "$tmp/$name.out" | head -1)"
     eval "${name}_coap4=$(grep -o 'coap://127[^ ]*' "$tmp/$name.out" | head -1)"
     eval "${name}_coap6=$(grep -o 'coap://\[[^ ]*' "$tmp/$name.out" | head -1)"
 }
 
 mfg_stop() {
-    eval "p=\${$1_pid}"
-    # timeout(1) passes TERM on; KILL must hit the manufacturer itself.
-    if [ "${2:-TERM}" = KILL ]; then
-        kill -KILL $(pgrep -P "$p") 2>/dev/null
-    else
-        kill "-${2:-TERM}" "$p" 2>/dev/null
-    fi
+    eval "p=\${$1_pid} c=\${$1_child}"
+    kill "-${2:-TERM}" "$c" 2>/dev/null
     i=0
-    while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+    while kill -0 "$c" 2>/dev/null && [ $i -lt 50 ]; do
         sleep 0.1; i=$((i + 1))
     done
-    kill -9 "$p" 2>/dev/null
+    kill -9 "$c" 2>/dev/null
     wait "$p" 2>/dev/null
     st=$?
-    pids=$(echo "$pids" | sed "s/ $p\b//")
+    pids=$(echo "$pids" | sed "s/ $p\b//; s/ $c\b//")
     return $st
 }
 

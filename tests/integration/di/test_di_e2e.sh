@@ -32,6 +32,8 @@ for curve in p256 p384; do
             grep -q "^DI: credential stored in $cred, GUID [0-9a-f]\{32\}$" \
                 "$tmp/last.out" || { echo "FAIL: progress line"; cat "$tmp/last.out"; fails=$((fails + 1)); }
             guid=$(sed -n 's/.*GUID \([0-9a-f]*\)$/\1/p' "$tmp/last.out")
+            [ "$(stat -c %a "$cred")" = 600 ] ||
+                { echo "FAIL: $cred mode"; fails=$((fails + 1)); }
             echo "$guid $cred $kt" >>"$tmp/$curve.devices"
             check "  show $cred" "$dev" show --cred "$cred"
             grep -q "GUID *$guid" "$tmp/last.out" &&
