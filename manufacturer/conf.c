@@ -47,6 +47,7 @@ static const struct zto_conf_kw mfg_kw[] = {
        false, "seconds a device has between DI.AppStart and DI.SetHMAC"),
     KW("log_level", ZTO_CONF_STR, log_level, "info", 0, 0, false,
        "err, warn, info or debug"),
+    ZTO_ADMIN_CONF_KW(struct mfg_conf, admin),
 };
 /* clang-format on */
 
@@ -236,7 +237,8 @@ mfg_conf_load(struct mfg_conf *c, const char *path, char *err, size_t errcap)
         (r = resolve(&c->ca_key, path)) != ZTO_OK ||
         (r = resolve(&c->ca_chain, path)) != ZTO_OK ||
         (r = resolve(&c->srv.tls_cert, path)) != ZTO_OK ||
-        (r = resolve(&c->srv.tls_key, path)) != ZTO_OK)
+        (r = resolve(&c->srv.tls_key, path)) != ZTO_OK ||
+        (r = zto_admin_conf_resolve(&c->admin, path)) != ZTO_OK)
         goto out;
 out:
     free(text);

@@ -3,12 +3,15 @@
  * tools.
  *
  *   fdo-manufacturer [serve] --config FILE [--log-level L] [-t|-T]
+ *                            [--admin HOST:PORT]
  *   fdo-manufacturer export --config FILE --guid GUID
  *                           [--extend-to OWNER_PEM] [-o OUT]
  *   fdo-manufacturer list --config FILE
+ *   fdo-manufacturer hash-token [--generate]
  *
- * serve prints one "listening on URL" line per listener and "ready" on
- * stdout once every listener is bound.
+ * serve prints one "listening on URL" line per listener, "admin on URL"
+ * per admin API listener (docs/admin-api.md) and "ready" on stdout once
+ * every listener is bound.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +24,7 @@
 
 #include <coap3/coap.h>
 
+#include "mfg_admin.h"
 #include "mfg_conf.h"
 #include "zto_log.h"
 #include "zto_srv.h"
@@ -33,7 +37,8 @@ struct args {
     const char *guid;
     const char *extend_to;
     const char *out;
-    bool check, print;
+    const char *admin;
+    bool check, print, generate;
 };
 
 struct cmd {
@@ -182,11 +187,25 @@ cmd_serve(const struct args *a)
     struct ctx c;
     struct zto_srv_opts o;
     struct zto_srv *srv = NULL;
+    struct zto_admin_opts ao;
+    struct zto_admin *adm = NULL;
+    char err[512] = "";
     size_t i;
     zto_err_t r;
 
     zto_log_setup(PROG, ZTO_SRV_LOG_INFO, true);
     ctx_open(&c, a);
+    memset(&ao, 0, sizeof(ao));
+    if ((a->admin != NULL &&
+         zto_conf_add_listen(&c.conf.admin.listen, a->admin, ZTO_SRV_HTTP) !=
+             ZTO_OK) ||
+        zto_admin_conf_apply(&c.conf.admin, &c.conf.srv, &ao, err,
+                             sizeof(err)) != ZTO_OK) {
+        ctx_close(&c);
+        errx1("%s", a->admin != NULL && err[0] == '\0'
+                        ? "--admin: expected HOST:PORT or https://HOST:PORT"
+                        : err);
+    }
     if (a->print)
         mfg_conf_print(&c.conf, stdout);
     if (a->check || a->print) {
@@ -202,15 +221,36 @@ cmd_serve(const struct args *a)
         ctx_close(&c);
         errx1("cannot start the listeners: %s", zto_strerror(r));
     }
+    if (ao.nlisten > 0) {
+        ao.role = "manufacturer";
+        ao.srv = srv;
+        ao.db_check = mfg_admin_db_check;
+        ao.db_check_ctx = &c.m;
+        if ((r = zto_admin_new(zto_srv_event_base(srv), &ao, &adm)) !=
+                ZTO_OK ||
+            (r = mfg_admin_add_routes(adm, &c.m)) != ZTO_OK) {
+            zto_admin_free(adm);
+            zto_srv_free(srv);
+            ctx_close(&c);
+            errx1("cannot start the admin API: %s", zto_strerror(r));
+        }
+    }
     for (i = 0; i < zto_srv_bound_count(srv); i++) {
         char url[ZTO_LISTEN_HOST_MAX + 32];
         if (zto_listen_format(zto_srv_bound(srv, i), url, sizeof(url)) ==
             ZTO_OK)
             printf("listening on %s\n", url);
     }
+    for (i = 0; adm != NULL && i < zto_admin_bound_count(adm); i++) {
+        char url[ZTO_LISTEN_HOST_MAX + 32];
+        if (zto_listen_format(zto_admin_bound(adm, i), url, sizeof(url)) ==
+            ZTO_OK)
+            printf("admin on %s\n", url);
+    }
     printf("ready\n");
     fflush(stdout);
     r = zto_srv_run(srv);
+    zto_admin_free(adm);
     zto_srv_free(srv);
     ctx_close(&c);
     coap_cleanup();
@@ -347,14 +387,25 @@ cmd_list(const struct args *a)
     return 0;
 }
 
+/* ---- hash-token ---- */
+
+static int
+cmd_hash_token(const struct args *a)
+{
+    return zto_admin_hash_token_cmd(stdin, stdout, stderr, a->generate);
+}
+
 /* ---- command line ---- */
 
 static const struct cmd cmds[] = {
     {"serve", cmd_serve,
-     "serve --config FILE [--log-level L] [--check-config|-t] [-T]"},
+     "serve --config FILE [--log-level L] [--check-config|-t] [-T] "
+     "[--admin HOST:PORT]"},
     {"export", cmd_export,
      "export --config FILE --guid GUID [--extend-to OWNER_PEM] [-o OUT]"},
     {"list", cmd_list, "list --config FILE"},
+    {"hash-token", cmd_hash_token,
+     "hash-token [--generate]   (admin API token on standard input)"},
 };
 
 static void
@@ -402,6 +453,11 @@ main(int argc, char **argv)
         } else if (strcmp(o, "--print-config") == 0 || strcmp(o, "-T") == 0) {
             a.print = true;
             continue;
+        } else if (strcmp(o, "--generate") == 0) {
+            a.generate = true;
+            continue;
+        } else if (strcmp(o, "--admin") == 0) {
+            dst = &a.admin;
         } else if (strcmp(o, "--config") == 0 || strcmp(o, "-c") == 0) {
             dst = &a.config;
         } else if (strcmp(o, "--log-level") == 0) {

@@ -6,6 +6,7 @@
 #define ZTO_MFG_CONF_H
 
 #include "mfg_int.h"
+#include "zto_admin.h"
 #include "zto_conf.h"
 
 struct mfg_conf {
@@ -20,6 +21,7 @@ struct mfg_conf {
     struct zto_conf_int cert_days;
     struct zto_conf_int session_timeout;
     struct zto_conf_str log_level;
+    struct zto_admin_conf admin; /* admin_* keywords (zto_admin.h) */
 
     /* "rv = ..." lines (repeatable; parsed by mfg_rvconf.c). */
     size_t nrv;

@@ -163,6 +163,32 @@ void zto_admin_error(struct zto_admin_resp *resp, int status, const char *code,
 void zto_admin_json_error(struct zto_json *w, const char *code,
                           const char *message);
 
+/* Integer query parameter `name`: def when absent; ZTO_E_RANGE when it is
+ * not a decimal integer within [min, max]. */
+ZTO_MUST_CHECK zto_err_t zto_admin_query_int(const struct zto_admin_req *req,
+                                             const char *name, int64_t def,
+                                             int64_t min, int64_t max,
+                                             int64_t *out);
+/* Boolean query parameter: 1/true/yes or 0/false/no (or just "?name");
+ * def when absent; ZTO_E_RANGE otherwise. */
+ZTO_MUST_CHECK zto_err_t zto_admin_query_bool(const struct zto_admin_req *req,
+                                              const char *name, bool def,
+                                              bool *out);
+/* A time: Unix seconds, or RFC 3339 UTC "2025-01-31T12:00:00Z". */
+ZTO_MUST_CHECK zto_err_t zto_admin_time_parse(const char *s, int64_t *t);
+
+/*
+ * The public key of a PEM body (public key, or certificate chain: the
+ * first certificate's key) into *key, and the SHA-256 of its DER
+ * SubjectPublicKeyInfo into fp. A body holding a private key is refused
+ * (ZTO_E_PERM): nobody should send one over an API. Other failures:
+ * ZTO_E_PEM (nothing usable).
+ */
+struct zto_key;
+ZTO_MUST_CHECK zto_err_t zto_admin_pubkey_pem(const char *pem, size_t len,
+                                              struct zto_key *key,
+                                              uint8_t fp[32]);
+
 /* ---- GUIDs in paths and bodies ----------------------------------------
  * 32 hex digits, or the 8-4-4-4-12 form; either case. */
 ZTO_MUST_CHECK zto_err_t zto_admin_guid_parse(const char *s,
