@@ -115,6 +115,14 @@ peer(const struct rq *q)
     return q->req->peer != NULL ? q->req->peer : "-";
 }
 
+static zto_err_t
+rnd(const struct rq *q, uint8_t *out, size_t n)
+{
+    if (q->cfg->rng != NULL)
+        return q->cfg->rng(q->cfg->rng_ctx, out, n);
+    return zto_random(out, n);
+}
+
 /* ---- Sessions -------------------------------------------------------- */
 
 static zto_err_t
@@ -123,7 +131,7 @@ session_new(struct rq *q, int protocol, const struct rv_session *s)
     uint8_t raw[16], data[SESSION_LEN];
     zto_err_t r;
 
-    if ((r = zto_random(raw, sizeof(raw))) != ZTO_OK ||
+    if ((r = rnd(q, raw, sizeof(raw))) != ZTO_OK ||
         (r = zto_hex_encode(raw, sizeof(raw), q->resp->token,
                             sizeof(q->resp->token))) != ZTO_OK)
         return r;
@@ -305,7 +313,7 @@ to0_hello(struct rq *q)
     }
     memset(&s, 0, sizeof(s));
     s.expect = ZTO_MSG_TO0_OWNER_SIGN;
-    if ((r = zto_random(s.nonce.b, ZTO_NONCE_LEN)) != ZTO_OK)
+    if ((r = rnd(q, s.nonce.b, ZTO_NONCE_LEN)) != ZTO_OK)
         return r;
     ack.nonce = s.nonce;
     if ((r = zto_msg_to0_hello_ack_encode(&ack, q->resp->body, q->resp->cap,
@@ -503,7 +511,7 @@ to1_hello_rv(struct rq *q)
     memset(&s, 0, sizeof(s));
     s.expect = ZTO_MSG_TO1_PROVE_TO_RV;
     s.guid = m.guid;
-    if ((r = zto_random(s.nonce.b, ZTO_NONCE_LEN)) != ZTO_OK)
+    if ((r = rnd(q, s.nonce.b, ZTO_NONCE_LEN)) != ZTO_OK)
         return r;
     ack.nonce = s.nonce;
     ack.siginfo = m.siginfo; /* eBSigInfo echoes eASigInfo for ECDSA/RSA */
@@ -628,7 +636,7 @@ fail(struct rq *q, zto_err_t r)
     em.text = ZTO_BYTES(text, strlen(text));
     em.has_ts = q->now > 0;
     em.ts = (uint64_t)q->now;
-    if (zto_random(cid, sizeof(cid)) == ZTO_OK) {
+    if (rnd(q, cid, sizeof(cid)) == ZTO_OK) {
         em.has_cid = true;
         for (i = 0; i < sizeof(cid); i++)
             em.cid = em.cid << 8 | cid[i];

@@ -109,6 +109,10 @@ struct zto_rv_cfg {
     /* Unix seconds; NULL = the system clock. */
     int64_t (*now)(void *ctx);
     void *now_ctx;
+    /* Nonces, session tokens, correlation ids; NULL = zto_random().
+     * Only tests and the fuzz target replace it. */
+    zto_err_t (*rng)(void *ctx, uint8_t *out, size_t n);
+    void *rng_ctx;
     /* One line per failed request and per registration (no newline);
      * level as enum zto_rv_log_level. May be NULL. */
     void (*log)(void *ctx, int level, const char *line);
