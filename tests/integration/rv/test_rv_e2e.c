@@ -596,6 +596,53 @@ test_startup_refusals(void)
     printf("ok: start-up refusals\n");
 }
 
+/* deploy/rendezvous.conf.example with every commented setting switched
+ * on parses: the only complaint left is the example's trust list path,
+ * which does not exist here (parse errors would name file:line first). */
+static void
+test_example_config(void)
+{
+    char src[512], conf[512], err[2048] = "", *out;
+    unsigned char *text;
+    size_t n, used = 0, pos = 0;
+    int rc;
+
+    snprintf(src, sizeof(src), "%s/deploy/rendezvous.conf.example",
+             ZTO_SOURCE_DIR);
+    text = test_read_file(src, &n);
+    out = malloc(n + 1);
+    while (pos < n) {
+        const char *line = (const char *)text + pos;
+        const char *nl = memchr(line, '\n', n - pos);
+        size_t len = nl != NULL ? (size_t)(nl - line) + 1 : n - pos, k = 1;
+
+        pos += len;
+        /* "#name = value": a setting, not prose. */
+        while (line[0] == '#' && k < len &&
+               ((line[k] >= 'a' && line[k] <= 'z') || line[k] == '_'))
+            k++;
+        if (line[0] == '#' && k > 1 && k + 3 <= len &&
+            memcmp(line + k, " = ", 3) == 0 &&
+            strncmp(line + 1, "listen", 6) != 0) {
+            line++;
+            len--;
+        }
+        memcpy(out + used, line, len);
+        used += len;
+    }
+    out[used] = '\0';
+    write_text("example.conf", out, 0644);
+    path_in(conf, sizeof(conf), "example.conf");
+    rc = run_refused(conf, err, sizeof(err));
+    ASSERT_EQ(rc, 1);
+    if (strstr(err, "trusted_owner_keys: /etc/zto/rv-trust/owners: does "
+                    "not exist") == NULL)
+        TEST_FAIL_("example config: %s", err);
+    free(out);
+    free(text);
+    printf("ok: every setting of deploy/rendezvous.conf.example parses\n");
+}
+
 int
 main(void)
 {
@@ -650,6 +697,7 @@ main(void)
             fprintf(stderr, "%s", p.errtext);
     }
     test_startup_refusals();
+    test_example_config();
 
     zto_http_transport_free(n.http);
     zto_coap_transport_free(n.coap);
