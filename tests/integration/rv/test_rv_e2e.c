@@ -537,6 +537,82 @@ test_refusals(struct net *n, const struct proc *p, struct set *s)
     printf("ok: refusals across the wire (2 at TO0, 6 at TO1)\n");
 }
 
+/* rv_tool, the command-line TO0 driver: exit status and output for a
+ * registration, a refusal and an unreachable server. */
+static int
+tool(const char *const *args, char *out, size_t cap)
+{
+    const char *argv[24];
+    int fds[2], st = 0;
+    size_t n = 0, used = 0;
+    ssize_t k;
+    pid_t pid;
+
+    argv[n++] = ZTO_RV_TOOL;
+    while (*args != NULL && n < 23)
+        argv[n++] = *args++;
+    argv[n] = NULL;
+    if (pipe(fds) != 0)
+        abort();
+    fflush(NULL);
+    if ((pid = fork()) == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    while (used + 1 < cap && (k = read(fds[0], out + used, cap - 1 - used)) >
+                                 0)
+        used += (size_t)k;
+    out[used] = '\0';
+    close(fds[0]);
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+test_tool(const struct proc *p)
+{
+    char url[1100], ov2[512], ov1[512], k2[512], k1[512], out[512];
+    struct zto_target t;
+
+    if (target_of(p, "coap://127.0.0.1", &t) != 0 ||
+        zto_target_url(&t, url, sizeof(url)) != ZTO_OK)
+        return;
+    snprintf(ov2, sizeof(ov2), "%s/p256/voucher-extended.pem",
+             ZTO_VECTORS_DIR);
+    snprintf(ov1, sizeof(ov1), "%s/p256/voucher.cbor", ZTO_VECTORS_DIR);
+    snprintf(k2, sizeof(k2), "%s/p256/owner2.key.pem", ZTO_VECTORS_DIR);
+    snprintf(k1, sizeof(k1), "%s/p256/owner1.key.pem", ZTO_VECTORS_DIR);
+    {
+        const char *a[] = {"to0", "--rv", url, "--voucher", ov2,
+                           "--owner-key", k2, "--owner",
+                           "http://owner.example:8042", "--owner",
+                           "coap://[::1]:5683", "--wait", "77", NULL};
+        ASSERT_EQ(tool(a, out, sizeof(out)), 0);
+        ASSERT_TRUE(strcmp(out, "granted 77\n") == 0);
+    }
+    {
+        const char *a[] = {"to0", "--rv", url, "--voucher", ov1,
+                           "--owner-key", k1, "--owner",
+                           "http://127.0.0.1:8042", NULL};
+        ASSERT_EQ(tool(a, out, sizeof(out)), 3);
+        ASSERT_TRUE(strncmp(out, "refused 2 INVALID_OWNERSHIP_VOUCHER", 35) ==
+                    0);
+    }
+    {
+        /* Port 1 on loopback: nobody there (connection refused). */
+        const char *a[] = {"to0", "--rv", "http://127.0.0.1:1", "--voucher",
+                           ov2, "--owner-key", k2, "--owner",
+                           "http://127.0.0.1:8042", NULL};
+        ASSERT_EQ(tool(a, out, sizeof(out)), 4);
+        ASSERT_TRUE(strncmp(out, "failed: message 20", 18) == 0);
+    }
+    printf("ok: rv_tool to0 (granted, refused, unreachable)\n");
+}
+
 /* A registration of 1 s is purged by the server's timer (1 s). */
 static void
 test_purge(struct net *n, const struct proc *p, struct set *s,
@@ -691,6 +767,7 @@ main(void)
             round_trip(&n, &p, "coap://[::1]", &sets[i], 5684);
         }
         test_refusals(&n, &p, &sets[0]);
+        test_tool(&p);
         test_purge(&n, &p, &sets[1], db);
         ASSERT_EQ(stop(&p), 0);
         if (getenv("ZTO_TEST_VERBOSE") != NULL)
