@@ -56,7 +56,7 @@ fx_now(void *ctx)
     return ((struct fx *)ctx)->clock;
 }
 
-static void
+static inline void
 fx_log(void *ctx, int level, const char *line)
 {
     struct fx *f = ctx;
@@ -66,7 +66,7 @@ fx_log(void *ctx, int level, const char *line)
         fprintf(stderr, "  [rv %d] %s\n", level, line);
 }
 
-static unsigned char *
+static inline unsigned char *
 fx_load(const struct fx_set *s, const char *file, size_t *n)
 {
     char path[512];
@@ -75,7 +75,7 @@ fx_load(const struct fx_set *s, const char *file, size_t *n)
     return test_read_file(path, n);
 }
 
-static void
+static inline void
 fx_key(const struct fx_set *s, const char *file, struct zto_key *k)
 {
     size_t n;
@@ -90,7 +90,7 @@ fx_key(const struct fx_set *s, const char *file, struct zto_key *k)
 }
 
 /* Owner TO2 address: 127.0.0.1:8042 over HTTP, and a name over CoAP. */
-static void
+static inline void
 fx_addr(struct zto_rvto2addr *a, uint16_t port)
 {
     memset(a, 0, sizeof(*a));
@@ -107,7 +107,7 @@ fx_addr(struct zto_rvto2addr *a, uint16_t port)
     a->e[1].protocol = ZTO_TPROT_COAP;
 }
 
-static void
+static inline void
 fx_setup(struct fx *f, const struct fx_set *s)
 {
     unsigned char *g;
@@ -148,7 +148,7 @@ fx_setup(struct fx *f, const struct fx_set *s)
     fx_addr(&f->addr, 8042);
 }
 
-static void
+static inline void
 fx_teardown(struct fx *f)
 {
     zto_db_close(f->db);
@@ -162,7 +162,7 @@ fx_teardown(struct fx *f)
 }
 
 /* One request through the handler; the answer lands in f->resp. */
-static zto_err_t
+static inline zto_err_t
 fx_call(struct fx *f, uint8_t type, const uint8_t *body, size_t len,
         const char *token)
 {
@@ -197,7 +197,7 @@ fx_call(struct fx *f, uint8_t type, const uint8_t *body, size_t len,
 }
 
 /* The ErrorMessage code in f->resp (0 if it is not one). */
-static unsigned
+static inline unsigned
 fx_err_code(const struct fx *f)
 {
     struct zto_error_msg em;
@@ -219,7 +219,7 @@ fx_err_code(const struct fx *f)
 
 /* ---- The in-process transport ---- */
 
-static zto_err_t
+static inline zto_err_t
 fx_t_open(void *ctx, const struct zto_target *t)
 {
     struct fx *f = ctx;
@@ -229,7 +229,7 @@ fx_t_open(void *ctx, const struct zto_target *t)
     return ZTO_OK;
 }
 
-static zto_err_t
+static inline zto_err_t
 fx_t_send(void *ctx, uint8_t type, const uint8_t *body, size_t len)
 {
     struct fx *f = ctx;
@@ -244,7 +244,7 @@ fx_t_send(void *ctx, uint8_t type, const uint8_t *body, size_t len)
     return ZTO_OK;
 }
 
-static zto_err_t
+static inline zto_err_t
 fx_t_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, uint8_t *type)
 {
     struct fx *f = ctx;
@@ -257,7 +257,7 @@ fx_t_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, uint8_t *type)
     return ZTO_OK;
 }
 
-static void
+static inline void
 fx_t_close(void *ctx)
 {
     (void)ctx;
@@ -271,7 +271,7 @@ static const struct zto_transport_ops fx_transport = {
 /* Run 30 -> 31 -> 32 -> 33 with a device key and GUIDs of our choice.
  * Returns the handler's result of the failing (or last) message; on
  * success f->resp holds the to1d. */
-static zto_err_t
+static inline zto_err_t
 fx_to1(struct fx *f, const struct zto_guid *hello_guid,
        const struct zto_guid *ueid_guid, const struct zto_signer *signer,
        bool bad_nonce)
@@ -306,7 +306,7 @@ fx_to1(struct fx *f, const struct zto_guid *hello_guid,
 }
 
 /* TO0 through the real client library over the in-process transport. */
-static zto_err_t
+static inline zto_err_t
 fx_to0_client(struct fx *f, const unsigned char *ov, size_t ov_len,
               const struct zto_signer *signer, uint32_t wait,
               struct zto_to0_result *res)
@@ -324,7 +324,7 @@ fx_to0_client(struct fx *f, const unsigned char *ov, size_t ov_len,
     return zto_to0_run(&fx_transport, f, &t, &p, res);
 }
 
-static struct fx *
+static inline struct fx *
 fx_new(const struct fx_set *s)
 {
     struct fx *f = malloc(sizeof(*f));
@@ -335,14 +335,14 @@ fx_new(const struct fx_set *s)
     return f;
 }
 
-static void
+static inline void
 fx_free(struct fx *f)
 {
     fx_teardown(f);
     free(f);
 }
 
-static int
+static inline int
 fx_stored(struct fx *f)
 {
     int stored = -1;
