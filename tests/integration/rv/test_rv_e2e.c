@@ -4,9 +4,9 @@
  *
  *  - TO0 with the owner's client library (zto_to0_run) over the POSIX
  *    HTTP and CoAP transports, go-fdo vectors P-256 and P-384;
- *  - TO1 as a device would run it (the device library's TO1 step
- *    function when available, see device_to1()), checking the to1d comes
- *    back byte for byte;
+ *  - TO1 by the device library (zto_device_to1: the device's credential,
+ *    its RendezvousInfo walk, its TO1 step function), checking the to1d
+ *    comes back byte for byte;
  *  - refusals across the wire: an owner outside the trust list (2), an
  *    unknown GUID (6);
  *  - the purge timer deleting an expired registration from the database
@@ -17,6 +17,7 @@
  * Everything started is stopped; a server left behind by a crashed test
  * is killed with it (PR_SET_PDEATHSIG).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -33,6 +34,8 @@
 #include "test.h"
 #include "zto/zto.h"
 #include "zto/zto_db_rv.h"
+#include "anyproto.h"
+#include "zto/zto_device.h"
 #include "zto_posix_transport.h"
 #include "zto_to0.h"
 
@@ -406,66 +409,157 @@ sent_to1d(void)
     return m.to1d;
 }
 
+/* ---- The device ---- */
+
+struct devstore {
+    uint8_t cred[4096];
+    size_t len;
+};
+
+static zto_err_t
+ds_read(void *ctx, const char *name, uint8_t *buf, size_t cap, size_t *len)
+{
+    struct devstore *d = ctx;
+
+    (void)name;
+    *len = d->len;
+    if (d->len > cap)
+        return ZTO_E_BUF_TOO_SMALL;
+    memcpy(buf, d->cred, d->len);
+    return ZTO_OK;
+}
+
+static zto_err_t
+ds_write(void *ctx, const char *name, const uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    (void)name;
+    (void)buf;
+    (void)len;
+    return ZTO_E_IO;
+}
+
+static const struct zto_storage_ops ds_ops = {ds_read, ds_write};
+
+static uint64_t
+dp_now(void *ctx)
+{
+    (void)ctx;
+    return now_ms();
+}
+
+static void
+dp_sleep(void *ctx, uint32_t ms)
+{
+    (void)ctx;
+    usleep(ms * 1000u);
+}
+
+static void
+dp_log(void *ctx, int level, const char *file, int line, const char *msg)
+{
+    (void)ctx;
+    (void)file;
+    (void)line;
+    if (getenv("ZTO_TEST_VERBOSE") != NULL)
+        fprintf(stderr, "  [device %d] %s\n", level, msg);
+}
+
+static const struct zto_platform_ops dp_ops = {dp_now, dp_sleep, dp_log};
+
+/* A RendezvousInfo directive pointing at t (an IP literal). */
+static void
+directive_for(const struct zto_target *t, struct zto_rv_directive *d)
+{
+    memset(d, 0, sizeof(*d));
+    if (inet_pton(AF_INET, t->host, d->ip) == 1)
+        d->ip_len = 4;
+    else if (inet_pton(AF_INET6, t->host, d->ip) == 1)
+        d->ip_len = 16;
+    d->has_ip = d->ip_len > 0;
+    d->has_protocol = true;
+    d->protocol = t->protocol == ZTO_TPROT_COAP ? ZTO_RVPROT_COAP_UDP
+                                                : ZTO_RVPROT_HTTP;
+    d->has_dev_port = true;
+    d->dev_port = t->port;
+}
+
 /*
- * The device's side of TO1 over a transport. Until the device library's
- * zto_to1_step() is available this drives the messages with the common
- * codecs, exactly as a device would: HelloRV, then an EAT signed with
- * the device key over the nonce and UEID.
+ * TO1 as the device library runs it (zto_device_to1): the go-fdo
+ * credential of the set, with GUID `guid` and a RendezvousInfo of two
+ * directives - an owner-only one that must be skipped, then the
+ * listener t - over a transport that picks HTTP or CoAP per target.
  */
 static zto_err_t
 device_to1(struct net *n, const struct zto_target *t, const struct set *s,
            const struct zto_guid *guid, uint8_t *to1d, size_t cap,
            size_t *to1d_len, unsigned *peer_code)
 {
-    const struct zto_transport_ops *ops;
-    void *ctx;
-    struct zto_msg_to1_hello_rv h;
-    struct zto_msg_to1_hello_rv_ack ack;
-    uint8_t *buf = malloc(ZTO_MAX_MSG_SIZE), type = 0;
-    size_t len = 0;
+    struct zto_device_cred c;
+    struct zto_rv_directive d[2];
+    struct zto_cbor_enc e;
+    struct devstore *ds = malloc(sizeof(*ds));
+    struct anyproto ap;
+    struct zto_device_cfg cfg;
+    struct zto_device dev;
+    size_t rvn = 0, wl = 3 * ZTO_MAX_MSG_SIZE, len = 0;
+    uint8_t *work = malloc(wl);
+    const uint8_t *got;
+    char p[512];
+    unsigned char *blob;
     zto_err_t r;
 
     *peer_code = 0;
-    net_ops(n, t, &ops, &ctx);
-    if ((r = ops->open(ctx, t)) != ZTO_OK)
+    snprintf(p, sizeof(p), "%s/%s/device-credential.bin", ZTO_VECTORS_DIR,
+             s->dir);
+    blob = test_read_file(p, &len);
+    if (zto_cred_decode(blob, len, &c) != ZTO_OK)
+        abort();
+    free(blob);
+    c.guid = *guid;
+    directive_for(t, &d[1]);
+    d[0] = d[1];
+    d[0].owner_only = true;
+    d[0].dev_port = 1;
+    zto_cbor_enc_init(&e, c.rvinfo, sizeof(c.rvinfo));
+    zto_rvinfo_enc(&e, d, 2);
+    if (zto_cbor_enc_finish(&e, &rvn) != ZTO_OK)
+        abort();
+    c.rvinfo_len = rvn;
+    if (zto_cred_encode(&c, ds->cred, sizeof(ds->cred), &ds->len) != ZTO_OK)
+        abort();
+    zto_cred_wipe(&c);
+
+    memset(&ap, 0, sizeof(ap));
+    ap.http = n->http;
+    ap.coap = n->coap;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.transport = &anyproto_ops;
+    cfg.transport_ctx = &ap;
+    cfg.storage = &ds_ops;
+    cfg.storage_ctx = ds;
+    cfg.platform = &dp_ops;
+    cfg.max_passes = 1;
+    zto_device_init(&dev);
+    if ((r = zto_device_setup(&dev, &cfg, work, wl)) != ZTO_OK ||
+        (r = zto_device_load(&dev)) != ZTO_OK)
         goto out;
-    memset(&h, 0, sizeof(h));
-    h.guid = *guid;
-    h.siginfo.type = s->s_device.alg;
-    h.siginfo.info = ZTO_BYTES("", 0);
-    if ((r = zto_msg_to1_hello_rv_encode(&h, buf, ZTO_MAX_MSG_SIZE, &len)) !=
-            ZTO_OK ||
-        (r = ops->send(ctx, ZTO_MSG_TO1_HELLO_RV, buf, len)) != ZTO_OK ||
-        (r = ops->recv(ctx, buf, ZTO_MAX_MSG_SIZE, &len, &type)) != ZTO_OK)
-        goto close;
-    if (type == ZTO_MSG_ERROR) {
-        struct zto_error_msg em;
-        if (zto_error_msg_decode(buf, len, &em) == ZTO_OK)
-            *peer_code = em.code;
-        r = ZTO_E_PEER_ERROR;
-        goto close;
-    }
-    if (type != ZTO_MSG_TO1_HELLO_RV_ACK ||
-        (r = zto_msg_to1_hello_rv_ack_decode(buf, len, &ack)) != ZTO_OK) {
+    r = zto_device_to1(&dev);
+    if (r == ZTO_E_PEER_ERROR)
+        *peer_code = zto_device_last_result(&dev)->peer_error;
+    if (r != ZTO_OK)
+        goto out;
+    got = zto_device_to1d(&dev, &len);
+    if (got == NULL || len > cap) {
         r = ZTO_E_PROTO;
-        goto close;
+        goto out;
     }
-    if ((r = zto_eat_encode(&ack.nonce, guid, ZTO_BYTES_NULL, NULL,
-                            &s->s_device, buf, ZTO_MAX_MSG_SIZE, &len)) !=
-            ZTO_OK ||
-        (r = ops->send(ctx, ZTO_MSG_TO1_PROVE_TO_RV, buf, len)) != ZTO_OK ||
-        (r = ops->recv(ctx, buf, ZTO_MAX_MSG_SIZE, &len, &type)) != ZTO_OK)
-        goto close;
-    if (type != ZTO_MSG_TO1_RV_REDIRECT || len > cap) {
-        r = ZTO_E_PROTO;
-        goto close;
-    }
-    memcpy(to1d, buf, len);
+    memcpy(to1d, got, len);
     *to1d_len = len;
-close:
-    ops->close(ctx);
 out:
-    free(buf);
+    zto_device_free(&dev);
+    free(work);
+    free(ds);
     return r;
 }
 
@@ -592,7 +686,7 @@ test_tool(const struct proc *p)
                            "http://owner.example:8042", "--owner",
                            "coap://[::1]:5683", "--wait", "77", NULL};
         ASSERT_EQ(tool(a, out, sizeof(out)), 0);
-        ASSERT_TRUE(strcmp(out, "granted 77\n") == 0);
+        ASSERT_TRUE(strncmp(out, "granted 77\nto1d ", 16) == 0);
     }
     {
         const char *a[] = {"to0", "--rv", url, "--voucher", ov1,
