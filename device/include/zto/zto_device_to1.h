@@ -24,7 +24,6 @@ struct zto_device_to1 {
     bool with_to2;    /* zto_device_onboard(): TO2 follows */
     bool bypass;      /* the current directive has RVBypass */
     uint8_t dir;      /* directive being tried */
-    uint8_t ndir;
     uint8_t tgt;      /* its target (or RVTO2Addr entry) being tried */
     uint8_t ntgt;
     uint32_t pass;    /* completed passes over RendezvousInfo */
