@@ -5,8 +5,11 @@
  * the to1d arrives byte for byte; directives are skipped or tried in
  * order with their DNS and IP targets, RVDelaysec and the pass delay are
  * waited; refusals, malformed answers, out-of-order messages and a
- * blocking transport are handled.
+ * blocking transport are handled. The onboarding mode of the walk (TO2
+ * after TO1, RVBypass) is driven white-box through dev_rv_walk() with a
+ * stand-in TO2 step function.
  */
+#include "../../device/src/rvwalk_int.h"
 #include "rv_fixture.h"
 #include "zto/zto_device.h"
 
@@ -22,6 +25,8 @@ struct world {
     size_t nslept;
     /* transport: which hosts answer, what was tried */
     const char *up;            /* host name that reaches the handler */
+    const char *owner_up;      /* host name of the (stand-in) owner */
+    bool to_owner;             /* the open target is the owner */
     char tried[16][ZTO_HOST_MAX + 8];
     size_t ntried;
     bool block;                /* every call returns WANT_* once first */
@@ -113,6 +118,9 @@ tp_open(void *ctx, const struct zto_target *t)
     if (w->ntried < 16)
         snprintf(w->tried[w->ntried++], ZTO_HOST_MAX + 8, "%s:%u", t->host,
                  (unsigned)t->port);
+    w->to_owner = w->owner_up != NULL && strcmp(t->host, w->owner_up) == 0;
+    if (w->to_owner)
+        return ZTO_OK;
     if (w->up == NULL || strcmp(t->host, w->up) != 0)
         return ZTO_E_CONNECT;
     return fx_transport.open(w->f, t);
@@ -126,6 +134,17 @@ tp_send(void *ctx, uint8_t type, const uint8_t *body, size_t len)
 
     if (blocks(w, &r, ZTO_E_WANT_WRITE))
         return r;
+    if (w->to_owner) {
+        /* The stand-in owner answers any TO2.HelloDevice with a 61. */
+        (void)body;
+        (void)len;
+        w->f->resp[0] = 0x80;
+        w->f->resp_len = 1;
+        w->f->resp_type = type == ZTO_MSG_TO2_HELLO_DEVICE
+                              ? ZTO_MSG_TO2_PROVE_OVHDR
+                              : ZTO_MSG_ERROR;
+        return ZTO_OK;
+    }
     r = fx_transport.send(w->f, type, body, len);
     if (w->tamper != NULL && type == w->tamper_type) {
         memcpy(w->f->resp, w->tamper, w->tamper_len);
@@ -443,6 +462,94 @@ test_bad_answers(const struct fx_set *s)
     fx_free(f);
 }
 
+/* ---- onboarding mode of the walk, with a stand-in for TO2 ---- */
+
+static size_t to2_runs;
+static size_t to2_to1d_len[8];
+
+static zto_err_t
+fake_to2(struct zto_device *dev, uint8_t in_type, const uint8_t *in,
+         size_t in_len, uint8_t *out, size_t cap, size_t *out_len,
+         uint8_t *out_type)
+{
+    (void)in_len;
+    (void)cap;
+    if (in == NULL) {
+        /* What TO2 would check in 61: the to1d (none after RVBypass). */
+        if (to2_runs < 8)
+            to2_to1d_len[to2_runs] = dev->to1.to1d_len;
+        to2_runs++;
+        out[0] = 0x80;
+        *out_len = 1;
+        *out_type = ZTO_MSG_TO2_HELLO_DEVICE;
+        return ZTO_OK;
+    }
+    return in_type == ZTO_MSG_TO2_PROVE_OVHDR ? ZTO_DONE : ZTO_E_STATE;
+}
+
+static void
+test_onboard_walk(const struct fx_set *s)
+{
+    struct fx *f = fx_new(s);
+    struct zto_to0_result res;
+    struct zto_rv_directive dirs[3];
+    struct devrig *d = malloc(sizeof(*d));
+
+    ASSERT_OK(fx_to0_client(f, f->ov2, f->ov2_len, &f->s_owner2, 600, &res));
+
+    /* TO1 at the rendezvous server, then TO2 to the to1d's addresses:
+     * 127.0.0.1:8042 (HTTP) is down, owner.example:5683 (CoAP) is up. */
+    dirs[0] = dir_to("rv.example", 8041);
+    dev_open(d, f, dirs, 1, 1);
+    d->w.up = "rv.example";
+    d->w.owner_up = "owner.example";
+    to2_runs = 0;
+    ASSERT_OK(dev_rv_walk(&d->dev, fake_to2));
+    ASSERT_EQ(d->w.ntried, 3);
+    TRIED(&d->w, 0, "rv.example:8041");
+    TRIED(&d->w, 1, "127.0.0.1:8042");
+    TRIED(&d->w, 2, "owner.example:5683");
+    /* (The step starts only once the transport is open.) */
+    ASSERT_EQ(to2_runs, 1);
+    ASSERT_EQ(to2_to1d_len[0], sent_to1d(f).len);
+    /* The public TO1-only entry point refuses to resume another walk,
+     * and works once the walk is idle again. */
+    ASSERT_OK(zto_device_to1(&d->dev));
+    zto_device_free(&d->dev);
+
+    /* Every owner address down: the directive failed, its delay, then
+     * the next directive (RVBypass straight to an owner, no to1d). */
+    dirs[0].has_delay = true;
+    dirs[0].delaysec = 5000; /* capped at 3600 s */
+    dirs[1] = dir_to("owner-direct.example", 8043);
+    dirs[1].bypass = true;
+    dev_open(d, f, dirs, 2, 1);
+    d->w.up = "rv.example";
+    d->w.owner_up = "owner-direct.example";
+    to2_runs = 0;
+    ASSERT_OK(dev_rv_walk(&d->dev, fake_to2));
+    ASSERT_EQ(d->w.ntried, 4);
+    TRIED(&d->w, 3, "owner-direct.example:8043");
+    ASSERT_EQ(d->w.nslept, 1);
+    ASSERT_EQ(d->w.slept[0], 3600000);
+    ASSERT_EQ(to2_runs, 1);
+    ASSERT_EQ(to2_to1d_len[0], 0);
+    ASSERT_TRUE(zto_device_to1d(&d->dev, NULL) == NULL);
+    zto_device_free(&d->dev);
+
+    /* The TO1-only walk skips the bypass directive without waiting. */
+    dirs[0] = dirs[1];
+    dirs[1] = dir_to("rv.example", 8041);
+    dev_open(d, f, dirs, 2, 1);
+    d->w.up = "rv.example";
+    ASSERT_OK(zto_device_to1(&d->dev));
+    ASSERT_EQ(d->w.ntried, 1);
+    ASSERT_EQ(d->w.nslept, 0);
+    zto_device_free(&d->dev);
+    free(d);
+    fx_free(f);
+}
+
 int
 main(void)
 {
@@ -453,6 +560,7 @@ main(void)
         test_walk(&fx_sets[i]);
         test_not_registered(&fx_sets[i]);
         test_bad_answers(&fx_sets[i]);
+        test_onboard_walk(&fx_sets[i]);
     }
     TEST_DONE();
 }
