@@ -20,8 +20,7 @@
 /* to1d: a few addresses, a hash and a signature (RSA-3072: 384 bytes). */
 #define TO1D_MAX 4096
 
-static void
-detail(struct zto_to0_result *res, const char *fmt, ...)
+static void detail(struct zto_to0_result *res, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -211,9 +210,8 @@ zto_to0_run(const struct zto_transport_ops *ops, void *transport_ctx,
         detail(res, "%s",
                r == ZTO_E_KEY_MISMATCH
                    ? "the owner key is not the voucher's final owner key"
-               : r == ZTO_E_VOUCHER
-                   ? "voucher does not decode or has no entry"
-                   : "invalid arguments");
+               : r == ZTO_E_VOUCHER ? "voucher does not decode or has no entry"
+                                    : "invalid arguments");
         return r;
     }
     out_cap = p->voucher_len + TO0D_OVERHEAD + TO1D_MAX + 16;
@@ -238,14 +236,14 @@ zto_to0_run(const struct zto_transport_ops *ops, void *transport_ctx,
         r = ZTO_E_PROTO;
         goto out;
     }
-    if ((r = zto_to0_owner_sign_build(p, &ack.nonce, out, out_cap,
-                                      &out_len)) != ZTO_OK) {
+    if ((r = zto_to0_owner_sign_build(p, &ack.nonce, out, out_cap, &out_len)) !=
+        ZTO_OK) {
         detail(res, "cannot build TO0.OwnerSign: %s", zto_strerror(r));
         goto out;
     }
-    if ((r = exchange(ops, transport_ctx, ZTO_MSG_TO0_OWNER_SIGN, out,
-                      out_len, ZTO_MSG_TO0_ACCEPT_OWNER, in, ZTO_MAX_MSG_SIZE,
-                      &in_len, res)) != ZTO_OK)
+    if ((r = exchange(ops, transport_ctx, ZTO_MSG_TO0_OWNER_SIGN, out, out_len,
+                      ZTO_MSG_TO0_ACCEPT_OWNER, in, ZTO_MAX_MSG_SIZE, &in_len,
+                      res)) != ZTO_OK)
         goto out;
     if (zto_msg_to0_accept_owner_decode(in, in_len, &acc) != ZTO_OK) {
         detail(res, "%s", "TO0.AcceptOwner does not decode");

@@ -75,10 +75,10 @@ void
 zto_to0_sched_success(const struct zto_to0_sched_cfg *cfg,
                       struct zto_to0_sched *s, int64_t now, uint32_t granted)
 {
-    unsigned pct = cfg != NULL && cfg->renew_percent > 0 &&
-                           cfg->renew_percent < 100
-                       ? cfg->renew_percent
-                       : DEF_RENEW_PERCENT;
+    unsigned pct =
+        cfg != NULL && cfg->renew_percent > 0 && cfg->renew_percent < 100
+            ? cfg->renew_percent
+            : DEF_RENEW_PERCENT;
     uint32_t min_s = cfg != NULL && cfg->min_renew_s > 0 ? cfg->min_renew_s
                                                          : DEF_MIN_RENEW_S;
     int64_t renew = (int64_t)granted * pct / 100;
@@ -164,15 +164,13 @@ zto_to0_sched_describe(const struct zto_to0_sched *s, int64_t now,
              "rendezvous %s %s for GUID %s (%s): %lu failure%s in %lld s; "
              "%s; next attempt in %lld s",
              url,
-             zto_to0_unreachable(s->last_err) ? "unreachable"
+             zto_to0_unreachable(s->last_err)  ? "unreachable"
              : s->last_err == ZTO_E_PEER_ERROR ? "refused registration"
                                                : "registration failed",
-             guid, d, (unsigned long)s->failures,
-             s->failures == 1 ? "" : "s",
+             guid, d, (unsigned long)s->failures, s->failures == 1 ? "" : "s",
              (long long)(now - s->failing_since), reg,
              (long long)zto_to0_sched_wait(s, now));
     if (level != NULL)
-        *level = zto_to0_sched_registered(s, now) ? ZTO_LOG_WARN
-                                                  : ZTO_LOG_ERR;
+        *level = zto_to0_sched_registered(s, now) ? ZTO_LOG_WARN : ZTO_LOG_ERR;
     return buf;
 }

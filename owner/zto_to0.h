@@ -47,11 +47,11 @@ struct zto_to0_params {
 };
 
 struct zto_to0_result {
-    uint32_t granted;     /* WaitSeconds of TO0.AcceptOwner */
-    uint8_t last_msg;     /* type of the last message received, or 0 */
-    unsigned peer_code;   /* ErrorMessage code received, or 0 */
-    char peer_text[128];  /* its text (printable ASCII, truncated) */
-    char detail[160];     /* one phrase on what failed, "" on success */
+    uint32_t granted;    /* WaitSeconds of TO0.AcceptOwner */
+    uint8_t last_msg;    /* type of the last message received, or 0 */
+    unsigned peer_code;  /* ErrorMessage code received, or 0 */
+    char peer_text[128]; /* its text (printable ASCII, truncated) */
+    char detail[160];    /* one phrase on what failed, "" on success */
 };
 
 /*
@@ -62,8 +62,8 @@ struct zto_to0_result {
  * ZTO_E_KEY_MISMATCH: the signer is not the voucher's final owner.
  */
 ZTO_MUST_CHECK zto_err_t zto_to0_owner_sign_build(
-    const struct zto_to0_params *p, const struct zto_nonce *nonce,
-    uint8_t *buf, size_t cap, size_t *out_len);
+    const struct zto_to0_params *p, const struct zto_nonce *nonce, uint8_t *buf,
+    size_t cap, size_t *out_len);
 
 /*
  * Run TO0 against `target`. On success res->granted is the lifetime the
@@ -90,7 +90,7 @@ bool zto_to0_unreachable(zto_err_t err);
 
 /* One directive of RendezvousInfo as seen by the owner. */
 struct zto_to0_rv {
-    size_t directive;  /* index in RendezvousInfo */
+    size_t directive; /* index in RendezvousInfo */
     /* ZTO_OK: usable, targets in order of preference (DNS, then IP).
      * Otherwise why it is skipped: ZTO_E_NOT_FOUND (RVDevOnly),
      * ZTO_E_UNSUPPORTED (protocol), ZTO_E_MISSING (no address), or the
@@ -103,9 +103,9 @@ struct zto_to0_rv {
 /* Every directive of a RendezvousInfo (raw CBOR, e.g. a voucher header's
  * hdr.rvinfo.raw), usable or not, in order. *n directives are written;
  * ZTO_E_BUF_TOO_SMALL if cap is below their number. */
-ZTO_MUST_CHECK zto_err_t zto_to0_rv_list(const uint8_t *rvinfo,
-                                         size_t len, struct zto_to0_rv *out,
-                                         size_t cap, size_t *n);
+ZTO_MUST_CHECK zto_err_t zto_to0_rv_list(const uint8_t *rvinfo, size_t len,
+                                         struct zto_to0_rv *out, size_t cap,
+                                         size_t *n);
 
 /* ---- When to register -------------------------------------------------- */
 
@@ -124,13 +124,13 @@ struct zto_to0_sched_cfg {
 
 /* State of one (voucher, rendezvous server) pair. */
 struct zto_to0_sched {
-    int64_t next_at;     /* run TO0 at or after this time (Unix s) */
-    int64_t expires_at;  /* end of the current registration, 0 if none */
-    int64_t last_ok_at;  /* last success, 0 if never */
+    int64_t next_at;       /* run TO0 at or after this time (Unix s) */
+    int64_t expires_at;    /* end of the current registration, 0 if none */
+    int64_t last_ok_at;    /* last success, 0 if never */
     int64_t failing_since; /* first failure of the current streak, or 0 */
-    uint32_t failures;   /* consecutive failures */
-    uint32_t granted;    /* last granted lifetime */
-    zto_err_t last_err;  /* ZTO_OK after a success */
+    uint32_t failures;     /* consecutive failures */
+    uint32_t granted;      /* last granted lifetime */
+    zto_err_t last_err;    /* ZTO_OK after a success */
     unsigned last_peer_code;
 };
 
@@ -144,8 +144,8 @@ void zto_to0_sched_success(const struct zto_to0_sched_cfg *cfg,
                            uint32_t granted);
 /* rnd: any random value, for the jitter. */
 void zto_to0_sched_failure(const struct zto_to0_sched_cfg *cfg,
-                           struct zto_to0_sched *s, int64_t now,
-                           zto_err_t err, unsigned peer_code, uint32_t rnd);
+                           struct zto_to0_sched *s, int64_t now, zto_err_t err,
+                           unsigned peer_code, uint32_t rnd);
 /* Is the registration still live at now? */
 bool zto_to0_sched_registered(const struct zto_to0_sched *s, int64_t now);
 
@@ -160,10 +160,10 @@ bool zto_to0_sched_registered(const struct zto_to0_sched *s, int64_t now);
  * *level (enum zto_log_level: WARN for failures, ERR once the
  * registration has lapsed, INFO for success).
  */
-const char *zto_to0_sched_describe(const struct zto_to0_sched *s,
-                                   int64_t now, const char *url,
-                                   const char *guid, const char *detail,
-                                   char *buf, size_t cap, int *level);
+const char *zto_to0_sched_describe(const struct zto_to0_sched *s, int64_t now,
+                                   const char *url, const char *guid,
+                                   const char *detail, char *buf, size_t cap,
+                                   int *level);
 
 #ifdef __cplusplus
 }

@@ -77,8 +77,7 @@ rv_conf_load(struct rv_conf *c, const char *path, char *err, size_t errcap)
 
     memset(c, 0, sizeof(*c));
     err[0] = '\0';
-    if ((r = zto_conf_parse_file(rv_kw, NKW, c, path, err, errcap)) !=
-            ZTO_OK ||
+    if ((r = zto_conf_parse_file(rv_kw, NKW, c, path, err, errcap)) != ZTO_OK ||
         (r = zto_conf_fill_defaults(rv_kw, NKW, c, err, errcap)) != ZTO_OK)
         goto out;
     if (zto_log_level_parse(c->log_level.v, &c->log_level_v) != ZTO_OK) {

@@ -40,8 +40,8 @@ struct rv {
     struct event *purge_ev;
 };
 
-static void
-errx1(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void errx1(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 static void
 errx1(const char *fmt, ...)
@@ -129,8 +129,8 @@ handle(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
     resp->end_session = a.end_session;
     memcpy(resp->token, a.token, sizeof(a.token));
     if (a.msg_type == ZTO_MSG_ERROR && a.len == 0 &&
-        zto_srv_error(resp, ZTO_E_INTERNAL, req->msg_type,
-                      "internal error") != ZTO_OK)
+        zto_srv_error(resp, ZTO_E_INTERNAL, req->msg_type, "internal error") !=
+            ZTO_OK)
         resp->len = 0;
 }
 
@@ -227,8 +227,8 @@ serve(const struct args *a)
     }
     tv.tv_sec = (time_t)rv.conf.purge_interval.v;
     tv.tv_usec = 0;
-    rv.purge_ev = event_new(zto_srv_event_base(srv), -1, EV_PERSIST, on_purge,
-                            &rv);
+    rv.purge_ev =
+        event_new(zto_srv_event_base(srv), -1, EV_PERSIST, on_purge, &rv);
     if (rv.purge_ev == NULL || event_add(rv.purge_ev, &tv) != 0)
         errx1("cannot start the purge timer");
     for (i = 0; i < zto_srv_bound_count(srv); i++) {

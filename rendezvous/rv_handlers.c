@@ -44,14 +44,13 @@ struct rq {
     const struct zto_rv_req *req;
     struct zto_rv_resp *resp;
     int64_t now;
-    unsigned code;   /* wire code to send instead of the error's own */
-    char why[160];   /* ErrorMessage text and log detail */
+    unsigned code; /* wire code to send instead of the error's own */
+    char why[160]; /* ErrorMessage text and log detail */
     bool has_guid;
     struct zto_guid guid;
 };
 
-static void
-rv_log(const struct rq *q, int level, const char *fmt, ...)
+static void rv_log(const struct rq *q, int level, const char *fmt, ...)
     RV_PRINTF(3, 4);
 
 static void
@@ -68,8 +67,7 @@ rv_log(const struct rq *q, int level, const char *fmt, ...)
     q->cfg->log(q->cfg->log_ctx, level, line);
 }
 
-static void
-set_why(struct rq *q, const char *fmt, ...) RV_PRINTF(2, 3);
+static void set_why(struct rq *q, const char *fmt, ...) RV_PRINTF(2, 3);
 
 static void
 set_why(struct rq *q, const char *fmt, ...)
@@ -103,9 +101,8 @@ msg_name(uint8_t t)
 static void
 guid_hex(const struct rq *q, char out[2 * ZTO_GUID_LEN + 1])
 {
-    if (!q->has_guid ||
-        zto_hex_encode(q->guid.b, ZTO_GUID_LEN, out, 2 * ZTO_GUID_LEN + 1) !=
-            ZTO_OK)
+    if (!q->has_guid || zto_hex_encode(q->guid.b, ZTO_GUID_LEN, out,
+                                       2 * ZTO_GUID_LEN + 1) != ZTO_OK)
         memcpy(out, "-", 2);
 }
 
@@ -139,8 +136,7 @@ session_new(struct rq *q, int protocol, const struct rv_session *s)
     memcpy(data + 1, s->nonce.b, ZTO_NONCE_LEN);
     memcpy(data + 1 + ZTO_NONCE_LEN, s->guid.b, ZTO_GUID_LEN);
     r = zto_db_session_put(q->cfg->db, q->resp->token, protocol, data,
-                           sizeof(data),
-                           q->now + (int64_t)q->cfg->session_ttl);
+                           sizeof(data), q->now + (int64_t)q->cfg->session_ttl);
     if (r != ZTO_OK)
         q->resp->token[0] = '\0';
     return r;
@@ -167,8 +163,8 @@ session_take(struct rq *q, int protocol, uint8_t expect, struct rv_session *s)
     }
     if ((r = zto_db_begin(q->cfg->db)) != ZTO_OK)
         return r;
-    r = zto_db_session_get(q->cfg->db, tok, q->now, &proto, data,
-                           sizeof(data), &len);
+    r = zto_db_session_get(q->cfg->db, tok, q->now, &proto, data, sizeof(data),
+                           &len);
     if (r == ZTO_OK || r == ZTO_E_BUF_TOO_SMALL)
         r = zto_db_session_del(q->cfg->db, tok);
     else if (r == ZTO_E_NOT_FOUND) {
@@ -196,8 +192,7 @@ session_take(struct rq *q, int protocol, uint8_t expect, struct rv_session *s)
 
 /* DER SPKI of a wire PublicKey (for X5CHAIN: of its leaf). */
 static zto_err_t
-pubkey_spki(const struct zto_pubkey *pk, uint8_t *buf, size_t cap,
-            size_t *len)
+pubkey_spki(const struct zto_pubkey *pk, uint8_t *buf, size_t cap, size_t *len)
 {
     struct zto_key k;
     zto_err_t r;
@@ -382,8 +377,7 @@ to0_verify(struct rq *q, const struct rv_session *s,
         return ZTO_E_OWNER_SIGN;
     }
     /* Over the to0d bytes as received, with the type the owner wrote. */
-    if ((r = zto_hash_check(&t1.to0d_hash, m->to0d.p, m->to0d.len)) !=
-        ZTO_OK) {
+    if ((r = zto_hash_check(&t1.to0d_hash, m->to0d.p, m->to0d.len)) != ZTO_OK) {
         set_why(q, "to1dTo0dHash does not match to0d");
         return r == ZTO_E_UNSUPPORTED ? r : ZTO_E_HASH;
     }
@@ -431,8 +425,7 @@ to0_owner_sign(struct rq *q)
     reg.to1d = m.to1d;
     if ((r = zto_key_from_cert_der(v.cert[0].p, v.cert[0].len, &dk)) !=
             ZTO_OK ||
-        (r = zto_key_spki_der(&dk, spki, sizeof(spki), &spki_len)) !=
-            ZTO_OK) {
+        (r = zto_key_spki_der(&dk, spki, sizeof(spki), &spki_len)) != ZTO_OK) {
         set_why(q, "device certificate key unusable: %s", zto_strerror(r));
         r = ZTO_E_VOUCHER;
         goto out;
@@ -440,12 +433,11 @@ to0_owner_sign(struct rq *q)
     reg.device_key = ZTO_BYTES(spki, spki_len);
     if ((r = owner_hash(&owner, reg.owner_key_hash)) != ZTO_OK)
         goto out;
-    acc.wait_seconds = t.wait_seconds < q->cfg->max_wait ? t.wait_seconds
-                                                         : q->cfg->max_wait;
+    acc.wait_seconds =
+        t.wait_seconds < q->cfg->max_wait ? t.wait_seconds : q->cfg->max_wait;
     reg.expires = q->now + (int64_t)acc.wait_seconds;
-    if ((r = zto_msg_to0_accept_owner_encode(&acc, q->resp->body,
-                                             q->resp->cap, &q->resp->len)) !=
-        ZTO_OK)
+    if ((r = zto_msg_to0_accept_owner_encode(&acc, q->resp->body, q->resp->cap,
+                                             &q->resp->len)) != ZTO_OK)
         goto out;
     if ((r = store(q, &v, &reg, &replaced)) != ZTO_OK)
         goto out;
@@ -515,9 +507,8 @@ to1_hello_rv(struct rq *q)
         return r;
     ack.nonce = s.nonce;
     ack.siginfo = m.siginfo; /* eBSigInfo echoes eASigInfo for ECDSA/RSA */
-    if ((r = zto_msg_to1_hello_rv_ack_encode(&ack, q->resp->body,
-                                             q->resp->cap, &q->resp->len)) !=
-            ZTO_OK ||
+    if ((r = zto_msg_to1_hello_rv_ack_encode(&ack, q->resp->body, q->resp->cap,
+                                             &q->resp->len)) != ZTO_OK ||
         (r = session_new(q, SESSION_TO1, &s)) != ZTO_OK)
         return r;
     q->resp->msg_type = ZTO_MSG_TO1_HELLO_RV_ACK;
@@ -547,9 +538,8 @@ to1_prove(struct rq *q)
         goto out;
     }
     /* The answer is the to1d itself: read it straight into the body. */
-    r = zto_db_rv_get(q->cfg->db, &s.guid, q->now, q->resp->body,
-                      q->resp->cap, &to1d_len, spki, sizeof(spki), &spki_len,
-                      NULL);
+    r = zto_db_rv_get(q->cfg->db, &s.guid, q->now, q->resp->body, q->resp->cap,
+                      &to1d_len, spki, sizeof(spki), &spki_len, NULL);
     if (r == ZTO_E_NOT_FOUND) {
         set_why(q, "registration expired");
         r = ZTO_E_NO_RESOURCE;
@@ -596,8 +586,8 @@ peer_error(struct rq *q)
     char text[128] = "";
 
     if (zto_error_msg_decode(q->req->body, q->req->len, &em) == ZTO_OK) {
-        size_t n = em.text.len < sizeof(text) - 1 ? em.text.len
-                                                  : sizeof(text) - 1;
+        size_t n =
+            em.text.len < sizeof(text) - 1 ? em.text.len : sizeof(text) - 1;
         size_t i;
 
         for (i = 0; i < n; i++) {
@@ -644,12 +634,13 @@ fail(struct rq *q, zto_err_t r)
     q->resp->token[0] = '\0';
     q->resp->msg_type = ZTO_MSG_ERROR;
     q->resp->end_session = true;
-    if (zto_error_msg_encode(&em, q->resp->body, q->resp->cap,
-                             &q->resp->len) != ZTO_OK)
+    if (zto_error_msg_encode(&em, q->resp->body, q->resp->cap, &q->resp->len) !=
+        ZTO_OK)
         q->resp->len = 0;
     guid_hex(q, g);
-    rv_log(q, em.code == ZTO_WIRE_INTERNAL_SERVER_ERROR ? ZTO_RV_LOG_ERR
-                                                        : ZTO_RV_LOG_WARN,
+    rv_log(q,
+           em.code == ZTO_WIRE_INTERNAL_SERVER_ERROR ? ZTO_RV_LOG_ERR
+                                                     : ZTO_RV_LOG_WARN,
            "%s (msg %u) from %s, GUID %s: ErrorMessage %u %s: %s (%s)",
            msg_name(q->req->msg_type), (unsigned)q->req->msg_type, peer(q), g,
            (unsigned)em.code, zto_wire_code_name(em.code), text,
@@ -710,8 +701,8 @@ zto_rv_handle(const struct zto_rv_cfg *cfg, const struct zto_rv_req *req,
 zto_err_t
 zto_rv_purge(const struct zto_rv_cfg *cfg, int *registrations, int *sessions)
 {
-    int64_t now = cfg->now != NULL ? cfg->now(cfg->now_ctx)
-                                   : (int64_t)time(NULL);
+    int64_t now =
+        cfg->now != NULL ? cfg->now(cfg->now_ctx) : (int64_t)time(NULL);
     zto_err_t r;
 
     if ((r = zto_db_rv_purge(cfg->db, now, registrations)) != ZTO_OK)

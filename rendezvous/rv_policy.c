@@ -16,9 +16,8 @@
 #define POLICY_FILE_MAX (1024 * 1024)
 #define POLICY_DIR_MAX 4096
 
-static const char *const list_names[3] = {"trusted owner keys",
-                                          "trusted manufacturer keys",
-                                          "trusted device CAs"};
+static const char *const list_names[3] = {
+    "trusted owner keys", "trusted manufacturer keys", "trusted device CAs"};
 
 void
 zto_rv_policy_init(struct zto_rv_policy *p)
@@ -70,13 +69,11 @@ zto_rv_policy_count(const struct zto_rv_policy *p, int list)
 bool
 zto_rv_policy_configured(const struct zto_rv_policy *p)
 {
-    return p->allow_all || p->has_list[0] || p->has_list[1] ||
-           p->has_list[2];
+    return p->allow_all || p->has_list[0] || p->has_list[1] || p->has_list[2];
 }
 
 zto_err_t
-zto_rv_policy_validate(const struct zto_rv_policy *p, char *err,
-                       size_t errcap)
+zto_rv_policy_validate(const struct zto_rv_policy *p, char *err, size_t errcap)
 {
     if (p->allow_all &&
         (p->has_list[ZTO_RV_TRUST_OWNER] || p->has_list[ZTO_RV_TRUST_MFG])) {
@@ -425,8 +422,7 @@ pubkey_in(const struct zto_key *arr, size_t n, const struct zto_pubkey *pk)
 }
 
 zto_err_t
-zto_rv_policy_check(const struct zto_rv_policy *p,
-                    const struct zto_voucher *v,
+zto_rv_policy_check(const struct zto_rv_policy *p, const struct zto_voucher *v,
                     const struct zto_pubkey *owner, const char **why)
 {
     *why = NULL;

@@ -55,7 +55,7 @@ struct zto_rv_policy {
     size_t nmfg;
     struct zto_bytes *roots; /* DER certificates (heap copies) */
     size_t nroots;
-    bool has_list[3];        /* a list was configured (maybe empty) */
+    bool has_list[3]; /* a list was configured (maybe empty) */
 };
 
 void zto_rv_policy_init(struct zto_rv_policy *p);
@@ -128,12 +128,12 @@ struct zto_rv_req {
 };
 
 struct zto_rv_resp {
-    uint8_t msg_type;  /* next message, 255, or 0 (nothing: after a 255) */
-    uint8_t *body;     /* caller's buffer */
-    size_t cap;        /* at least ZTO_MAX_MSG_SIZE for real traffic */
+    uint8_t msg_type; /* next message, 255, or 0 (nothing: after a 255) */
+    uint8_t *body;    /* caller's buffer */
+    size_t cap;       /* at least ZTO_MAX_MSG_SIZE for real traffic */
     size_t len;
     char token[ZTO_RV_TOKEN_MAX]; /* new session token, or "" */
-    bool end_session;  /* 23, 33 or 255: the session is over */
+    bool end_session;             /* 23, 33 or 255: the session is over */
 };
 
 /*
@@ -153,8 +153,7 @@ struct zto_rv_resp {
  *   101 nonce, to0d hash or EAT signature/GUID mismatch
  */
 zto_err_t zto_rv_handle(const struct zto_rv_cfg *cfg,
-                        const struct zto_rv_req *req,
-                        struct zto_rv_resp *resp);
+                        const struct zto_rv_req *req, struct zto_rv_resp *resp);
 
 /* Delete expired registrations and sessions. Counts may be NULL. */
 ZTO_MUST_CHECK zto_err_t zto_rv_purge(const struct zto_rv_cfg *cfg,

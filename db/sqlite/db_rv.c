@@ -18,8 +18,8 @@ bind_blob(sqlite3_stmt *st, int col, const void *p, size_t n)
     if (n > INT32_MAX)
         return ZTO_E_TOO_BIG;
     /* A zero-length blob must still bind as a blob, not as NULL. */
-    return sqlite3_bind_blob(st, col, n > 0 ? p : "", (int)n,
-                             SQLITE_STATIC) == SQLITE_OK
+    return sqlite3_bind_blob(st, col, n > 0 ? p : "", (int)n, SQLITE_STATIC) ==
+                   SQLITE_OK
                ? ZTO_OK
                : ZTO_E_DB;
 }
@@ -44,8 +44,8 @@ zto_db_rv_put(struct zto_db *db, const struct zto_db_rv_reg *reg)
         (r = bind_blob(st, 2, reg->to1d.p, reg->to1d.len)) != ZTO_OK ||
         (r = bind_blob(st, 3, reg->device_key.p, reg->device_key.len)) !=
             ZTO_OK ||
-        (r = bind_blob(st, 4, reg->owner_key_hash,
-                       ZTO_DB_RV_OWNER_HASH_LEN)) != ZTO_OK)
+        (r = bind_blob(st, 4, reg->owner_key_hash, ZTO_DB_RV_OWNER_HASH_LEN)) !=
+            ZTO_OK)
         goto out;
     if (sqlite3_bind_int64(st, 5, reg->expires) != SQLITE_OK) {
         r = ZTO_E_DB;
@@ -173,7 +173,7 @@ zto_db_rv_purge(struct zto_db *db, int64_t now, int *n)
                         &st)) != ZTO_OK)
         return r;
     r = sqlite3_bind_int64(st, 1, now) == SQLITE_OK ? db_step_done(st)
-                                                     : ZTO_E_DB;
+                                                    : ZTO_E_DB;
     if (r == ZTO_OK && n != NULL)
         *n = sqlite3_changes(db->h);
     sqlite3_finalize(st);

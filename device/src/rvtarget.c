@@ -72,8 +72,8 @@ put_group(char *out, size_t cap, size_t *pos, unsigned g)
 static bool
 is_v4_mapped(const uint8_t *ip)
 {
-    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-                                       0xff};
+    static const uint8_t prefix[12] = {0, 0, 0, 0, 0,    0,
+                                       0, 0, 0, 0, 0xff, 0xff};
 
     return memcmp(ip, prefix, sizeof(prefix)) == 0;
 }
@@ -221,8 +221,7 @@ zto_rv_directive_targets(const struct zto_rv_directive *d, int role,
 }
 
 zto_err_t
-zto_rvto2addr_target(const struct zto_rvto2addr_entry *e,
-                     struct zto_target *t)
+zto_rvto2addr_target(const struct zto_rvto2addr_entry *e, struct zto_target *t)
 {
     struct zto_target r;
     uint16_t def_port;

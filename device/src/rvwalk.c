@@ -13,11 +13,11 @@
 
 enum walk_phase {
     W_IDLE = 0,
-    W_DIRECTIVE,  /* pick the next directive */
-    W_TO1,        /* TO1 running against t[tgt] */
-    W_TO2,        /* TO2 running against a bypass target / RVTO2Addr */
-    W_DELAY,      /* the directive failed: RVDelaysec, then the next */
-    W_PASS_DELAY  /* every directive failed: wait, start over */
+    W_DIRECTIVE, /* pick the next directive */
+    W_TO1,       /* TO1 running against t[tgt] */
+    W_TO2,       /* TO2 running against a bypass target / RVTO2Addr */
+    W_DELAY,     /* the directive failed: RVDelaysec, then the next */
+    W_PASS_DELAY /* every directive failed: wait, start over */
 };
 
 /* C devices replace longer delays with their default too: a mistaken
@@ -42,8 +42,8 @@ dir_str(const struct zto_device *dev, char *num)
 
 /* Start TO1 or TO2 against t; the driver copies the target. */
 static void
-run(struct zto_device *dev, const struct zto_target *t,
-    zto_device_step_fn step, const char *name)
+run(struct zto_device *dev, const struct zto_target *t, zto_device_step_fn step,
+    const char *name)
 {
     char url[ZTO_HOST_MAX + 32];
 
@@ -79,8 +79,8 @@ directive(struct zto_device *dev, zto_device_step_fn to2)
         return;
     }
     if (d.has_delay)
-        w->delay_s = d.delaysec < WALK_MAX_DELAY_S ? d.delaysec
-                                                   : WALK_MAX_DELAY_S;
+        w->delay_s =
+            d.delaysec < WALK_MAX_DELAY_S ? d.delaysec : WALK_MAX_DELAY_S;
     r = zto_rv_directive_targets(&d, ZTO_RV_ROLE_DEVICE, w->t, &n);
     if (r == ZTO_E_NOT_FOUND || (d.bypass && to2 == NULL)) {
         /* RVOwnerOnly, or a bypass while only TO1 is wanted: not ours,
@@ -132,8 +132,10 @@ next_owner(struct zto_device *dev, zto_device_step_fn to2)
             run(dev, &t, to2, "TO2");
             return true;
         }
-        DEV_WARN(dev, "TO2: owner address with an unsupported protocol "
-                      "skipped", NULL, NULL);
+        DEV_WARN(dev,
+                 "TO2: owner address with an unsupported protocol "
+                 "skipped",
+                 NULL, NULL);
     }
     return false;
 }
@@ -184,8 +186,8 @@ dev_rv_walk(struct zto_device *dev, zto_device_step_fn to2)
                 if (next_owner(dev, to2)) {
                     w->walk = W_TO2;
                 } else {
-                    DEV_WARN(dev, "TO1: the owner gave no usable address",
-                             NULL, NULL);
+                    DEV_WARN(dev, "TO1: the owner gave no usable address", NULL,
+                             NULL);
                     w->last = ZTO_E_UNSUPPORTED;
                     w->walk = W_DELAY;
                 }
@@ -229,8 +231,9 @@ dev_rv_walk(struct zto_device *dev, zto_device_step_fn to2)
         case W_PASS_DELAY:
             w->pass++;
             if (cfg->max_passes != 0 && w->pass >= cfg->max_passes) {
-                DEV_ERR(dev, "rendezvous: every directive failed, giving up "
-                             "after pass ",
+                DEV_ERR(dev,
+                        "rendezvous: every directive failed, giving up "
+                        "after pass ",
                         dev_u32_str(w->pass, num), NULL);
                 w->walk = W_IDLE;
                 return w->last;

@@ -36,8 +36,8 @@ device_signer(struct zto_device *dev, struct zto_key *k, struct zto_signer *s)
     }
     if (dev->cred.key_der_len == 0)
         return ZTO_E_KEY;
-    if ((r = zto_key_from_private_der(dev->cred.key_der,
-                                      dev->cred.key_der_len, k)) != ZTO_OK)
+    if ((r = zto_key_from_private_der(dev->cred.key_der, dev->cred.key_der_len,
+                                      k)) != ZTO_OK)
         return r;
     zto_signer_from_key(s, k);
     return ZTO_OK;
@@ -93,8 +93,8 @@ to1_prove(struct zto_device *dev, const uint8_t *in, size_t in_len,
     }
     if ((r = device_signer(dev, &k, &s)) != ZTO_OK)
         goto out;
-    if ((r = zto_eat_encode(&ack.nonce, &dev->cred.guid, ZTO_BYTES_NULL,
-                            NULL, &s, out, cap, out_len)) != ZTO_OK)
+    if ((r = zto_eat_encode(&ack.nonce, &dev->cred.guid, ZTO_BYTES_NULL, NULL,
+                            &s, out, cap, out_len)) != ZTO_OK)
         goto out;
     *out_type = ZTO_MSG_TO1_PROVE_TO_RV;
     dev->to1.state = TO1_WAIT_33;

@@ -4,9 +4,9 @@
  *
  * Input: first byte = message type, the rest = body. Before it, each run
  * opens a fresh database holding a registration of the go-fdo P-256
- * vector GUID by its owner2 and opens a TO0 and a TO1 session through the handler
- * itself, with a deterministic random source: call k of the source fills
- * its buffer with the byte k. So the TO0 session has nonce 01..01 and
+ * vector GUID by its owner2 and opens a TO0 and a TO1 session through the
+ * handler itself, with a deterministic random source: call k of the source
+ * fills its buffer with the byte k. So the TO0 session has nonce 01..01 and
  * token "0202...02", the TO1 session nonce 03..03 and token "0404...04".
  * A 22 is sent with the TO0 token, a 32 with the TO1 token, 20/30
  * without, anything else with the TO0 token (out of order).
@@ -40,8 +40,8 @@ static const char vec_spki_hex[] =
 static const char vec_owner2_hash_hex[] =
     "883e413d34e1524e311da3a4fda950128ef7323374f709c015d5ae4c5cbb30be";
 /* Stored as the registration's to1d; returned verbatim by a good 32. */
-static const uint8_t fake_to1d[] = {0xd2, 0x84, 0x43, 0xa1, 0x01, 0x26,
-                                    0xa0, 0x41, 0x80, 0x40};
+static const uint8_t fake_to1d[] = {0xd2, 0x84, 0x43, 0xa1, 0x01,
+                                    0x26, 0xa0, 0x41, 0x80, 0x40};
 
 struct fz {
     uint8_t k;
@@ -75,8 +75,7 @@ check_answer(uint8_t type, zto_err_t r, const struct zto_rv_resp *resp)
         struct zto_error_msg em;
         FUZZ_CHECK(resp->msg_type == ZTO_MSG_ERROR && resp->end_session &&
                    resp->token[0] == '\0');
-        FUZZ_CHECK(zto_error_msg_decode(resp->body, resp->len, &em) ==
-                   ZTO_OK);
+        FUZZ_CHECK(zto_error_msg_decode(resp->body, resp->len, &em) == ZTO_OK);
         FUZZ_CHECK(em.code != 0 && em.prev_msg == type);
         return;
     }
@@ -91,15 +90,15 @@ check_answer(uint8_t type, zto_err_t r, const struct zto_rv_resp *resp)
     }
     case ZTO_MSG_TO0_ACCEPT_OWNER: {
         struct zto_msg_to0_accept_owner m;
-        FUZZ_CHECK(zto_msg_to0_accept_owner_decode(resp->body, resp->len,
-                                                   &m) == ZTO_OK);
+        FUZZ_CHECK(zto_msg_to0_accept_owner_decode(resp->body, resp->len, &m) ==
+                   ZTO_OK);
         FUZZ_CHECK(m.wait_seconds <= 86400 && resp->end_session);
         break;
     }
     case ZTO_MSG_TO1_HELLO_RV_ACK: {
         struct zto_msg_to1_hello_rv_ack m;
-        FUZZ_CHECK(zto_msg_to1_hello_rv_ack_decode(resp->body, resp->len,
-                                                   &m) == ZTO_OK);
+        FUZZ_CHECK(zto_msg_to1_hello_rv_ack_decode(resp->body, resp->len, &m) ==
+                   ZTO_OK);
         break;
     }
     case ZTO_MSG_TO1_RV_REDIRECT:
@@ -158,8 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     type = data[0];
-    FUZZ_CHECK(zto_db_open(":memory:", ZTO_DB_RENDEZVOUS, NULL, &db) ==
-               ZTO_OK);
+    FUZZ_CHECK(zto_db_open(":memory:", ZTO_DB_RENDEZVOUS, NULL, &db) == ZTO_OK);
     zto_rv_policy_init(&pol);
     pol.allow_all = true;
     memset(&cfg, 0, sizeof(cfg));
@@ -194,8 +192,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h.siginfo.info = ZTO_BYTES("", 0);
     FUZZ_CHECK(zto_msg_to1_hello_rv_encode(&h, hello1, sizeof(hello1), &n) ==
                ZTO_OK);
-    FUZZ_CHECK(call(&cfg, ZTO_MSG_TO1_HELLO_RV, hello1, n, NULL, &resp,
-                    tok1) == ZTO_OK);
+    FUZZ_CHECK(call(&cfg, ZTO_MSG_TO1_HELLO_RV, hello1, n, NULL, &resp, tok1) ==
+               ZTO_OK);
 
     switch (type) {
     case ZTO_MSG_TO0_HELLO:
@@ -216,16 +214,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r = call(&cfg, type, body, size - 1, tok, &resp, NULL);
         if (getenv("ZTO_FUZZ_VERBOSE") != NULL)
             fprintf(stderr, "msg %u -> %s, answer %u (%zu bytes)\n",
-                    (unsigned)type, zto_strerror(r),
-                    (unsigned)resp.msg_type, resp.len);
+                    (unsigned)type, zto_strerror(r), (unsigned)resp.msg_type,
+                    resp.len);
         check_answer(type, r, &resp);
         free(body);
     }
     /* A successful TO0 stored what TO1 can find. */
     if (type == ZTO_MSG_TO0_OWNER_SIGN && r == ZTO_OK) {
         int stored = 0, live = 0;
-        FUZZ_CHECK(zto_db_rv_count(db, fz_now(NULL), &stored, &live) ==
-                   ZTO_OK);
+        FUZZ_CHECK(zto_db_rv_count(db, fz_now(NULL), &stored, &live) == ZTO_OK);
         FUZZ_CHECK(live >= 1);
     }
     FUZZ_CHECK(zto_rv_purge(&cfg, NULL, NULL) == ZTO_OK);

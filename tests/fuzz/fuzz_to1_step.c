@@ -59,8 +59,7 @@ make_31(const uint8_t *n, size_t nlen, uint8_t *out, size_t cap)
     memcpy(ack.nonce.b, n, nlen < 16 ? nlen : 16);
     ack.siginfo.type = ZTO_SG_ES256;
     ack.siginfo.info = ZTO_BYTES("", 0);
-    FUZZ_CHECK(zto_msg_to1_hello_rv_ack_encode(&ack, out, cap, &len) ==
-               ZTO_OK);
+    FUZZ_CHECK(zto_msg_to1_hello_rv_ack_encode(&ack, out, cap, &len) == ZTO_OK);
     return len;
 }
 
@@ -140,8 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         FUZZ_CHECK(type == ZTO_MSG_TO1_HELLO_RV_ACK &&
                    ot == ZTO_MSG_TO1_PROVE_TO_RV);
-        FUZZ_CHECK(zto_msg_to1_hello_rv_ack_decode(body, len, &ack) ==
-                   ZTO_OK);
+        FUZZ_CHECK(zto_msg_to1_hello_rv_ack_decode(body, len, &ack) == ZTO_OK);
         FUZZ_CHECK(zto_eat_decode(out, on, &eat) == ZTO_OK);
         FUZZ_CHECK(memcmp(eat.nonce.b, ack.nonce.b, 16) == 0);
         FUZZ_CHECK(memcmp(eat.guid.b, c->guid.b, 16) == 0);

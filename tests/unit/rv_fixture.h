@@ -17,7 +17,7 @@
 
 struct fx_set {
     const char *dir;
-    int32_t sg;     /* device eASigInfo type */
+    int32_t sg; /* device eASigInfo type */
 };
 
 static const struct fx_set fx_sets[] = {
@@ -32,12 +32,12 @@ struct fx {
     struct zto_rv_cfg cfg;
     int64_t clock;
     /* Vectors. */
-    unsigned char *ov1, *ov2;      /* voucher.cbor (owner1), -extended (owner2) */
+    unsigned char *ov1, *ov2; /* voucher.cbor (owner1), -extended (owner2) */
     size_t ov1_len, ov2_len;
     struct zto_key owner1, owner2, device, mfg;
     struct zto_signer s_owner1, s_owner2, s_device;
     struct zto_guid guid;
-    struct zto_rvto2addr addr;     /* the owner's TO2 address */
+    struct zto_rvto2addr addr; /* the owner's TO2 address */
     /* Transport state (the "network"). */
     char token[ZTO_RV_TOKEN_MAX];
     uint8_t resp[ZTO_MAX_MSG_SIZE];
@@ -189,9 +189,8 @@ fx_call(struct fx *f, uint8_t type, const uint8_t *body, size_t len,
         memcpy(f->token, resp.token, sizeof(f->token));
     /* The handler's contract: an error is always an ErrorMessage that
      * ends the session, and carries no token. */
-    if (r != ZTO_OK && (resp.msg_type != ZTO_MSG_ERROR ||
-                        !resp.end_session || resp.token[0] != '\0' ||
-                        resp.len == 0))
+    if (r != ZTO_OK && (resp.msg_type != ZTO_MSG_ERROR || !resp.end_session ||
+                        resp.token[0] != '\0' || resp.len == 0))
         TEST_FAIL_("error %d answered without a proper ErrorMessage", r);
     return r;
 }
@@ -263,8 +262,8 @@ fx_t_close(void *ctx)
     (void)ctx;
 }
 
-static const struct zto_transport_ops fx_transport = {
-    fx_t_open, fx_t_send, fx_t_recv, fx_t_close};
+static const struct zto_transport_ops fx_transport = {fx_t_open, fx_t_send,
+                                                      fx_t_recv, fx_t_close};
 
 /* ---- A minimal TO1 device ---- */
 
@@ -298,8 +297,8 @@ fx_to1(struct fx *f, const struct zto_guid *hello_guid,
     ASSERT_EQ(ack.siginfo.info.len, 0);
     if (bad_nonce)
         ack.nonce.b[3] ^= 0x40;
-    if (zto_eat_encode(&ack.nonce, ueid_guid, ZTO_BYTES_NULL, NULL, signer,
-                       msg, sizeof(msg), &n) != ZTO_OK)
+    if (zto_eat_encode(&ack.nonce, ueid_guid, ZTO_BYTES_NULL, NULL, signer, msg,
+                       sizeof(msg), &n) != ZTO_OK)
         return ZTO_E_INTERNAL;
     memcpy(tok, f->token, sizeof(tok));
     return fx_call(f, ZTO_MSG_TO1_PROVE_TO_RV, msg, n, tok);

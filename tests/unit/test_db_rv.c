@@ -38,8 +38,8 @@ test_put_get(void)
     ASSERT_OK(zto_db_rv_put(db, &a));
     ASSERT_OK(zto_db_rv_put(db, &b));
 
-    ASSERT_OK(zto_db_rv_get(db, &a.guid, 999, t, sizeof(t), &tn, k,
-                            sizeof(k), &kn, &exp));
+    ASSERT_OK(zto_db_rv_get(db, &a.guid, 999, t, sizeof(t), &tn, k, sizeof(k),
+                            &kn, &exp));
     ASSERT_EQ(tn, 6);
     ASSERT_MEM_EQ(t, "to1d-A", 6);
     ASSERT_EQ(kn, 5);
@@ -65,8 +65,8 @@ test_put_get(void)
     /* Replacement keeps one row per GUID. */
     b = make_reg(2, "to1d-B2", "key-B2", 0xcc, 3000);
     ASSERT_OK(zto_db_rv_put(db, &b));
-    ASSERT_OK(zto_db_rv_get(db, &b.guid, 0, t, sizeof(t), &tn, NULL, 0, NULL,
-                            &exp));
+    ASSERT_OK(
+        zto_db_rv_get(db, &b.guid, 0, t, sizeof(t), &tn, NULL, 0, NULL, &exp));
     ASSERT_EQ(tn, 7);
     ASSERT_MEM_EQ(t, "to1d-B2", 7);
     ASSERT_EQ(exp, 3000);
@@ -83,9 +83,9 @@ test_put_get(void)
     ASSERT_EQ(n, 0);
 
     ASSERT_OK(zto_db_rv_del(db, &b.guid));
-    ASSERT_ERR(zto_db_rv_get(db, &b.guid, 0, t, sizeof(t), &tn, NULL, 0, NULL,
-                             NULL),
-               ZTO_E_NOT_FOUND);
+    ASSERT_ERR(
+        zto_db_rv_get(db, &b.guid, 0, t, sizeof(t), &tn, NULL, 0, NULL, NULL),
+        ZTO_E_NOT_FOUND);
     ASSERT_OK(zto_db_rv_del(db, &b.guid));
 
     /* Empty blobs are refused. */

@@ -59,8 +59,8 @@ build22(struct fx *f, const unsigned char *ov, size_t ov_len,
         hb.value[0] ^= 1;
     h.type = hb.type;
     h.value = ZTO_BYTES(hb.value, hb.len);
-    ASSERT_OK(zto_to1d_encode(&f->addr, &h, signer, to1d, sizeof(to1d),
-                              &to1d_len));
+    ASSERT_OK(
+        zto_to1d_encode(&f->addr, &h, signer, to1d, sizeof(to1d), &to1d_len));
     m.to0d = ZTO_BYTES(to0d, to0d_len);
     m.to1d = ZTO_BYTES(to1d, to1d_len);
     ASSERT_OK(zto_msg_to0_owner_sign_encode(&m, out, cap, &n));
@@ -161,8 +161,8 @@ test_wait_cap(const struct fx_set *s)
     struct zto_to0_result res;
     struct snap a, b;
 
-    ASSERT_OK(fx_to0_client(f, f->ov2, f->ov2_len, &f->s_owner2, 0xffffffffu,
-                            &res));
+    ASSERT_OK(
+        fx_to0_client(f, f->ov2, f->ov2_len, &f->s_owner2, 0xffffffffu, &res));
     ASSERT_EQ(res.granted, 86400);
     f->cfg.max_wait = 7;
     ASSERT_OK(fx_to0_client(f, f->ov2, f->ov2_len, &f->s_owner2, 8, &res));
@@ -228,8 +228,8 @@ test_to0_refusals(const struct fx_set *s)
 
     /* to1dTo0dHash wrong -> 101 (a flipped bit; a hash of another to0d). */
     nonce = start_to0(f);
-    n = build22(f, f->ov2, f->ov2_len, &f->s_owner2, &nonce, 3600,
-                B_BAD_HASH, msg, ZTO_MAX_MSG_SIZE);
+    n = build22(f, f->ov2, f->ov2_len, &f->s_owner2, &nonce, 3600, B_BAD_HASH,
+                msg, ZTO_MAX_MSG_SIZE);
     memcpy(tok, f->token, sizeof(tok));
     ASSERT_ERR(fx_call(f, ZTO_MSG_TO0_OWNER_SIGN, msg, n, tok), ZTO_E_HASH);
     ASSERT_WIRE(f, 101);
@@ -247,8 +247,7 @@ test_to0_refusals(const struct fx_set *s)
     n = build22(f, bad, f->ov2_len, &f->s_owner2, &nonce, 3600, B_OK, msg,
                 ZTO_MAX_MSG_SIZE);
     memcpy(tok, f->token, sizeof(tok));
-    ASSERT_ERR(fx_call(f, ZTO_MSG_TO0_OWNER_SIGN, msg, n, tok),
-               ZTO_E_VOUCHER);
+    ASSERT_ERR(fx_call(f, ZTO_MSG_TO0_OWNER_SIGN, msg, n, tok), ZTO_E_VOUCHER);
     ASSERT_WIRE(f, 2);
     {
         static const uint8_t fake_ov[] = {0x83, 0x18, 0x65, 0x40, 0x80};
@@ -424,12 +423,10 @@ test_to1_refusals(const struct fx_set *s)
                ZTO_E_SIGNATURE);
     ASSERT_WIRE(f, 101);
     /* Wrong nonce -> 101. */
-    ASSERT_ERR(fx_to1(f, &f->guid, &f->guid, &f->s_device, true),
-               ZTO_E_NONCE);
+    ASSERT_ERR(fx_to1(f, &f->guid, &f->guid, &f->s_device, true), ZTO_E_NONCE);
     ASSERT_WIRE(f, 101);
     /* UEID naming another GUID than HelloRV -> 101. */
-    ASSERT_ERR(fx_to1(f, &f->guid, &other, &f->s_device, false),
-               ZTO_E_PROTO);
+    ASSERT_ERR(fx_to1(f, &f->guid, &other, &f->s_device, false), ZTO_E_PROTO);
     ASSERT_WIRE(f, 101);
     snap(f, &b);
     ASSERT_SNAP_EQ(&a, &b);
@@ -505,8 +502,8 @@ test_malformed(const struct fx_set *s)
     uint8_t *msg = malloc(ZTO_MAX_MSG_SIZE + 2);
     char tok[ZTO_RV_TOKEN_MAX];
     size_t n, cut;
-    static const uint8_t others[] = {10, 11, 12, 13, 21, 23, 31, 33, 60, 61,
-                                     70, 0, 254};
+    static const uint8_t others[] = {10, 11, 12, 13, 21, 23, 31,
+                                     33, 60, 61, 70, 0,  254};
     size_t i;
 
     f->quiet = true;
@@ -516,8 +513,8 @@ test_malformed(const struct fx_set *s)
     /* Every prefix of a valid TO0.OwnerSign (fresh session each). */
     for (cut = 0; cut < 600; cut++) {
         nonce = start_to0(f);
-        n = build22(f, f->ov2, f->ov2_len, &f->s_owner2, &nonce, 600, B_OK,
-                    msg, ZTO_MAX_MSG_SIZE);
+        n = build22(f, f->ov2, f->ov2_len, &f->s_owner2, &nonce, 600, B_OK, msg,
+                    ZTO_MAX_MSG_SIZE);
         memcpy(tok, f->token, sizeof(tok));
         /* All short prefixes, then a stride through the rest. */
         {
@@ -541,13 +538,13 @@ test_malformed(const struct fx_set *s)
     nonce = start_to0(f);
     memset(msg, 0, ZTO_MAX_MSG_SIZE + 1);
     memcpy(tok, f->token, sizeof(tok));
-    ASSERT_ERR(fx_call(f, ZTO_MSG_TO0_OWNER_SIGN, msg, ZTO_MAX_MSG_SIZE + 1,
-                       tok),
-               ZTO_E_TOO_BIG);
+    ASSERT_ERR(
+        fx_call(f, ZTO_MSG_TO0_OWNER_SIGN, msg, ZTO_MAX_MSG_SIZE + 1, tok),
+        ZTO_E_TOO_BIG);
     ASSERT_WIRE(f, 100);
     /* TO0.Hello with a body. */
-    ASSERT_FAILS(fx_call(f, ZTO_MSG_TO0_HELLO, (const uint8_t *)"\x81\x00", 2,
-                         NULL));
+    ASSERT_FAILS(
+        fx_call(f, ZTO_MSG_TO0_HELLO, (const uint8_t *)"\x81\x00", 2, NULL));
     ASSERT_WIRE(f, 100);
     ASSERT_FAILS(fx_call(f, ZTO_MSG_TO0_HELLO, hello, 0, NULL));
     ASSERT_WIRE(f, 100);
@@ -571,8 +568,7 @@ test_malformed(const struct fx_set *s)
     /* Out of order: a TO1 message on a TO0 session, and the reverse. */
     nonce = start_to0(f);
     memcpy(tok, f->token, sizeof(tok));
-    ASSERT_ERR(fx_call(f, ZTO_MSG_TO1_PROVE_TO_RV, msg, n, tok),
-               ZTO_E_STATE);
+    ASSERT_ERR(fx_call(f, ZTO_MSG_TO1_PROVE_TO_RV, msg, n, tok), ZTO_E_STATE);
     ASSERT_WIRE(f, 100);
     /* ...which ended that session. */
     ASSERT_ERR(fx_call(f, ZTO_MSG_TO0_OWNER_SIGN, msg, n, tok), ZTO_E_TOKEN);
@@ -634,8 +630,8 @@ test_malformed(const struct fx_set *s)
         ASSERT_OK(fx_call(f, ZTO_MSG_ERROR, eb, en, tok));
         ASSERT_EQ(f->resp_type, 0);
         ASSERT_EQ(f->resp_len, 0);
-        n = build22(f, f->ov2, f->ov2_len, &f->s_owner2, &nonce, 600, B_OK,
-                    msg, ZTO_MAX_MSG_SIZE);
+        n = build22(f, f->ov2, f->ov2_len, &f->s_owner2, &nonce, 600, B_OK, msg,
+                    ZTO_MAX_MSG_SIZE);
         ASSERT_ERR(fx_call(f, ZTO_MSG_TO0_OWNER_SIGN, msg, n, tok),
                    ZTO_E_TOKEN);
         ASSERT_OK(fx_call(f, ZTO_MSG_ERROR, hello, 1, NULL));

@@ -18,8 +18,7 @@ vec(const char *set, const char *file, size_t *n)
 }
 
 static void
-write_file(const char *path, const char *a, size_t an, const char *b,
-           size_t bn)
+write_file(const char *path, const char *a, size_t an, const char *b, size_t bn)
 {
     FILE *f = fopen(path, "wb");
 
@@ -75,8 +74,8 @@ test_files_and_dirs(void)
     /* Two blocks in one file. */
     snprintf(path, sizeof(path), "%s/two.pem", dir);
     write_file(path, o1, n1, o2, n2);
-    ASSERT_OK(zto_rv_policy_add_path(&p, ZTO_RV_TRUST_OWNER, path, err,
-                                     sizeof(err)));
+    ASSERT_OK(
+        zto_rv_policy_add_path(&p, ZTO_RV_TRUST_OWNER, path, err, sizeof(err)));
     ASSERT_EQ(zto_rv_policy_count(&p, ZTO_RV_TRUST_OWNER), 2);
 
     /* A directory: *.pem and *.crt only, hidden files skipped. */
@@ -86,8 +85,8 @@ test_files_and_dirs(void)
     write_file(path, "hello", 5, NULL, 0);
     snprintf(path, sizeof(path), "%s/.hidden.pem", dir);
     write_file(path, "junk", 4, NULL, 0);
-    ASSERT_OK(zto_rv_policy_add_path(&p, ZTO_RV_TRUST_MFG, dir, err,
-                                     sizeof(err)));
+    ASSERT_OK(
+        zto_rv_policy_add_path(&p, ZTO_RV_TRUST_MFG, dir, err, sizeof(err)));
     ASSERT_EQ(zto_rv_policy_count(&p, ZTO_RV_TRUST_MFG), 3);
 
     /* Device CAs take certificates only. */
@@ -101,33 +100,31 @@ test_files_and_dirs(void)
     /* A private key is refused, with a message naming the file. */
     snprintf(path, sizeof(path), "%s/z-private.pem", dir);
     write_file(path, key, nk, NULL, 0);
-    ASSERT_ERR(zto_rv_policy_add_path(&p, ZTO_RV_TRUST_OWNER, path, err,
-                                      sizeof(err)),
-               ZTO_E_CONFIG);
+    ASSERT_ERR(
+        zto_rv_policy_add_path(&p, ZTO_RV_TRUST_OWNER, path, err, sizeof(err)),
+        ZTO_E_CONFIG);
     ASSERT_TRUE(strstr(err, "private key") != NULL);
     ASSERT_TRUE(strstr(err, "z-private.pem") != NULL);
-    ASSERT_ERR(zto_rv_policy_add_path(&p, ZTO_RV_TRUST_OWNER, dir, err,
-                                      sizeof(err)),
-               ZTO_E_CONFIG);
+    ASSERT_ERR(
+        zto_rv_policy_add_path(&p, ZTO_RV_TRUST_OWNER, dir, err, sizeof(err)),
+        ZTO_E_CONFIG);
     unlink(path);
 
     /* No PEM at all; broken armour; missing file. */
-    ASSERT_ERR(zto_rv_policy_add_pem(&p, ZTO_RV_TRUST_OWNER, "nothing", 7,
-                                     "x", err, sizeof(err)),
+    ASSERT_ERR(zto_rv_policy_add_pem(&p, ZTO_RV_TRUST_OWNER, "nothing", 7, "x",
+                                     err, sizeof(err)),
                ZTO_E_PEM);
-    ASSERT_ERR(zto_rv_policy_add_pem(&p, ZTO_RV_TRUST_OWNER,
-                                     "-----BEGIN \nabc", 15, "x", err,
-                                     sizeof(err)),
+    ASSERT_ERR(zto_rv_policy_add_pem(&p, ZTO_RV_TRUST_OWNER, "-----BEGIN \nabc",
+                                     15, "x", err, sizeof(err)),
                ZTO_E_PEM);
     ASSERT_FAILS(zto_rv_policy_add_pem(
         &p, ZTO_RV_TRUST_OWNER,
-        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", 55,
-        "x", err, sizeof(err)));
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", 55, "x",
+        err, sizeof(err)));
     ASSERT_ERR(zto_rv_policy_add_path(&p, ZTO_RV_TRUST_OWNER,
                                       "/nonexistent/zto", err, sizeof(err)),
                ZTO_E_NOT_FOUND);
-    ASSERT_ERR(zto_rv_policy_add_path(&p, 7, dir, err, sizeof(err)),
-               ZTO_E_ARG);
+    ASSERT_ERR(zto_rv_policy_add_path(&p, 7, dir, err, sizeof(err)), ZTO_E_ARG);
     zto_rv_policy_free(&p);
 
     snprintf(path, sizeof(path), "%s/two.pem", dir);
@@ -172,8 +169,7 @@ test_check(void)
                                     sizeof(err)));
     ASSERT_OK(zto_rv_policy_check(&p, &v, &owner, &why));
     /* The manufacturer key is not an owner key. */
-    ASSERT_ERR(zto_rv_policy_check(&p, &v, &v.hdr.mfg_key, &why),
-               ZTO_E_POLICY);
+    ASSERT_ERR(zto_rv_policy_check(&p, &v, &v.hdr.mfg_key, &why), ZTO_E_POLICY);
     ASSERT_TRUE(strstr(why, "owner") != NULL);
     zto_rv_policy_free(&p);
     free(ov);

@@ -18,8 +18,7 @@ check_ip(const uint8_t *ip, size_t len, const char *want)
         TEST_FAIL_("ip '%s' != '%s'", buf, want);
     /* Exactly enough room works, one byte less does not. */
     ASSERT_OK(zto_ip_format(ip, len, buf, strlen(want) + 1));
-    ASSERT_ERR(zto_ip_format(ip, len, buf, strlen(want)),
-               ZTO_E_BUF_TOO_SMALL);
+    ASSERT_ERR(zto_ip_format(ip, len, buf, strlen(want)), ZTO_E_BUF_TOO_SMALL);
 }
 
 static void
@@ -27,23 +26,23 @@ test_ip_format(void)
 {
     static const uint8_t v4[4] = {192, 168, 122, 1};
     static const uint8_t zero4[4] = {0, 0, 0, 0};
-    static const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+    static const uint8_t mapped[16] = {0, 0, 0,    0,    0,   0, 0, 0,
                                        0, 0, 0xff, 0xff, 127, 0, 0, 1};
     static const uint8_t loop6[16] = {0, 0, 0, 0, 0, 0, 0, 0,
                                       0, 0, 0, 0, 0, 0, 0, 1};
     static const uint8_t any6[16] = {0};
-    static const uint8_t doc6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-                                     0, 0, 0, 0, 0, 0, 0x00, 0x10};
+    static const uint8_t doc6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,    0,
+                                     0,    0,    0,    0,    0, 0, 0x00, 0x10};
     static const uint8_t mid6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-                                     0, 1, 0, 0, 0, 0, 0, 1};
+                                     0,    1,    0,    0,    0, 0, 0, 1};
     static const uint8_t long6[16] = {0x20, 0x01, 0, 0, 0, 0, 0, 1,
-                                      0, 0, 0, 0, 0, 0, 0, 1};
+                                      0,    0,    0, 0, 0, 0, 0, 1};
     static const uint8_t one0[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1,
-                                     0, 1, 0, 1, 0, 1, 0, 1};
+                                     0,    1,    0,    1,    0, 1, 0, 1};
     static const uint8_t tail6[16] = {0xfe, 0x80, 0, 1, 0, 2, 0, 3,
-                                      0, 4, 0, 5, 0, 0, 0, 0};
-    static const uint8_t full6[16] = {0xab, 0xcd, 0x12, 0x34, 0, 0x0f, 0x10,
-                                      0, 0xff, 0xff, 0, 1, 0, 2, 0, 3};
+                                      0,    4,    0, 5, 0, 0, 0, 0};
+    static const uint8_t full6[16] = {0xab, 0xcd, 0x12, 0x34, 0, 0x0f, 0x10, 0,
+                                      0xff, 0xff, 0,    1,    0, 2,    0,    3};
     char buf[64];
 
     check_ip(v4, 4, "192.168.122.1");

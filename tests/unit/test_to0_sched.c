@@ -26,8 +26,8 @@ test_rv_list_vector(void)
     snprintf(path, sizeof(path), "%s/p384/voucher.cbor", ZTO_VECTORS_DIR);
     buf = test_read_file(path, &n);
     ASSERT_OK(zto_voucher_decode(buf, n, &v));
-    ASSERT_OK(zto_to0_rv_list(v.hdr.rvinfo.raw.p, v.hdr.rvinfo.raw.len, rv, 8,
-                              &nd));
+    ASSERT_OK(
+        zto_to0_rv_list(v.hdr.rvinfo.raw.p, v.hdr.rvinfo.raw.len, rv, 8, &nd));
     ASSERT_EQ(nd, 2);
     ASSERT_EQ(rv[0].status, ZTO_E_MISSING); /* only RVDelaysec */
     ASSERT_EQ(rv[0].ntargets, 0);
@@ -37,9 +37,9 @@ test_rv_list_vector(void)
     ASSERT_EQ(rv[1].target[0].protocol, ZTO_TPROT_HTTP);
     ASSERT_EQ(rv[1].target[0].port, 18080);
     ASSERT_TRUE(strcmp(rv[1].target[0].host, "localhost") == 0);
-    ASSERT_ERR(zto_to0_rv_list(v.hdr.rvinfo.raw.p, v.hdr.rvinfo.raw.len, rv,
-                               1, &nd),
-               ZTO_E_BUF_TOO_SMALL);
+    ASSERT_ERR(
+        zto_to0_rv_list(v.hdr.rvinfo.raw.p, v.hdr.rvinfo.raw.len, rv, 1, &nd),
+        ZTO_E_BUF_TOO_SMALL);
     ASSERT_FAILS(zto_to0_rv_list(v.hdr.rvinfo.raw.p, v.hdr.rvinfo.raw.len - 1,
                                  rv, 8, &nd));
     free(buf);
@@ -143,8 +143,8 @@ test_backoff(void)
 {
     struct zto_to0_sched_cfg cfg;
     struct zto_to0_sched s;
-    static const int64_t want[] = {10, 20, 40, 80, 160, 320, 640, 1280, 2560,
-                                   3600, 3600, 3600};
+    static const int64_t want[] = {10,  20,   40,   80,   160,  320,
+                                   640, 1280, 2560, 3600, 3600, 3600};
     char line[512];
     int level = -1;
     int64_t now = 5000;
@@ -201,8 +201,8 @@ test_backoff(void)
     /* Never registered. */
     zto_to0_sched_init(&s, now);
     zto_to0_sched_failure(&cfg, &s, now, ZTO_E_VOUCHER, 0, 0);
-    zto_to0_sched_describe(&s, now, "http://rv", "g", NULL, line,
-                           sizeof(line), &level);
+    zto_to0_sched_describe(&s, now, "http://rv", "g", NULL, line, sizeof(line),
+                           &level);
     CONTAINS(line, "registration failed");
     CONTAINS(line, "NOT REGISTERED: devices cannot find this owner");
     /* Custom bounds; a cap below the first delay is raised to it. */

@@ -24,16 +24,16 @@ struct world {
     uint32_t slept[16];
     size_t nslept;
     /* transport: which hosts answer, what was tried */
-    const char *up;            /* host name that reaches the handler */
-    const char *owner_up;      /* host name of the (stand-in) owner */
-    bool to_owner;             /* the open target is the owner */
+    const char *up;       /* host name that reaches the handler */
+    const char *owner_up; /* host name of the (stand-in) owner */
+    bool to_owner;        /* the open target is the owner */
     char tried[16][ZTO_HOST_MAX + 8];
     size_t ntried;
-    bool block;                /* every call returns WANT_* once first */
+    bool block; /* every call returns WANT_* once first */
     bool blocked;
     int wants;
     /* answers to tamper with */
-    uint8_t tamper_type;       /* replace the answer to this message */
+    uint8_t tamper_type; /* replace the answer to this message */
     const uint8_t *tamper;
     size_t tamper_len;
     uint8_t tamper_as;
@@ -90,8 +90,7 @@ pl_log(void *ctx, int level, const char *file, int line, const char *msg)
         fprintf(stderr, "  [dev %d] %s\n", level, msg);
 }
 
-static const struct zto_platform_ops platform_ops = {pl_now, pl_sleep,
-                                                     pl_log};
+static const struct zto_platform_ops platform_ops = {pl_now, pl_sleep, pl_log};
 
 static bool
 blocks(struct world *w, zto_err_t *r, zto_err_t want)
@@ -200,8 +199,8 @@ dev_open(struct devrig *d, struct fx *f, const struct zto_rv_directive *dirs,
     zto_rvinfo_enc(&e, dirs, ndirs);
     ASSERT_OK(zto_cbor_enc_finish(&e, &rvn));
     c.rvinfo_len = rvn;
-    ASSERT_OK(zto_cred_encode(&c, d->w.cred, sizeof(d->w.cred),
-                              &d->w.cred_len));
+    ASSERT_OK(
+        zto_cred_encode(&c, d->w.cred, sizeof(d->w.cred), &d->w.cred_len));
     zto_cred_wipe(&c);
     d->cfg.transport = &tp_ops;
     d->cfg.transport_ctx = &d->w;
@@ -383,8 +382,8 @@ test_bad_answers(const struct fx_set *s)
     memset(&ack, 0, sizeof(ack));
     ack.siginfo.type = s->sg == ZTO_SG_ES256 ? ZTO_SG_ES384 : ZTO_SG_ES256;
     ack.siginfo.info = ZTO_BYTES("", 0);
-    ASSERT_OK(zto_msg_to1_hello_rv_ack_encode(&ack, ackbuf, sizeof(ackbuf),
-                                              &n));
+    ASSERT_OK(
+        zto_msg_to1_hello_rv_ack_encode(&ack, ackbuf, sizeof(ackbuf), &n));
     d->w.tamper_type = ZTO_MSG_TO1_HELLO_RV;
     d->w.tamper = ackbuf;
     d->w.tamper_len = n;
@@ -393,8 +392,8 @@ test_bad_answers(const struct fx_set *s)
     d->w.tamper = NULL;
 
     /* The step function directly: out of order, and a peer's 255. */
-    ASSERT_OK(zto_to1_step(&d->dev, 0, NULL, 0, out, sizeof(out), &out_len,
-                           &type));
+    ASSERT_OK(
+        zto_to1_step(&d->dev, 0, NULL, 0, out, sizeof(out), &out_len, &type));
     ASSERT_EQ(type, ZTO_MSG_TO1_HELLO_RV);
     ASSERT_ERR(zto_to1_step(&d->dev, ZTO_MSG_TO1_RV_REDIRECT, not_to1d,
                             sizeof(not_to1d), out, sizeof(out), &out_len,
@@ -408,8 +407,8 @@ test_bad_answers(const struct fx_set *s)
         ASSERT_EQ(em.code, 100);
         ASSERT_EQ(em.prev_msg, ZTO_MSG_TO1_RV_REDIRECT);
     }
-    ASSERT_OK(zto_to1_step(&d->dev, 0, NULL, 0, out, sizeof(out), &out_len,
-                           &type));
+    ASSERT_OK(
+        zto_to1_step(&d->dev, 0, NULL, 0, out, sizeof(out), &out_len, &type));
     {
         struct zto_error_msg em;
         uint8_t eb[64];
@@ -429,22 +428,21 @@ test_bad_answers(const struct fx_set *s)
     memset(&ack, 0, sizeof(ack));
     ack.siginfo.type = s->sg;
     ack.siginfo.info = ZTO_BYTES("", 0);
-    ASSERT_OK(zto_msg_to1_hello_rv_ack_encode(&ack, ackbuf, sizeof(ackbuf),
-                                              &n));
+    ASSERT_OK(
+        zto_msg_to1_hello_rv_ack_encode(&ack, ackbuf, sizeof(ackbuf), &n));
     {
         size_t cut;
         for (cut = 0; cut < n; cut++) {
             uint8_t *c = test_exact_copy(ackbuf, cut);
             ASSERT_OK(zto_to1_step(&d->dev, 0, NULL, 0, out, sizeof(out),
                                    &out_len, &type));
-            ASSERT_FAILS(zto_to1_step(&d->dev, ZTO_MSG_TO1_HELLO_RV_ACK, c,
-                                      cut, out, sizeof(out), &out_len,
-                                      &type));
+            ASSERT_FAILS(zto_to1_step(&d->dev, ZTO_MSG_TO1_HELLO_RV_ACK, c, cut,
+                                      out, sizeof(out), &out_len, &type));
             ASSERT_EQ(type, ZTO_MSG_ERROR);
             free(c);
         }
-        ASSERT_OK(zto_to1_step(&d->dev, 0, NULL, 0, out, sizeof(out),
-                               &out_len, &type));
+        ASSERT_OK(zto_to1_step(&d->dev, 0, NULL, 0, out, sizeof(out), &out_len,
+                               &type));
         ASSERT_OK(zto_to1_step(&d->dev, ZTO_MSG_TO1_HELLO_RV_ACK, ackbuf, n,
                                out, sizeof(out), &out_len, &type));
         ASSERT_EQ(type, ZTO_MSG_TO1_PROVE_TO_RV);

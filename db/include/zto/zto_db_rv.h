@@ -23,7 +23,7 @@ struct zto_db_rv_reg {
     struct zto_bytes to1d;       /* tagged COSE_Sign1 as received */
     struct zto_bytes device_key; /* DER SubjectPublicKeyInfo */
     uint8_t owner_key_hash[ZTO_DB_RV_OWNER_HASH_LEN];
-    int64_t expires;             /* Unix seconds */
+    int64_t expires; /* Unix seconds */
 };
 
 /* Insert, or replace the row of the same GUID. */
@@ -45,11 +45,11 @@ ZTO_MUST_CHECK zto_err_t zto_db_rv_owner(struct zto_db *db,
  * buffer is too small (nothing usable is returned then).
  */
 ZTO_MUST_CHECK zto_err_t zto_db_rv_get(struct zto_db *db,
-                                       const struct zto_guid *guid,
-                                       int64_t now, uint8_t *to1d,
-                                       size_t to1d_cap, size_t *to1d_len,
-                                       uint8_t *device_key, size_t dk_cap,
-                                       size_t *dk_len, int64_t *expires);
+                                       const struct zto_guid *guid, int64_t now,
+                                       uint8_t *to1d, size_t to1d_cap,
+                                       size_t *to1d_len, uint8_t *device_key,
+                                       size_t dk_cap, size_t *dk_len,
+                                       int64_t *expires);
 
 /* Remove guid's row (ZTO_OK also when there is none). */
 ZTO_MUST_CHECK zto_err_t zto_db_rv_del(struct zto_db *db,

@@ -52,14 +52,14 @@ ZTO_MUST_CHECK zto_err_t zto_rv_directive_targets(
 
 /* The target of one RVTO2Addr entry (DNS if present, else the IP; port 0
  * means the protocol's default). ZTO_E_UNSUPPORTED for TCP and TLS. */
-ZTO_MUST_CHECK zto_err_t zto_rvto2addr_target(
-    const struct zto_rvto2addr_entry *e, struct zto_target *t);
+ZTO_MUST_CHECK zto_err_t
+zto_rvto2addr_target(const struct zto_rvto2addr_entry *e, struct zto_target *t);
 
 /* Text form of a 4- or 16-byte address: dotted quad, or RFC 5952 IPv6
  * (lower case, longest zero run as "::"); IPv4-mapped IPv6 as the dotted
  * quad. Needs at most 40 bytes with the NUL. */
-ZTO_MUST_CHECK zto_err_t zto_ip_format(const uint8_t *ip, size_t len,
-                                       char *out, size_t cap);
+ZTO_MUST_CHECK zto_err_t zto_ip_format(const uint8_t *ip, size_t len, char *out,
+                                       size_t cap);
 
 #ifdef __cplusplus
 }

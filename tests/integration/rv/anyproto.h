@@ -103,7 +103,7 @@ ap_close(void *ctx)
         a->cur->close(a->cur_ctx);
 }
 
-static const struct zto_transport_ops anyproto_ops = {ap_open, ap_send,
-                                                      ap_recv, ap_close};
+static const struct zto_transport_ops anyproto_ops = {ap_open, ap_send, ap_recv,
+                                                      ap_close};
 
 #endif

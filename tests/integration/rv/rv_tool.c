@@ -149,8 +149,8 @@ rec_close(void *c)
     r->ops->close(r->ctx);
 }
 
-static const struct zto_transport_ops rec_ops = {rec_open, rec_send,
-                                                 rec_recv, rec_close};
+static const struct zto_transport_ops rec_ops = {rec_open, rec_send, rec_recv,
+                                                 rec_close};
 
 static void
 print_owner(const struct zto_rvto2addr_entry *e)
@@ -402,8 +402,8 @@ cmd_to0(int argc, char **argv)
         if (r == ZTO_OK) {
             struct zto_msg_to0_owner_sign m;
             printf("granted %lu\n", (unsigned long)res.granted);
-            if (zto_msg_to0_owner_sign_decode(rc_.last22, rc_.last22_len,
-                                              &m) == ZTO_OK)
+            if (zto_msg_to0_owner_sign_decode(rc_.last22, rc_.last22_len, &m) ==
+                ZTO_OK)
                 print_to1d(m.to1d.p, m.to1d.len);
         }
         free(rc_.last22);
@@ -416,7 +416,9 @@ cmd_to0(int argc, char **argv)
         rc = 3;
     } else {
         printf("failed: %s (%s%s%s)\n", res.detail, zto_strerror(r),
-               http != NULL ? " " : coap != NULL ? " " : "",
+               http != NULL   ? " "
+               : coap != NULL ? " "
+                              : "",
                http != NULL   ? zto_http_transport_detail(http)
                : coap != NULL ? zto_coap_transport_detail(coap)
                               : "");

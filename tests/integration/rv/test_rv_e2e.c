@@ -158,8 +158,7 @@ start(struct proc *p, const char *conf)
             if (strcmp(line, "ready") == 0)
                 return 0;
             if (strncmp(line, "listening on ", 13) == 0 && p->n < MAX_URLS)
-                snprintf(p->urls[p->n++], sizeof(p->urls[0]), "%s",
-                         line + 13);
+                snprintf(p->urls[p->n++], sizeof(p->urls[0]), "%s", line + 13);
             used -= (size_t)(nl + 1 - line);
             memmove(line, nl + 1, used + 1);
         }
@@ -286,8 +285,7 @@ set_load(struct set *s, const char *dir)
     s->dir = dir;
     snprintf(p, sizeof(p), "%s/%s/voucher.cbor", ZTO_VECTORS_DIR, dir);
     s->ov1 = test_read_file(p, &s->ov1_len);
-    snprintf(p, sizeof(p), "%s/%s/voucher-extended.cbor", ZTO_VECTORS_DIR,
-             dir);
+    snprintf(p, sizeof(p), "%s/%s/voucher-extended.cbor", ZTO_VECTORS_DIR, dir);
     s->ov2 = test_read_file(p, &s->ov2_len);
     load_key(dir, "owner1.key.pem", &s->owner1);
     load_key(dir, "owner2.key.pem", &s->owner2);
@@ -367,16 +365,15 @@ rec_close(void *c)
     r->ops->close(r->ctx);
 }
 
-static const struct zto_transport_ops rec_ops = {rec_open, rec_send,
-                                                 rec_recv, rec_close};
+static const struct zto_transport_ops rec_ops = {rec_open, rec_send, rec_recv,
+                                                 rec_close};
 
 static struct rec recorder;
 
 static zto_err_t
 to0(struct net *n, const struct zto_target *t, const unsigned char *ov,
     size_t ov_len, const struct zto_signer *owner,
-    const struct zto_rvto2addr *addr, uint32_t wait,
-    struct zto_to0_result *res)
+    const struct zto_rvto2addr *addr, uint32_t wait, struct zto_to0_result *res)
 {
     struct zto_to0_params p;
     zto_err_t r;
@@ -478,8 +475,8 @@ directive_for(const struct zto_target *t, struct zto_rv_directive *d)
         d->ip_len = 16;
     d->has_ip = d->ip_len > 0;
     d->has_protocol = true;
-    d->protocol = t->protocol == ZTO_TPROT_COAP ? ZTO_RVPROT_COAP_UDP
-                                                : ZTO_RVPROT_HTTP;
+    d->protocol =
+        t->protocol == ZTO_TPROT_COAP ? ZTO_RVPROT_COAP_UDP : ZTO_RVPROT_HTTP;
     d->has_dev_port = true;
     d->dev_port = t->port;
 }
@@ -585,8 +582,8 @@ round_trip(struct net *n, const struct proc *p, const char *prefix,
     ASSERT_OK(to0(n, &t, s->ov2, s->ov2_len, &s->s_owner2, &addr, 600, &res));
     ASSERT_EQ(res.granted, 600);
     sent = sent_to1d();
-    ASSERT_OK(device_to1(n, &t, s, &s->guid, to1d, sizeof(to1d), &to1d_len,
-                         &code));
+    ASSERT_OK(
+        device_to1(n, &t, s, &s->guid, to1d, sizeof(to1d), &to1d_len, &code));
     /* What came back is the owner's to1d, byte for byte; it names the
      * address just registered and verifies with the owner key (as in
      * TO2). */
@@ -597,8 +594,8 @@ round_trip(struct net *n, const struct proc *p, const char *prefix,
     ASSERT_EQ(d.addr.e[0].port, port);
     ASSERT_EQ(d.addr.e[0].protocol, ZTO_TPROT_COAP);
     ASSERT_OK(zto_cose_sign1_verify(&d.cose, &s->owner2));
-    printf("ok: %s %s: TO0 granted %lu s, TO1 returned %zu-byte to1d\n",
-           prefix, s->dir, (unsigned long)res.granted, to1d_len);
+    printf("ok: %s %s: TO0 granted %lu s, TO1 returned %zu-byte to1d\n", prefix,
+           s->dir, (unsigned long)res.granted, to1d_len);
 }
 
 static void
@@ -624,8 +621,7 @@ test_refusals(struct net *n, const struct proc *p, struct set *s)
     unknown.b[0] ^= 0x55;
     if (target_of(p, "coap://[::1]", &t) != 0)
         return;
-    ASSERT_ERR(device_to1(n, &t, s, &unknown, to1d, sizeof(to1d), &len,
-                          &code),
+    ASSERT_ERR(device_to1(n, &t, s, &unknown, to1d, sizeof(to1d), &len, &code),
                ZTO_E_PEER_ERROR);
     ASSERT_EQ(code, 6);
     printf("ok: refusals across the wire (2 at TO0, 6 at TO1)\n");
@@ -657,8 +653,7 @@ tool(const char *const *args, char *out, size_t cap)
         _exit(127);
     }
     close(fds[1]);
-    while (used + 1 < cap && (k = read(fds[0], out + used, cap - 1 - used)) >
-                                 0)
+    while (used + 1 < cap && (k = read(fds[0], out + used, cap - 1 - used)) > 0)
         used += (size_t)k;
     out[used] = '\0';
     close(fds[0]);
@@ -675,32 +670,43 @@ test_tool(const struct proc *p)
     if (target_of(p, "coap://127.0.0.1", &t) != 0 ||
         zto_target_url(&t, url, sizeof(url)) != ZTO_OK)
         return;
-    snprintf(ov2, sizeof(ov2), "%s/p256/voucher-extended.pem",
-             ZTO_VECTORS_DIR);
+    snprintf(ov2, sizeof(ov2), "%s/p256/voucher-extended.pem", ZTO_VECTORS_DIR);
     snprintf(ov1, sizeof(ov1), "%s/p256/voucher.cbor", ZTO_VECTORS_DIR);
     snprintf(k2, sizeof(k2), "%s/p256/owner2.key.pem", ZTO_VECTORS_DIR);
     snprintf(k1, sizeof(k1), "%s/p256/owner1.key.pem", ZTO_VECTORS_DIR);
     {
-        const char *a[] = {"to0", "--rv", url, "--voucher", ov2,
-                           "--owner-key", k2, "--owner",
-                           "http://owner.example:8042", "--owner",
-                           "coap://[::1]:5683", "--wait", "77", NULL};
+        const char *a[] = {"to0",
+                           "--rv",
+                           url,
+                           "--voucher",
+                           ov2,
+                           "--owner-key",
+                           k2,
+                           "--owner",
+                           "http://owner.example:8042",
+                           "--owner",
+                           "coap://[::1]:5683",
+                           "--wait",
+                           "77",
+                           NULL};
         ASSERT_EQ(tool(a, out, sizeof(out)), 0);
         ASSERT_TRUE(strncmp(out, "granted 77\nto1d ", 16) == 0);
     }
     {
-        const char *a[] = {"to0", "--rv", url, "--voucher", ov1,
-                           "--owner-key", k1, "--owner",
-                           "http://127.0.0.1:8042", NULL};
+        const char *a[] = {"to0",       "--rv",    url,
+                           "--voucher", ov1,       "--owner-key",
+                           k1,          "--owner", "http://127.0.0.1:8042",
+                           NULL};
         ASSERT_EQ(tool(a, out, sizeof(out)), 3);
         ASSERT_TRUE(strncmp(out, "refused 2 INVALID_OWNERSHIP_VOUCHER", 35) ==
                     0);
     }
     {
         /* Port 1 on loopback: nobody there (connection refused). */
-        const char *a[] = {"to0", "--rv", "http://127.0.0.1:1", "--voucher",
-                           ov2, "--owner-key", k2, "--owner",
-                           "http://127.0.0.1:8042", NULL};
+        const char *a[] = {"to0",       "--rv",    "http://127.0.0.1:1",
+                           "--voucher", ov2,       "--owner-key",
+                           k2,          "--owner", "http://127.0.0.1:8042",
+                           NULL};
         ASSERT_EQ(tool(a, out, sizeof(out)), 4);
         ASSERT_TRUE(strncmp(out, "failed: message 20", 18) == 0);
     }
@@ -746,8 +752,8 @@ test_startup_refusals(void)
     char conf[512], err[2048] = "";
     int rc;
 
-    write_text("none.conf",
-               "listen = http://127.0.0.1:0\ndb = none.db\n", 0644);
+    write_text("none.conf", "listen = http://127.0.0.1:0\ndb = none.db\n",
+               0644);
     path_in(conf, sizeof(conf), "none.conf");
     rc = run_refused(conf, err, sizeof(err));
     ASSERT_EQ(rc, 1);
