@@ -43,6 +43,7 @@ static const struct zto_conf_kw rv_kw[] = {
        "directory)"),
     KW("log_level", ZTO_CONF_STR, log_level, "info", 0, 0,
        "err, warn, info or debug"),
+    ZTO_ADMIN_CONF_KW(struct rv_conf, admin),
 };
 /* clang-format on */
 
@@ -96,7 +97,8 @@ rv_conf_load(struct rv_conf *c, const char *path, char *err, size_t errcap)
         (r = resolve(&c->trusted_manufacturer_keys, path)) != ZTO_OK ||
         (r = resolve(&c->trusted_device_ca, path)) != ZTO_OK ||
         (r = resolve(&c->srv.tls_cert, path)) != ZTO_OK ||
-        (r = resolve(&c->srv.tls_key, path)) != ZTO_OK)
+        (r = resolve(&c->srv.tls_key, path)) != ZTO_OK ||
+        (r = zto_admin_conf_resolve(&c->admin, path)) != ZTO_OK)
         goto out;
 out:
     if (r != ZTO_OK)

@@ -4,11 +4,14 @@
  * (TO1). Over HTTP and CoAP, on the shared server runtime.
  *
  *   fdo-rendezvous --config FILE [--log-level L] [--check-config|-t]
- *                  [--print-config|-T]
+ *                  [--print-config|-T] [--admin HOST:PORT]
+ *   fdo-rendezvous hash-token [--generate]
  *
- * Prints one "listening on URL" line per listener and "ready" on stdout
- * once every listener is bound. SIGHUP re-reads the trust lists; SIGTERM
- * and SIGINT stop. See docs/rendezvous.md.
+ * Prints one "listening on URL" line per listener, "admin on URL" per
+ * admin API listener (docs/admin-api.md) and "ready" on stdout once every
+ * listener is bound. SIGHUP re-reads the trust lists (files and the
+ * entries added through the admin API); SIGTERM and SIGINT stop. See
+ * docs/rendezvous.md.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <coap3/coap.h>
 #include <event2/event.h>
 
+#include "rv_admin.h"
 #include "rv_conf.h"
 #include "zto_log.h"
 #include "zto_rv.h"
@@ -29,6 +33,7 @@
 struct args {
     const char *config;
     const char *log_level;
+    const char *admin;
     bool check, print;
 };
 
@@ -38,6 +43,8 @@ struct rv {
     struct zto_db *db;
     struct zto_rv_cfg cfg;
     struct event *purge_ev;
+    struct rv_admin admin;
+    struct zto_admin_opts admin_opts;
 };
 
 static void errx1(const char *fmt, ...)
@@ -105,6 +112,15 @@ load(struct rv *rv, const struct args *a)
         rv_conf_check_key_file("tls_key", rv->conf.srv.tls_key.v, err,
                                sizeof(err)) != ZTO_OK)
         errx1("%s", err);
+    err[0] = '\0';
+    if ((a->admin != NULL &&
+         zto_conf_add_listen(&rv->conf.admin.listen, a->admin,
+                             ZTO_SRV_HTTP) != ZTO_OK) ||
+        zto_admin_conf_apply(&rv->conf.admin, &rv->conf.srv, &rv->admin_opts,
+                             err, sizeof(err)) != ZTO_OK)
+        errx1("%s", err[0] != '\0' ? err
+                                   : "--admin: expected HOST:PORT or "
+                                     "https://HOST:PORT");
 }
 
 static void
@@ -164,7 +180,10 @@ on_reload(void *ctx)
     struct zto_rv_policy p;
     char err[512];
 
-    if (rv_conf_policy(&rv->conf, &p, err, sizeof(err)) != ZTO_OK) {
+    err[0] = '\0';
+    if (rv_conf_policy(&rv->conf, &p, err, sizeof(err)) != ZTO_OK ||
+        rv_admin_merge(&rv->admin, &p, err, sizeof(err)) != ZTO_OK) {
+        zto_rv_policy_free(&p);
         log_err("reload: %s; keeping the current trust policy", err);
         return;
     }
@@ -181,6 +200,7 @@ serve(const struct args *a)
     struct zto_db_opts dbo;
     struct zto_srv_opts o;
     struct zto_srv *srv = NULL;
+    struct zto_admin *adm = NULL;
     struct timeval tv;
     size_t i;
     int stored = 0, live = 0;
@@ -208,6 +228,14 @@ serve(const struct args *a)
     rv.cfg.max_wait = (uint32_t)rv.conf.max_wait.v;
     rv.cfg.session_ttl = (uint32_t)rv.conf.session_timeout.v;
     rv.cfg.log = log_line;
+    rv.admin.conf = &rv.conf;
+    rv.admin.db = rv.db;
+    rv.admin.policy = &rv.policy;
+    {
+        char err[512] = "";
+        if (rv_admin_merge(&rv.admin, &rv.policy, err, sizeof(err)) != ZTO_OK)
+            errx1("%s", err);
+    }
     describe_policy(&rv.policy);
     purge(&rv);
     if (zto_db_rv_count(rv.db, (int64_t)time(NULL), &stored, &live) == ZTO_OK)
@@ -225,6 +253,16 @@ serve(const struct args *a)
         zto_db_close(rv.db);
         errx1("cannot start the listeners: %s", zto_strerror(r));
     }
+    if (rv.admin_opts.nlisten > 0) {
+        rv.admin_opts.role = "rendezvous";
+        rv.admin_opts.srv = srv;
+        rv.admin_opts.db_check = rv_admin_db_check;
+        rv.admin_opts.db_check_ctx = &rv.admin;
+        if ((r = zto_admin_new(zto_srv_event_base(srv), &rv.admin_opts,
+                               &adm)) != ZTO_OK ||
+            (r = rv_admin_add_routes(adm, &rv.admin)) != ZTO_OK)
+            errx1("cannot start the admin API: %s", zto_strerror(r));
+    }
     tv.tv_sec = (time_t)rv.conf.purge_interval.v;
     tv.tv_usec = 0;
     rv.purge_ev =
@@ -237,9 +275,16 @@ serve(const struct args *a)
             ZTO_OK)
             printf("listening on %s\n", url);
     }
+    for (i = 0; adm != NULL && i < zto_admin_bound_count(adm); i++) {
+        char url[ZTO_LISTEN_HOST_MAX + 32];
+        if (zto_listen_format(zto_admin_bound(adm, i), url, sizeof(url)) ==
+            ZTO_OK)
+            printf("admin on %s\n", url);
+    }
     printf("ready\n");
     fflush(stdout);
     r = zto_srv_run(srv);
+    zto_admin_free(adm);
     event_free(rv.purge_ev);
     zto_srv_free(srv);
     zto_db_close(rv.db);
@@ -256,7 +301,10 @@ static void
 usage(FILE *f)
 {
     fprintf(f, "usage: " PROG " --config FILE [--log-level err|warn|info|"
-               "debug] [--check-config|-t] [--print-config|-T]\n");
+               "debug] [--check-config|-t] [--print-config|-T] "
+               "[--admin HOST:PORT]\n"
+               "       " PROG " hash-token [--generate]   (admin API token "
+               "on standard input)\n");
 }
 
 int
@@ -266,6 +314,10 @@ main(int argc, char **argv)
     int i;
 
     memset(&a, 0, sizeof(a));
+    if (argc > 1 && strcmp(argv[1], "hash-token") == 0)
+        return zto_admin_hash_token_cmd(
+            stdin, stdout, stderr,
+            argc > 2 && strcmp(argv[2], "--generate") == 0);
     for (i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char **dst = NULL;
@@ -283,6 +335,8 @@ main(int argc, char **argv)
             dst = &a.config;
         } else if (strcmp(o, "--log-level") == 0) {
             dst = &a.log_level;
+        } else if (strcmp(o, "--admin") == 0) {
+            dst = &a.admin;
         } else {
             fprintf(stderr, PROG ": unknown option '%s'\n", o);
             usage(stderr);

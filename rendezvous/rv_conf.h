@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "zto_admin.h"
 #include "zto_conf.h"
 #include "zto_rv.h"
 
@@ -23,6 +24,7 @@ struct rv_conf {
     struct zto_conf_str trusted_manufacturer_keys;
     struct zto_conf_str trusted_device_ca;
     struct zto_conf_str log_level;
+    struct zto_admin_conf admin; /* admin_* keywords (zto_admin.h) */
     int log_level_v;
 };
 

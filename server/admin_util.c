@@ -2,6 +2,7 @@
  * admin_util.c - small parsers the role handlers share: query
  * parameters, times, public keys sent as PEM.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -135,14 +136,46 @@ zto_admin_time_parse(const char *s, int64_t *t)
     return ZTO_OK;
 }
 
+const char *
+zto_admin_key_type(const struct zto_key *k, char *buf, size_t cap)
+{
+    switch (k->pk_type) {
+    case ZTO_PK_SECP256R1:
+        snprintf(buf, cap, "ecdsa-p256");
+        break;
+    case ZTO_PK_SECP384R1:
+        snprintf(buf, cap, "ecdsa-p384");
+        break;
+    case ZTO_PK_RSAPSS:
+        snprintf(buf, cap, "rsa-pss-%u", k->bits);
+        break;
+    default:
+        snprintf(buf, cap, "rsa-%u", k->bits);
+        break;
+    }
+    return buf;
+}
+
+zto_err_t
+zto_admin_key_sha256(const struct zto_key *k, uint8_t fp[32])
+{
+    uint8_t der[4096];
+    struct zto_hash_buf h;
+    size_t n = 0;
+    zto_err_t r;
+
+    if ((r = zto_key_spki_der(k, der, sizeof(der), &n)) != ZTO_OK ||
+        (r = zto_hash(ZTO_HASH_SHA256, der, n, &h)) != ZTO_OK)
+        return r;
+    memcpy(fp, h.value, 32);
+    return ZTO_OK;
+}
+
 zto_err_t
 zto_admin_pubkey_pem(const char *pem, size_t len, struct zto_key *key,
                      uint8_t fp[32])
 {
-    uint8_t der[4096];
-    struct zto_hash_buf h;
     struct zto_key k;
-    size_t n = 0;
     zto_err_t r;
 
     /* memmem is not in POSIX; the body is NUL-terminated. */
@@ -157,10 +190,8 @@ zto_admin_pubkey_pem(const char *pem, size_t len, struct zto_key *key,
         r = ZTO_E_PERM;
         goto out;
     }
-    if ((r = zto_key_spki_der(&k, der, sizeof(der), &n)) != ZTO_OK ||
-        (r = zto_hash(ZTO_HASH_SHA256, der, n, &h)) != ZTO_OK)
+    if ((r = zto_admin_key_sha256(&k, fp)) != ZTO_OK)
         goto out;
-    memcpy(fp, h.value, 32);
     *key = k;
     zto_key_init(&k);
 out:

@@ -189,6 +189,13 @@ ZTO_MUST_CHECK zto_err_t zto_admin_pubkey_pem(const char *pem, size_t len,
                                               struct zto_key *key,
                                               uint8_t fp[32]);
 
+/* "ecdsa-p256", "ecdsa-p384", "rsa-2048", ... for a key. */
+const char *zto_admin_key_type(const struct zto_key *k, char *buf,
+                               size_t cap);
+/* SHA-256 of a key's DER SubjectPublicKeyInfo. */
+ZTO_MUST_CHECK zto_err_t zto_admin_key_sha256(const struct zto_key *k,
+                                              uint8_t fp[32]);
+
 /* ---- GUIDs in paths and bodies ----------------------------------------
  * 32 hex digits, or the 8-4-4-4-12 form; either case. */
 ZTO_MUST_CHECK zto_err_t zto_admin_guid_parse(const char *s,
