@@ -2,11 +2,12 @@
  * mfg_admin.c - the manufacturer's admin API routes (docs/admin-api.md,
  * docs/api/openapi.yaml):
  *
- *   GET  /api/v1/devices                  devices made (paged)
- *   GET  /api/v1/devices/{guid}           one device
- *   GET  /api/v1/vouchers/{guid}          its voucher, PEM
- *   POST /api/v1/vouchers/{guid}/extend   PEM owner key -> extended PEM
- *   POST /api/v1/vouchers/export          JSON {guids, owner_key?} -> PEM
+ * Under /api/v1/manufacturer:
+ *   GET  /devices                  devices made (paged)
+ *   GET  /devices/{guid}           one device
+ *   GET  /vouchers/{guid}          its voucher, PEM
+ *   POST /vouchers/{guid}/extend   PEM owner key -> extended PEM
+ *   POST /vouchers/export          JSON {guids, owner_key?} -> PEM
  *
  * An extension is recorded with the owner key's hash; extending the same
  * voucher to another owner later is refused (409) unless the caller asks
@@ -391,13 +392,13 @@ out:
 }
 
 static const struct zto_admin_route routes[] = {
-    {ZTO_ADMIN_GET, "/api/v1/devices", 0, devices_list},
-    {ZTO_ADMIN_GET, "/api/v1/devices/{guid}", 0, device_get},
-    {ZTO_ADMIN_GET, "/api/v1/vouchers/{guid}", 0, voucher_get},
-    {ZTO_ADMIN_POST, "/api/v1/vouchers/{guid}/extend", ZTO_ADMIN_BODY_PEM,
-     voucher_extend},
-    {ZTO_ADMIN_POST, "/api/v1/vouchers/export", ZTO_ADMIN_BODY_JSON,
-     vouchers_export},
+    {ZTO_ADMIN_GET, "/api/v1/manufacturer/devices", 0, devices_list},
+    {ZTO_ADMIN_GET, "/api/v1/manufacturer/devices/{guid}", 0, device_get},
+    {ZTO_ADMIN_GET, "/api/v1/manufacturer/vouchers/{guid}", 0, voucher_get},
+    {ZTO_ADMIN_POST, "/api/v1/manufacturer/vouchers/{guid}/extend",
+     ZTO_ADMIN_BODY_PEM, voucher_extend},
+    {ZTO_ADMIN_POST, "/api/v1/manufacturer/vouchers/export",
+     ZTO_ADMIN_BODY_JSON, vouchers_export},
 };
 
 zto_err_t

@@ -2,12 +2,13 @@
  * rv_admin.c - the rendezvous server's admin API routes
  * (docs/admin-api.md, docs/api/openapi.yaml):
  *
- *   GET    /api/v1/registrations                 live registrations (paged)
- *   GET    /api/v1/registrations/{guid}          one
- *   DELETE /api/v1/registrations/{guid}          revoke it
- *   GET    /api/v1/trust                         the trust policy
- *   POST   /api/v1/trust/{list}                  add a key (PEM body)
- *   DELETE /api/v1/trust/{list}/{sha256}         remove a key added here
+ * Under /api/v1/rendezvous:
+ *   GET    /registrations                 live registrations (paged)
+ *   GET    /registrations/{guid}          one
+ *   DELETE /registrations/{guid}          revoke it
+ *   GET    /trust                         the trust policy
+ *   POST   /trust/{list}                  add a key (PEM body)
+ *   DELETE /trust/{list}/{sha256}         remove a key added here
  *
  * {list} is owner-keys or manufacturer-keys. Registrations show hashes of
  * the keys and the size of to1d, never the keys or the blob.
@@ -511,12 +512,14 @@ trust_del(void *ctx, const struct zto_admin_req *req,
 }
 
 static const struct zto_admin_route routes[] = {
-    {ZTO_ADMIN_GET, "/api/v1/registrations", 0, regs_list},
-    {ZTO_ADMIN_GET, "/api/v1/registrations/{guid}", 0, reg_get},
-    {ZTO_ADMIN_DELETE, "/api/v1/registrations/{guid}", 0, reg_del},
-    {ZTO_ADMIN_GET, "/api/v1/trust", 0, trust_get},
-    {ZTO_ADMIN_POST, "/api/v1/trust/{list}", ZTO_ADMIN_BODY_PEM, trust_add},
-    {ZTO_ADMIN_DELETE, "/api/v1/trust/{list}/{sha256}", 0, trust_del},
+    {ZTO_ADMIN_GET, "/api/v1/rendezvous/registrations", 0, regs_list},
+    {ZTO_ADMIN_GET, "/api/v1/rendezvous/registrations/{guid}", 0, reg_get},
+    {ZTO_ADMIN_DELETE, "/api/v1/rendezvous/registrations/{guid}", 0, reg_del},
+    {ZTO_ADMIN_GET, "/api/v1/rendezvous/trust", 0, trust_get},
+    {ZTO_ADMIN_POST, "/api/v1/rendezvous/trust/{list}", ZTO_ADMIN_BODY_PEM,
+     trust_add},
+    {ZTO_ADMIN_DELETE, "/api/v1/rendezvous/trust/{list}/{sha256}", 0,
+     trust_del},
 };
 
 zto_err_t

@@ -70,15 +70,15 @@ unknown=00000000000000000000000000000001
 # ---- health and authentication ----
 NOAUTH=1 api GET "$adm/health"
 expect "/health without a token" 200 status=ok role=manufacturer db=ok
-NOAUTH=1 api GET "$adm/api/v1/devices"
+NOAUTH=1 api GET "$adm/api/v1/manufacturer/devices"
 expect "no token: 401" 401 error.code=unauthorized error.status=401
 [ "$(header WWW-Authenticate)" = 'Bearer realm="zto-admin"' ] &&
     ok "WWW-Authenticate" || fail "WWW-Authenticate: $(header WWW-Authenticate)"
-NOAUTH=1 api GET "$adm/api/v1/devices" -H "Authorization: Bearer x${token}"
+NOAUTH=1 api GET "$adm/api/v1/manufacturer/devices" -H "Authorization: Bearer x${token}"
 expect "bad token: 401" 401 error.code=unauthorized
 NOAUTH=1 api GET "$adm/metrics"
 expect "/metrics needs the token" 401
-grep -q "admin 127.0.0.1:[0-9]* GET /api/v1/devices: 401, no credentials" \
+grep -q "admin 127.0.0.1:[0-9]* GET /api/v1/manufacturer/devices: 401, no credentials" \
     "$tmp/m.err" && ok "401 logged with peer, route and reason" ||
     fail "401 log line"
 grep -q "token does not match" "$tmp/m.err" && ok "bad token logged" ||
@@ -87,109 +87,109 @@ grep -q -- "$token" "$tmp/m.err" && fail "token in the log" ||
     ok "the token never reaches the log"
 
 # ---- devices ----
-api GET "$adm/api/v1/devices"
+api GET "$adm/api/v1/manufacturer/devices"
 expect "list devices" 200 total=3 devices.#=3 devices.0.guid=$g1 \
     devices.0.serial=SN-1 devices.2.guid=$g3 devices.2.device_info=model-3 \
     devices.0.extended=null limit=100 offset=0
-api GET "$adm/api/v1/devices?limit=2"
+api GET "$adm/api/v1/manufacturer/devices?limit=2"
 expect "limit=2" 200 total=3 devices.#=2
-api GET "$adm/api/v1/devices?limit=2&offset=2"
+api GET "$adm/api/v1/manufacturer/devices?limit=2&offset=2"
 expect "offset=2" 200 total=3 devices.#=1 devices.0.guid=$g3
-api GET "$adm/api/v1/devices?since=2999-01-01T00:00:00Z"
+api GET "$adm/api/v1/manufacturer/devices?since=2999-01-01T00:00:00Z"
 expect "since the future" 200 total=0 devices.#=0
-api GET "$adm/api/v1/devices?since=0"
+api GET "$adm/api/v1/manufacturer/devices?since=0"
 expect "since 0" 200 total=3
-api GET "$adm/api/v1/devices?limit=0"
+api GET "$adm/api/v1/manufacturer/devices?limit=0"
 expect "limit=0 refused" 400 error.code=bad_query
-api GET "$adm/api/v1/devices?since=yesterday"
+api GET "$adm/api/v1/manufacturer/devices?since=yesterday"
 expect "bad since refused" 400 error.code=bad_query
-api GET "$adm/api/v1/devices/$g2"
+api GET "$adm/api/v1/manufacturer/devices/$g2"
 expect "one device" 200 guid=$g2 serial=SN-2
-api GET "$adm/api/v1/devices/$unknown"
+api GET "$adm/api/v1/manufacturer/devices/$unknown"
 expect "unknown GUID: 404" 404 error.code=unknown_guid
-api GET "$adm/api/v1/devices/xyz"
+api GET "$adm/api/v1/manufacturer/devices/xyz"
 expect "malformed GUID: 400" 400 error.code=bad_guid
-api DELETE "$adm/api/v1/devices/$g2"
+api DELETE "$adm/api/v1/manufacturer/devices/$g2"
 expect "DELETE not allowed" 405 error.code=method_not_allowed
 [ "$(header Allow)" = GET ] && ok "Allow: GET" || fail "Allow header"
 
 # ---- vouchers ----
-api GET "$adm/api/v1/vouchers/$g1"
+api GET "$adm/api/v1/manufacturer/vouchers/$g1"
 [ "$status" = 200 ] && [ "$(header Content-Type)" = application/x-pem-file ] &&
     ok "voucher as PEM" || fail "voucher: $status $(header Content-Type)"
 cp "$tmp/body" "$tmp/v1.pem"
 check "exported voucher verifies with the device secret" \
     "$di_check" "$tmp/v1.pem" "$tmp/dev1.cred" 0
-api GET "$adm/api/v1/vouchers/$unknown"
+api GET "$adm/api/v1/manufacturer/vouchers/$unknown"
 expect "voucher of an unknown GUID: 404" 404 error.code=unknown_guid
 
 owner_sha=$(key_sha256 "$pki/owner.pub.pem")
 buyer_sha=$(key_sha256 "$tmp/buyer.pub.pem")
-api POST "$adm/api/v1/vouchers/$g1/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g1/extend" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$pki/owner.pub.pem"
 [ "$status" = 200 ] && ok "extend to the owner" || fail "extend: $status"
 cp "$tmp/body" "$tmp/v1.ext.pem"
 check "extended voucher verifies, the owner is the last key" \
     "$di_check" "$tmp/v1.ext.pem" "$tmp/dev1.cred" 1 "$pki/owner.pub.pem"
-api POST "$adm/api/v1/vouchers/$g1/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g1/extend" \
     -H 'Content-Type: text/plain' --data-binary @"$pki/owner.pub.pem"
 [ "$status" = 200 ] && ok "extend again to the same owner" ||
     fail "extend again: $status"
-api GET "$adm/api/v1/devices/$g1"
+api GET "$adm/api/v1/manufacturer/devices/$g1"
 expect "the extension is recorded" 200 \
     extended.owner_key_sha256=$owner_sha extended.count=2
-api POST "$adm/api/v1/vouchers/$g1/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g1/extend" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$tmp/buyer.pub.pem"
 expect "extend to another owner: 409" 409 error.code=already_extended
-api POST "$adm/api/v1/vouchers/$g1/extend?reassign=true" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g1/extend?reassign=true" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$tmp/buyer.pub.pem"
 [ "$status" = 200 ] && ok "reassign=true hands it to another owner" ||
     fail "reassign: $status"
 cp "$tmp/body" "$tmp/v1.buyer.pem"
 check "reassigned voucher verifies for the buyer" \
     "$di_check" "$tmp/v1.buyer.pem" "$tmp/dev1.cred" 1 "$tmp/buyer.pub.pem"
-api GET "$adm/api/v1/devices/$g1"
+api GET "$adm/api/v1/manufacturer/devices/$g1"
 expect "the record follows the new owner" 200 \
     extended.owner_key_sha256=$buyer_sha extended.count=1
-api POST "$adm/api/v1/vouchers/$g2/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g2/extend" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$pki/owner.key.pem"
 expect "a private key is refused" 400 error.code=private_key_refused
 printf 'not a key' >"$tmp/junk.pem"
-api POST "$adm/api/v1/vouchers/$g2/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g2/extend" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$tmp/junk.pem"
 expect "garbage instead of a key" 400 error.code=bad_owner_key
 head -c 100 "$pki/owner.pub.pem" >"$tmp/cut.pem"
-api POST "$adm/api/v1/vouchers/$g2/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g2/extend" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$tmp/cut.pem"
 expect "a truncated key" 400 error.code=bad_owner_key
-api POST "$adm/api/v1/vouchers/$g2/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g2/extend" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$tmp/p384.pub.pem"
 expect "a P-384 owner for a P-256 manufacturer" 400 \
     error.code=owner_key_unusable
-api POST "$adm/api/v1/vouchers/$unknown/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$unknown/extend" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$pki/owner.pub.pem"
 expect "extend an unknown GUID: 404" 404 error.code=unknown_guid
-api POST "$adm/api/v1/vouchers/$g2/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g2/extend" \
     -H 'Content-Type: application/json' --data-binary @"$pki/owner.pub.pem"
 expect "JSON where PEM is expected: 415" 415 error.code=unsupported_media_type
-api POST "$adm/api/v1/vouchers/$g2/extend" -H 'Content-Type: text/plain'
+api POST "$adm/api/v1/manufacturer/vouchers/$g2/extend" -H 'Content-Type: text/plain'
 expect "no body: 400" 400 error.code=body_required
-api GET "$adm/api/v1/devices/$g2"
+api GET "$adm/api/v1/manufacturer/devices/$g2"
 expect "failed extensions left no record" 200 extended=null
 head -c 9000 /dev/zero | tr '\0' A >"$tmp/big.pem"
-api POST "$adm/api/v1/vouchers/$g2/extend" \
+api POST "$adm/api/v1/manufacturer/vouchers/$g2/extend" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$tmp/big.pem"
 expect "body over admin_max_body: 413" 413 error.code=too_large
 
 # ---- batch export ----
-api POST "$adm/api/v1/vouchers/export" -H 'Content-Type: application/json' \
+api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: application/json' \
     --data "{\"guids\": [\"$g2\", \"$g3\"]}"
 [ "$status" = 200 ] && [ "$(split_vouchers "$tmp/body" "$tmp/plain")" = 2 ] &&
     ok "export two vouchers" || fail "export: $status"
 check "  first is device 2's" "$di_check" "$tmp/plain/1.pem" "$tmp/dev2.cred" 0
 check "  second is device 3's" "$di_check" "$tmp/plain/2.pem" "$tmp/dev3.cred" 0
 ownerjson=$(awk '{printf "%s\\n", $0}' "$pki/owner.pub.pem")
-api POST "$adm/api/v1/vouchers/export" -H 'Content-Type: application/json' \
+api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: application/json' \
     --data "{\"guids\": [\"$g2\", \"$g3\"], \"owner_key\": \"$ownerjson\"}"
 [ "$status" = 200 ] && [ "$(split_vouchers "$tmp/body" "$tmp/ext")" = 2 ] &&
     ok "export two vouchers extended to the owner" || fail "export ext: $status"
@@ -197,24 +197,24 @@ check "  device 2's, owned" "$di_check" "$tmp/ext/1.pem" "$tmp/dev2.cred" 1 \
     "$pki/owner.pub.pem"
 check "  device 3's, owned" "$di_check" "$tmp/ext/2.pem" "$tmp/dev3.cred" 1 \
     "$pki/owner.pub.pem"
-api POST "$adm/api/v1/vouchers/export" -H 'Content-Type: application/json' \
+api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: application/json' \
     --data "{\"guids\": [\"$g1\", \"$g2\"], \"owner_key\": \"$ownerjson\"}"
 expect "batch with one voucher owned by someone else: 409" 409 \
     error.code=already_extended
-api POST "$adm/api/v1/vouchers/export" -H 'Content-Type: application/json' \
+api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: application/json' \
     --data "{\"guids\": [\"$g2\", \"$unknown\"]}"
 expect "batch with an unknown GUID: 404, nothing exported" 404 \
     error.code=unknown_guid
-api POST "$adm/api/v1/vouchers/export" -H 'Content-Type: application/json' \
+api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: application/json' \
     --data "{\"guids\": [\"$g2\", \"nope\"]}"
 expect "batch with a malformed GUID" 400 error.code=bad_guid
-api POST "$adm/api/v1/vouchers/export" -H 'Content-Type: application/json' \
+api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: application/json' \
     --data '{"guids": []}'
 expect "empty batch" 400 error.code=bad_request
-api POST "$adm/api/v1/vouchers/export" -H 'Content-Type: application/json' \
+api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: application/json' \
     --data "{\"guids\": [\"$g2\"], \"colour\": 1}"
 expect "unknown member" 400 error.code=bad_request
-api POST "$adm/api/v1/vouchers/export" -H 'Content-Type: application/json' \
+api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: application/json' \
     --data "{\"guids\": [\"$g2\"]"
 expect "malformed JSON" 400 error.code=bad_json
 
