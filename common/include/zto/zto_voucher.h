@@ -148,6 +148,20 @@ ZTO_MUST_CHECK zto_err_t zto_voucher_build(struct zto_bytes header_raw,
                                            size_t ncerts, uint8_t *out,
                                            size_t cap, size_t *out_len);
 
+/*
+ * The replacement header OVHeader' of TO2 (section 9.3): ProtVer,
+ * DeviceInfo and CertChainHash copied byte for byte from header_raw (the
+ * current OVHeader bytes), Guid', RendezvousInfo' and Owner2Key copied
+ * byte for byte from setup_payload (the TO2.SetupDevice payload bytes,
+ * [RendezvousInfo, Guid, NonceTO2SetupDv, Owner2Key]). Device and owner
+ * both build it this way, so the device's ReplacementHMac matches the
+ * header the owner stores. Both inputs are fully decoded first.
+ */
+ZTO_MUST_CHECK zto_err_t zto_ov_header_replace(struct zto_bytes header_raw,
+                                               struct zto_bytes setup_payload,
+                                               uint8_t *out, size_t cap,
+                                               size_t *out_len);
+
 /* Hash type entries should use for a voucher: SHA-384 when the header key
  * is P-384 or RSA-3072 class, else SHA-256. */
 int32_t zto_voucher_hash_type(const struct zto_voucher *v);
