@@ -383,15 +383,17 @@ read_to0(sqlite3_stmt *st, struct zto_db_to0 *s)
     s->voucher_id = sqlite3_column_int64(st, 0);
     col_text(st, 1, s->rv, sizeof(s->rv));
     s->registered_until = sqlite3_column_int64(st, 2);
-    s->last_attempt = sqlite3_column_int64(st, 3);
-    s->next_at = sqlite3_column_int64(st, 4);
-    s->failures = sqlite3_column_int64(st, 5);
-    col_text(st, 6, s->last_error, sizeof(s->last_error));
+    s->granted = sqlite3_column_int64(st, 3);
+    s->last_attempt = sqlite3_column_int64(st, 4);
+    s->next_at = sqlite3_column_int64(st, 5);
+    s->failures = sqlite3_column_int64(st, 6);
+    s->failing_since = sqlite3_column_int64(st, 7);
+    col_text(st, 8, s->last_error, sizeof(s->last_error));
 }
 
 #define TO0_COLS                                                               \
-    "voucher_id, rv, registered_until, last_attempt, next_at, failures, "      \
-    "last_error"
+    "voucher_id, rv, registered_until, granted, last_attempt, next_at, "       \
+    "failures, failing_since, last_error"
 
 zto_err_t
 zto_db_owner_to0_put(struct zto_db *db, const struct zto_db_to0 *s)
@@ -403,16 +405,18 @@ zto_db_owner_to0_put(struct zto_db *db, const struct zto_db_to0 *s)
         return r;
     if ((r = db_prepare(db,
                         "INSERT OR REPLACE INTO to0_status(" TO0_COLS
-                        ") VALUES (?,?,?,?,?,?,?)",
+                        ") VALUES (?,?,?,?,?,?,?,?,?)",
                         &st)) != ZTO_OK)
         return r;
     if ((r = bind_i64(st, 1, s->voucher_id)) == ZTO_OK &&
         (r = bind_text(st, 2, s->rv)) == ZTO_OK &&
         (r = bind_i64(st, 3, s->registered_until)) == ZTO_OK &&
-        (r = bind_i64(st, 4, s->last_attempt)) == ZTO_OK &&
-        (r = bind_i64(st, 5, s->next_at)) == ZTO_OK &&
-        (r = bind_i64(st, 6, s->failures)) == ZTO_OK &&
-        (r = bind_text(st, 7, s->last_error)) == ZTO_OK)
+        (r = bind_i64(st, 4, s->granted)) == ZTO_OK &&
+        (r = bind_i64(st, 5, s->last_attempt)) == ZTO_OK &&
+        (r = bind_i64(st, 6, s->next_at)) == ZTO_OK &&
+        (r = bind_i64(st, 7, s->failures)) == ZTO_OK &&
+        (r = bind_i64(st, 8, s->failing_since)) == ZTO_OK &&
+        (r = bind_text(st, 9, s->last_error)) == ZTO_OK)
         r = step_one(db, st);
     sqlite3_finalize(st);
     /* A voucher deleted meanwhile fails the foreign key. */

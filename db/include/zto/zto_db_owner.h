@@ -100,8 +100,8 @@ ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_list(struct zto_db *db,
 struct zto_db_to0 {
     int64_t voucher_id;
     char rv[ZTO_DB_TEXT_MAX];
-    int64_t registered_until, last_attempt, next_at;
-    int64_t failures;
+    int64_t registered_until, granted, last_attempt, next_at;
+    int64_t failures, failing_since;
     char last_error[ZTO_DB_TEXT_MAX];
 };
 

@@ -39,16 +39,20 @@ CREATE TABLE vouchers (
 -- TO0 state per (voucher, rendezvous server).
 --   rv                the server as a URL ("http://rv.example:8041")
 --   registered_until  end of the registration it granted (0: none)
+--   granted           lifetime the server granted last time (seconds)
 --   next_at           when the TO0 client tries again
---   failures          consecutive failures; last_error their last reason
+--   failures          consecutive failures since failing_since;
+--                     last_error the last reason
 CREATE TABLE to0_status (
     voucher_id       INTEGER NOT NULL REFERENCES vouchers(id)
                          ON DELETE CASCADE,
     rv               TEXT NOT NULL,
     registered_until INTEGER NOT NULL DEFAULT 0,
+    granted          INTEGER NOT NULL DEFAULT 0,
     last_attempt     INTEGER NOT NULL DEFAULT 0,
     next_at          INTEGER NOT NULL DEFAULT 0,
     failures         INTEGER NOT NULL DEFAULT 0,
+    failing_since    INTEGER NOT NULL DEFAULT 0,
     last_error       TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (voucher_id, rv)
 ) STRICT;
