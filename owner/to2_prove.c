@@ -261,6 +261,7 @@ setup_device(struct to2_req *q, const struct zto_voucher *v,
     struct owner *o = q->o;
     struct to2_session *s = q->s;
     struct zto_msg_to2_setup_device m, back;
+    struct zto_ov_header_kept kept;
     const struct zto_signer *signer = &cur->signer;
     uint8_t keybuf[ZTO_MAX_PUBKEY_SIZE];
     size_t hdr_cap;
@@ -303,11 +304,13 @@ setup_device(struct to2_req *q, const struct zto_voucher *v,
     if ((r = zto_msg_to2_setup_device_decode(q->out, *q->out_len, &back)) !=
         ZTO_OK)
         return r;
+    if ((r = zto_ov_header_kept(v->header_raw, &kept)) != ZTO_OK)
+        return r;
     hdr_cap = v->header_raw.len + back.cose.payload.len;
     if ((s->new_hdr = malloc(hdr_cap)) == NULL)
         return ZTO_E_NOMEM;
-    return zto_ov_header_replace(v->header_raw, back.cose.payload, s->new_hdr,
-                                 hdr_cap, &s->new_hdr_len);
+    return zto_ov_header_replace(&kept, back.cose.payload, s->new_hdr, hdr_cap,
+                                 &s->new_hdr_len);
 }
 
 /* 64 TO2.ProveDevice -> 65 TO2.SetupDevice (plaintext; sealed by the

@@ -57,9 +57,11 @@ test_splice(void)
     static const uint8_t guid[] = {0x50, 1,  2,  3,  4,  5,  6,  7, 8,
                                    9,    10, 11, 12, 13, 14, 15, 16};
     struct zto_cbor_enc e;
+    struct zto_ov_header_kept kept;
     size_t kraw = 0;
 
     ASSERT_OK(zto_voucher_decode(vb, vlen, &v));
+    ASSERT_OK(zto_ov_header_kept(v.header_raw, &kept));
     zto_key_init(&k);
     ASSERT_OK(zto_key_from_pem((const char *)kp, klen, &k));
     ASSERT_OK(
@@ -70,7 +72,7 @@ test_splice(void)
     plen = payload(pay, sizeof(pay), rv, sizeof(rv), guid, sizeof(guid), keyraw,
                    kraw);
 
-    ASSERT_OK(zto_ov_header_replace(v.header_raw, ZTO_BYTES(pay, plen), hdr,
+    ASSERT_OK(zto_ov_header_replace(&kept, ZTO_BYTES(pay, plen), hdr,
                                     sizeof(hdr), &hlen));
     ASSERT_OK(zto_ov_header_decode(hdr, hlen, &h2));
     ASSERT_EQ(h2.protver, 101);
@@ -92,13 +94,13 @@ test_splice(void)
                         v.hdr.mfg_key.raw.len + sizeof(rv) + kraw);
 
     /* Too small an output, truncated inputs, wrong shapes: errors. */
-    ASSERT_ERR(zto_ov_header_replace(v.header_raw, ZTO_BYTES(pay, plen), hdr,
-                                     hlen - 1, &hlen),
+    ASSERT_ERR(zto_ov_header_replace(&kept, ZTO_BYTES(pay, plen), hdr, hlen - 1,
+                                     &hlen),
                ZTO_E_BUF_TOO_SMALL);
     for (i = 0; i < plen; i++) {
         copy = test_exact_copy(pay, i);
-        ASSERT_FAILS(zto_ov_header_replace(v.header_raw, ZTO_BYTES(copy, i),
-                                           hdr, sizeof(hdr), &hlen));
+        ASSERT_FAILS(zto_ov_header_replace(&kept, ZTO_BYTES(copy, i), hdr,
+                                           sizeof(hdr), &hlen));
         free(copy);
     }
     for (i = 0; i < v.header_raw.len; i++) {
@@ -111,11 +113,11 @@ test_splice(void)
     plen = payload(pay, sizeof(pay), rv, sizeof(rv), guid, sizeof(guid) - 1,
                    keyraw, kraw);
     pay[0] = 0x84;
-    ASSERT_FAILS(zto_ov_header_replace(v.header_raw, ZTO_BYTES(pay, plen), hdr,
+    ASSERT_FAILS(zto_ov_header_replace(&kept, ZTO_BYTES(pay, plen), hdr,
                                        sizeof(hdr), &hlen));
     plen = payload(pay, sizeof(pay), rv, sizeof(rv), guid, sizeof(guid), guid,
                    sizeof(guid));
-    ASSERT_FAILS(zto_ov_header_replace(v.header_raw, ZTO_BYTES(pay, plen), hdr,
+    ASSERT_FAILS(zto_ov_header_replace(&kept, ZTO_BYTES(pay, plen), hdr,
                                        sizeof(hdr), &hlen));
     zto_key_free(&k);
     free(vb);

@@ -36,12 +36,29 @@ split(struct zto_bytes b, size_t n, struct zto_bytes *item)
 }
 
 zto_err_t
-zto_ov_header_replace(struct zto_bytes header_raw,
+zto_ov_header_kept(struct zto_bytes header_raw, struct zto_ov_header_kept *k)
+{
+    struct zto_bytes h[HDR_FIELDS];
+    struct zto_ov_header hdr;
+    zto_err_t r;
+
+    /* Fully decoded: the kept bytes become part of a stored header. */
+    if ((r = zto_ov_header_decode(header_raw.p, header_raw.len, &hdr)) !=
+            ZTO_OK ||
+        (r = split(header_raw, HDR_FIELDS, h)) != ZTO_OK)
+        return r;
+    k->protver = h[0];
+    k->device_info = h[3];
+    k->cert_hash = h[5];
+    return ZTO_OK;
+}
+
+zto_err_t
+zto_ov_header_replace(const struct zto_ov_header_kept *k,
                       struct zto_bytes setup_payload, uint8_t *out, size_t cap,
                       size_t *out_len)
 {
-    struct zto_bytes h[HDR_FIELDS], s[SETUP_FIELDS];
-    struct zto_ov_header hdr;
+    struct zto_bytes s[SETUP_FIELDS];
     struct zto_rvinfo rv;
     struct zto_guid guid;
     struct zto_pubkey key;
@@ -49,12 +66,7 @@ zto_ov_header_replace(struct zto_bytes header_raw,
     struct zto_cbor_enc e;
     zto_err_t r;
 
-    /* Both inputs must be what they claim, not just arrays of the right
-     * length: the result is HMACed and stored as a voucher header. */
-    if ((r = zto_ov_header_decode(header_raw.p, header_raw.len, &hdr)) !=
-            ZTO_OK ||
-        (r = split(header_raw, HDR_FIELDS, h)) != ZTO_OK ||
-        (r = split(setup_payload, SETUP_FIELDS, s)) != ZTO_OK)
+    if ((r = split(setup_payload, SETUP_FIELDS, s)) != ZTO_OK)
         return r;
     zto_cbor_dec_init(&d, s[1].p, s[1].len);
     if ((r = zto_rvinfo_decode(s[0].p, s[0].len, &rv)) != ZTO_OK ||
@@ -62,14 +74,16 @@ zto_ov_header_replace(struct zto_bytes header_raw,
         (r = zto_cbor_dec_finish(&d)) != ZTO_OK ||
         (r = zto_pubkey_decode(s[3].p, s[3].len, &key)) != ZTO_OK)
         return r;
+    if (k->protver.len == 0 || k->device_info.len == 0 || k->cert_hash.len == 0)
+        return ZTO_E_ARG;
 
     zto_cbor_enc_init(&e, out, cap);
     zto_cbor_put_array(&e, HDR_FIELDS);
-    zto_cbor_put_raw(&e, h[0].p, h[0].len); /* OVHProtVer */
-    zto_cbor_put_raw(&e, s[1].p, s[1].len); /* Guid' */
-    zto_cbor_put_raw(&e, s[0].p, s[0].len); /* RendezvousInfo' */
-    zto_cbor_put_raw(&e, h[3].p, h[3].len); /* OVDeviceInfo */
-    zto_cbor_put_raw(&e, s[3].p, s[3].len); /* Owner2Key */
-    zto_cbor_put_raw(&e, h[5].p, h[5].len); /* OVDevCertChainHash */
+    zto_cbor_put_raw(&e, k->protver.p, k->protver.len);         /* kept */
+    zto_cbor_put_raw(&e, s[1].p, s[1].len);                     /* Guid' */
+    zto_cbor_put_raw(&e, s[0].p, s[0].len);                     /* RVInfo' */
+    zto_cbor_put_raw(&e, k->device_info.p, k->device_info.len); /* kept */
+    zto_cbor_put_raw(&e, s[3].p, s[3].len);                     /* Owner2 */
+    zto_cbor_put_raw(&e, k->cert_hash.p, k->cert_hash.len);     /* kept */
     return zto_cbor_enc_finish(&e, out_len);
 }
