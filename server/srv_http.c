@@ -9,10 +9,12 @@
  * Requests that cannot reach the handler get an ErrorMessage too (code
  * 100, Message-Type 255) with a diagnostic status: 404 unknown path or
  * protocol version, 405 method, 411 no Content-Length or a chunked body,
- * 415 content type, 503 connection limit. Bodies over ZTO_MAX_MSG_SIZE
- * are refused by evhttp from Content-Length alone, before anything is
- * buffered: 413, with evhttp's own short body (libevent 2.1 offers no
- * hook to replace it).
+ * 415 content type, 503 connection limit, 413 for a body over
+ * ZTO_MAX_MSG_SIZE. evhttp itself refuses a body from Content-Length
+ * alone, before buffering it, but then sends its own HTML 413 (libevent
+ * 2.1 has no hook to replace it). So its limit is set to twice ours:
+ * anything an FDO peer could plausibly send gets an ErrorMessage from us,
+ * and only absurd bodies (over HTTP_BODY_HARD_CAP) get evhttp's bare 413.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,9 @@
 #include "zto_log.h"
 
 #define HTTP_MAX_HEADERS_SIZE (16 * 1024)
+/* evhttp's own refusal threshold; see the top comment. At most this much
+ * is buffered per connection (times max_clients). */
+#define HTTP_BODY_HARD_CAP (2 * (size_t)ZTO_MAX_MSG_SIZE)
 #define HTTP_BACKLOG 128
 
 struct srv_http {
@@ -366,7 +371,7 @@ srv_http_new(struct zto_srv *srv, bool tls, struct srv_http **out)
                      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
                      EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
     evhttp_set_max_headers_size(h->http, HTTP_MAX_HEADERS_SIZE);
-    evhttp_set_max_body_size(h->http, ZTO_MAX_MSG_SIZE);
+    evhttp_set_max_body_size(h->http, HTTP_BODY_HARD_CAP);
     evhttp_set_timeout(h->http, (int)srv->opts.http_timeout_s);
     /* Read and drop an oversized body before answering 413, so the
      * client sees the answer instead of a reset. */

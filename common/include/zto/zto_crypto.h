@@ -154,6 +154,20 @@ struct zto_signer {
 /* A signer backed by an in-memory key (k must outlive the signer). */
 void zto_signer_from_key(struct zto_signer *s, const struct zto_key *k);
 
+/* ---- Certification requests (PKCS#10, RFC 2986) ----
+ * zto_csr_create(): a DER request with subject CN=cn (1..64 bytes UTF-8)
+ * for k's public key, self-signed with k (ECDSA/RSA with SHA-256 or
+ * SHA-384 by key strength). Used at DI (section 4.1) for DeviceMfgInfo.
+ * zto_csr_verify(): parse a DER request (no trailing bytes), check its
+ * self-signature and return its public key in out (ZTO_E_CERT when it
+ * does not parse, ZTO_E_SIGNATURE when the signature is wrong). */
+ZTO_MUST_CHECK zto_err_t zto_csr_create(const struct zto_key *k,
+                                        const char *cn, size_t cn_len,
+                                        uint8_t *buf, size_t cap,
+                                        size_t *out_len);
+ZTO_MUST_CHECK zto_err_t zto_csr_verify(const uint8_t *der, size_t n,
+                                        struct zto_key *out);
+
 /* ---- Certificates ---- */
 /* Verify a chain (leaf first) up to one of the roots; with no roots, up to
  * its own last certificate (which must be self-signed). ZTO_E_CERT if not.

@@ -134,8 +134,10 @@ struct zto_device_cfg {
     const uint8_t *csr_der;
     size_t csr_der_len;
 
-    /* DI: key type to generate (ZTO_PK_SECP256R1 or ZTO_PK_SECP384R1),
-     * serial number and model string reported in DeviceMfgInfo. */
+    /* DI: key type to generate (ZTO_PK_SECP256R1 or ZTO_PK_SECP384R1;
+     * 0 = P-256; with cfg.signer the signer's key type), serial number
+     * (also the CN of the CSR) and model string reported in
+     * DeviceMfgInfo. The manufacturer makes the model the OVDeviceInfo. */
     int32_t key_type;
     const char *serial;
     const char *model;
@@ -194,12 +196,18 @@ ZTO_MUST_CHECK zto_err_t zto_device_setup(struct zto_device *dev,
 /* Wipe secrets and release crypto handles. Safe on an init'd dev. */
 void zto_device_free(struct zto_device *dev);
 
-/* Load the stored credential (ZTO_E_NOT_FOUND before DI). */
+/* Load the stored credential (ZTO_E_NOT_FOUND before DI, ZTO_E_CORRUPT
+ * when the blob does not decode). After a failure no credential is
+ * loaded. */
 ZTO_MUST_CHECK zto_err_t zto_device_load(struct zto_device *dev);
-/* The loaded credential (read-only view). */
+/* The loaded credential (read-only view); NULL when none is loaded. DI
+ * sets it when it stores a new one. */
 const struct zto_device_cred *zto_device_cred(const struct zto_device *dev);
 
-/* Run DI against a manufacturer; stores the credential on success. */
+/* Run DI against a manufacturer; stores the credential on success.
+ * After ZTO_E_WANT_READ/WRITE call it again to resume (mfg is then
+ * ignored and may be NULL). ZTO_E_PEER_ERROR: the manufacturer sent an
+ * ErrorMessage (code and text in zto_device_last_result()). */
 ZTO_MUST_CHECK zto_err_t zto_device_di(struct zto_device *dev,
                                        const struct zto_target *mfg);
 /* Run TO1 (unless RVBypass) and TO2 per the stored RendezvousInfo. */

@@ -1,0 +1,56 @@
+/*
+ * zto_posix_port.h - the POSIX port's storage and platform back ends
+ * (the transports are in zto_posix_transport.h).
+ *
+ * Storage: a directory of blobs. write() is atomic and durable: the new
+ * content goes to a temporary file in the same directory (mode 0600),
+ * which is fsync'ed and renamed over the old one, and the directory is
+ * fsync'ed, so after a crash or kill at any point the blob holds either
+ * the old or the new content in full.
+ *
+ *     struct zto_file_store fs;
+ *     zto_file_store_init(&fs, "/var/lib/fdo");
+ *     cfg.storage = &zto_file_store_ops;  cfg.storage_ctx = &fs;
+ *
+ * Platform: monotonic clock, sleep, and log lines on stderr.
+ */
+#ifndef ZTO_POSIX_PORT_H
+#define ZTO_POSIX_PORT_H
+
+#include <limits.h>
+
+#include "zto/zto_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+
+struct zto_file_store {
+    char dir[PATH_MAX];
+};
+
+/* dir: the directory holding the blobs ("." allowed). Blob names are
+ * relative paths without ".." components. */
+ZTO_MUST_CHECK zto_err_t zto_file_store_init(struct zto_file_store *s,
+                                             const char *dir);
+
+extern const struct zto_storage_ops zto_file_store_ops;
+
+struct zto_posix_platform {
+    int level;          /* lines above this level are dropped */
+    const char *prefix; /* e.g. "fdo-device"; NULL: none */
+};
+
+void zto_posix_platform_init(struct zto_posix_platform *p, const char *prefix,
+                             int level);
+
+extern const struct zto_platform_ops zto_posix_platform_ops;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZTO_POSIX_PORT_H */
