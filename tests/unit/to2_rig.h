@@ -27,7 +27,7 @@ struct mem_store {
     int writes;
 };
 
-static zto_err_t
+static inline zto_err_t
 ms_read(void *ctx, const char *name, uint8_t *buf, size_t cap, size_t *len)
 {
     struct mem_store *s = ctx;
@@ -42,7 +42,7 @@ ms_read(void *ctx, const char *name, uint8_t *buf, size_t cap, size_t *len)
     return ZTO_OK;
 }
 
-static zto_err_t
+static inline zto_err_t
 ms_write(void *ctx, const char *name, const uint8_t *buf, size_t len)
 {
     struct mem_store *s = ctx;
@@ -93,7 +93,7 @@ struct rig_loop {
     unsigned device_code; /* code of an ErrorMessage the device sent */
 };
 
-static zto_err_t
+static inline zto_err_t
 rl_open(void *ctx, const struct zto_target *t)
 {
     struct rig_loop *l = ctx;
@@ -103,7 +103,7 @@ rl_open(void *ctx, const struct zto_target *t)
     return ZTO_OK;
 }
 
-static zto_err_t
+static inline zto_err_t
 rl_send(void *ctx, uint8_t type, const uint8_t *body, size_t len)
 {
     struct rig_loop *l = ctx;
@@ -152,7 +152,7 @@ rl_send(void *ctx, uint8_t type, const uint8_t *body, size_t len)
     return ZTO_OK;
 }
 
-static zto_err_t
+static inline zto_err_t
 rl_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, uint8_t *type)
 {
     struct rig_loop *l = ctx;
@@ -165,7 +165,7 @@ rl_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, uint8_t *type)
     return ZTO_OK;
 }
 
-static void
+static inline void
 rl_close(void *ctx)
 {
     (void)ctx;
@@ -174,7 +174,7 @@ rl_close(void *ctx)
 static const struct zto_transport_ops rig_loop_ops = {rl_open, rl_send, rl_recv,
                                                       rl_close};
 
-static void
+static inline void
 rig_log(void *ctx, int level, const char *file, int line, const char *msg)
 {
     (void)ctx;
@@ -184,7 +184,7 @@ rig_log(void *ctx, int level, const char *file, int line, const char *msg)
         fprintf(stderr, "device[%d]: %s\n", level, msg);
 }
 
-static void
+static inline void
 rig_owner_log(void *ctx, int level, const char *line)
 {
     (void)ctx;
@@ -210,7 +210,7 @@ struct rig {
     struct zto_target target;
 };
 
-static unsigned char *
+static inline unsigned char *
 rig_read(const char *set, const char *file, size_t *n)
 {
     char path[512];
@@ -220,7 +220,7 @@ rig_read(const char *set, const char *file, size_t *n)
 }
 
 /* An owner with no keys yet and a device with credential blob `cred`. */
-static int
+static inline int
 rig_open(struct rig *r, const uint8_t *cred, size_t cred_len)
 {
     memset(r, 0, sizeof(*r));
@@ -268,7 +268,7 @@ rig_open(struct rig *r, const uint8_t *cred, size_t cred_len)
     return 0;
 }
 
-static int
+static inline int
 rm_walk(const char *dir)
 {
     char cmd[600];
@@ -277,7 +277,7 @@ rm_walk(const char *dir)
     return system(cmd);
 }
 
-static void
+static inline void
 rig_close(struct rig *r)
 {
     size_t i;
@@ -296,7 +296,7 @@ rig_close(struct rig *r)
 }
 
 /* Add an owner key from PEM text. */
-static void
+static inline void
 rig_owner_key(struct rig *r, const char *pem, size_t len)
 {
     struct owner_key k;
@@ -307,7 +307,7 @@ rig_owner_key(struct rig *r, const char *pem, size_t len)
 }
 
 /* Run TO2 from (re)loading the credential. */
-static zto_err_t
+static inline zto_err_t
 rig_to2(struct rig *r)
 {
     zto_err_t e;
@@ -320,7 +320,7 @@ rig_to2(struct rig *r)
 }
 
 /* The stored voucher of a GUID (heap copy), or NULL. */
-static uint8_t *
+static inline uint8_t *
 rig_voucher(struct rig *r, const struct zto_guid *g, size_t *len)
 {
     struct zto_db_ov row;
