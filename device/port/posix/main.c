@@ -503,6 +503,27 @@ num_arg(const char *s, long min, long max, long *v)
     return errno == 0 && *end == '\0' && end != s && *v >= min && *v <= max;
 }
 
+/* mkdir -p, new directories 0700. */
+static int
+mkdir_p(const char *path)
+{
+    char p[PATH_MAX];
+    size_t i, n = strlen(path);
+
+    if (n == 0 || n >= sizeof(p))
+        return -1;
+    memcpy(p, path, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        p[i] = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+            return -1;
+        p[i] = i < n ? '/' : '\0';
+    }
+    return 0;
+}
+
 static int
 cmd_onboard(const struct opts *o)
 {
@@ -563,8 +584,7 @@ cmd_onboard(const struct opts *o)
         return fail("--owner '%s': expected http://HOST:PORT or "
                     "coap://HOST:PORT",
                     o->owner);
-    if (o->download_dir != NULL && mkdir(o->download_dir, 0700) != 0 &&
-        errno != EEXIST)
+    if (o->download_dir != NULL && mkdir_p(o->download_dir) != 0)
         return fail("--download-dir %s: %s", o->download_dir,
                     strerror(errno));
     if (zto_posix_download_init(&dl, o->download_dir != NULL

@@ -264,5 +264,19 @@ else
     echo "FAIL: import message"; cat "$tmp/last.out"; fails=$((fails + 1))
 fi
 
+# The shipped example configuration is valid (with this test's files).
+sed -e "s|/etc/zto/owner.key.pem|$tmp/pki-p256/owner.key.pem|" \
+    -e "s|/var/lib/zto/|$tmp/|" "$src/deploy/owner.conf.example" \
+    >"$tmp/example.conf"
+check "deploy/owner.conf.example passes --check-config" "$own" serve \
+    --config "$tmp/example.conf" --check-config
+# A private key others can read is refused.
+cp "$tmp/pki-p256/owner.key.pem" "$tmp/open.key.pem"
+chmod 644 "$tmp/open.key.pem"
+sed "s|^owner_keys = .*|owner_keys = $tmp/open.key.pem|" \
+    "$tmp/example.conf" >"$tmp/open.conf"
+check_fails "a group/world-readable owner key is refused" "$own" serve \
+    --config "$tmp/open.conf" --check-config
+
 echo "$checks checks, $fails failed"
 [ $fails -eq 0 ]
