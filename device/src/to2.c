@@ -234,11 +234,11 @@ on_prove_ovhdr(struct zto_device *dev, const uint8_t *in, size_t in_len,
         return ZTO_E_HASH;
     }
     if (memcmp(h.guid.b, c->guid.b, ZTO_GUID_LEN) != 0)
-        return ZTO_E_GUID;
+        return ZTO_E_PROTO; /* 101: every failed check on 61 */
     /* 6. Someone must own it. */
     if (m.num_entries == 0) {
         DEV_ERR(dev, "TO2: voucher has no entries", NULL, NULL);
-        return ZTO_E_VOUCHER;
+        return ZTO_E_PROTO;
     }
     /* 7. The rendezvous answer that sent us here is this owner's. */
     if (t->to1d != NULL) {
@@ -248,7 +248,7 @@ on_prove_ovhdr(struct zto_device *dev, const uint8_t *in, size_t in_len,
                 ZTO_OK) {
             DEV_ERR(dev, "TO2: TO1 redirect not signed by this owner", NULL,
                     NULL);
-            return ZTO_E_OWNER_SIGN;
+            return ZTO_E_SIGNATURE;
         }
     }
     if ((r = zto_ov_walk_start(&t->walk, m.ovheader, m.hmac_raw)) != ZTO_OK)
