@@ -850,10 +850,90 @@ test_refusals(void)
     free_file(&f);
 }
 
+/* ---- entry bounds, the TO1 blob ---- */
+
+static void
+entry_2(void *ctx, uint8_t *type, uint8_t *body, size_t *len)
+{
+    (void)ctx;
+    (void)type;
+    body[0] = 0x81; /* [2]: the voucher has entries 0 and 1 only */
+    body[1] = 0x02;
+    *len = 2;
+}
+
+/* A to1d naming the owner at owner.test:8042, signed by key_pem. */
+static size_t
+make_to1d(const char *key_pem, size_t key_len, uint8_t *out, size_t cap)
+{
+    struct zto_key k;
+    struct zto_signer sg;
+    struct zto_rvto2addr a;
+    struct zto_hash_buf h;
+    struct zto_hash hh;
+    size_t n = 0;
+
+    zto_key_init(&k);
+    ASSERT_OK(zto_key_from_pem(key_pem, key_len, &k));
+    zto_signer_from_key(&sg, &k);
+    memset(&a, 0, sizeof(a));
+    a.n = 1;
+    a.e[0].has_dns = true;
+    a.e[0].dns = ZTO_BYTES("owner.test", 10);
+    a.e[0].port = 8042;
+    a.e[0].protocol = ZTO_TPROT_HTTP;
+    ASSERT_OK(zto_hash(ZTO_HASH_SHA256, "to0d", 4, &h));
+    hh.type = h.type;
+    hh.value = ZTO_BYTES(h.value, h.len);
+    ASSERT_OK(zto_to1d_encode(&a, &hh, &sg, out, cap, &n));
+    zto_key_free(&k);
+    return n;
+}
+
+static void
+test_entries_and_to1d(void)
+{
+    struct rig r;
+    struct snapshot s;
+    uint8_t to1d[2048];
+    size_t kn, n;
+    unsigned char *owner_key = rig_read("p256", "owner2.key.pem", &kn);
+    unsigned char *other_key;
+    size_t on;
+
+    /* GetOVNextEntry past the last entry: 101, no off-by-one. */
+    ASSERT_EQ(rig_vector(&r, "p256"), 0);
+    snap(&r, &s);
+    r.loop.at = 1;
+    r.loop.mangle = entry_2;
+    ASSERT_ERR(rig_to2(&r), ZTO_E_PEER_ERROR);
+    ASSERT_EQ(r.loop.owner_code, 101);
+    unchanged(&r, &s, "entry out of range");
+    r.loop.at = -1;
+    r.loop.mangle = NULL;
+
+    /* TO1 led here: the blob must be signed by the owner's key. */
+    other_key = rig_read("p256", "owner1.key.pem", &on);
+    n = make_to1d((const char *)other_key, on, to1d, sizeof(to1d));
+    snap(&r, &s);
+    ASSERT_OK(zto_device_load(&r.dev));
+    ASSERT_ERR(zto_device_to2(&r.dev, &r.target, to1d, n), ZTO_E_SIGNATURE);
+    ASSERT_EQ(r.loop.device_code, 101);
+    unchanged(&r, &s, "to1d by another key");
+    n = make_to1d((const char *)owner_key, kn, to1d, sizeof(to1d));
+    ASSERT_OK(zto_device_load(&r.dev));
+    ASSERT_OK(zto_device_to2(&r.dev, &r.target, to1d, n));
+    ASSERT_TRUE(zto_device_last_result(&r.dev)->cred_replaced);
+    free(owner_key);
+    free(other_key);
+    rig_close(&r);
+}
+
 int
 main(void)
 {
     TEST_START("to2");
+    test_entries_and_to1d();
     test_vectors();
     test_generated();
     test_resale();
