@@ -126,6 +126,8 @@ one_server(struct pass *p, const struct item *it, const struct zto_to0_rv *rv,
 
     if (zto_target_url(&rv->target[0], url, sizeof(url)) != ZTO_OK)
         return;
+    /* The key of its row in the database (a column of bounded text). */
+    url[ZTO_DB_TEXT_MAX - 1] = '\0';
     memset(&st, 0, sizeof(st));
     if (zto_db_owner_to0_get(p->db, it->id, url, &st) == ZTO_OK)
         load_sched(&st, &sc);
@@ -163,7 +165,7 @@ one_server(struct pass *p, const struct item *it, const struct zto_to0_rv *rv,
 
     memset(&st, 0, sizeof(st));
     st.voucher_id = it->id;
-    snprintf(st.rv, sizeof(st.rv), "%s", url);
+    snprintf(st.rv, sizeof(st.rv), "%.*s", (int)sizeof(st.rv) - 1, url);
     st.registered_until = sc.expires_at;
     st.granted = sc.granted;
     st.last_attempt = p->now;

@@ -223,8 +223,17 @@ ZTO_MUST_CHECK zto_err_t zto_device_to2(struct zto_device *dev,
                                         const struct zto_target *owner,
                                         const uint8_t *to1d,
                                         size_t to1d_len);
-/* Run TO1 (unless RVBypass) and TO2 per the stored RendezvousInfo. */
+/* Run TO1 (unless RVBypass) and TO2 per the stored RendezvousInfo:
+ * directives in order, RVOwnerOnly ones skipped, RVDelaysec waited after
+ * a directive that failed, cfg.retry_delay_ms after a failed pass, at
+ * most cfg.max_passes passes. */
 ZTO_MUST_CHECK zto_err_t zto_device_onboard(struct zto_device *dev);
+/* Run TO1 only, following RendezvousInfo the same way (RVBypass
+ * directives are skipped); on success the owner's to1d is kept for TO2
+ * and readable with zto_device_to1d(). */
+ZTO_MUST_CHECK zto_err_t zto_device_to1(struct zto_device *dev);
+/* The to1d of the last successful TO1, or NULL (*len = 0). */
+const uint8_t *zto_device_to1d(const struct zto_device *dev, size_t *len);
 /* Outcome of the last driver call (also after a failure). */
 const struct zto_device_result *
 zto_device_last_result(const struct zto_device *dev);

@@ -1,0 +1,298 @@
+/*
+ * fdo-rendezvous - the rendezvous server (FDO 1.1 sections 4.2, 4.3):
+ * owners register where their devices can find them (TO0), devices ask
+ * (TO1). Over HTTP and CoAP, on the shared server runtime.
+ *
+ *   fdo-rendezvous --config FILE [--log-level L] [--check-config|-t]
+ *                  [--print-config|-T]
+ *
+ * Prints one "listening on URL" line per listener and "ready" on stdout
+ * once every listener is bound. SIGHUP re-reads the trust lists; SIGTERM
+ * and SIGINT stop. See docs/rendezvous.md.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <coap3/coap.h>
+#include <event2/event.h>
+
+#include "rv_conf.h"
+#include "zto_log.h"
+#include "zto_rv.h"
+#include "zto_srv.h"
+
+#define PROG "fdo-rendezvous"
+
+struct args {
+    const char *config;
+    const char *log_level;
+    bool check, print;
+};
+
+struct rv {
+    struct rv_conf conf;
+    struct zto_rv_policy policy;
+    struct zto_db *db;
+    struct zto_rv_cfg cfg;
+    struct event *purge_ev;
+};
+
+static void errx1(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+errx1(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, PROG ": ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void
+log_line(void *ctx, int level, const char *line)
+{
+    (void)ctx;
+    ZTO_LOG_(level, NULL, false, ZTO_OK, "%s", line);
+}
+
+static void
+describe_policy(const struct zto_rv_policy *p)
+{
+    if (p->allow_all)
+        log_warn("trust policy: allow_all - any owner whose voucher "
+                 "verifies may register");
+    if (p->has_list[ZTO_RV_TRUST_OWNER])
+        log_info("trust policy: %zu trusted owner key(s)",
+                 zto_rv_policy_count(p, ZTO_RV_TRUST_OWNER));
+    if (p->has_list[ZTO_RV_TRUST_MFG])
+        log_info("trust policy: %zu trusted manufacturer key(s)",
+                 zto_rv_policy_count(p, ZTO_RV_TRUST_MFG));
+    if (p->has_list[ZTO_RV_TRUST_DEVICE_CA])
+        log_info("trust policy: %zu trusted device CA certificate(s)",
+                 zto_rv_policy_count(p, ZTO_RV_TRUST_DEVICE_CA));
+    if ((p->has_list[ZTO_RV_TRUST_OWNER] && p->nowner == 0) ||
+        (p->has_list[ZTO_RV_TRUST_MFG] && p->nmfg == 0) ||
+        (p->has_list[ZTO_RV_TRUST_DEVICE_CA] && p->nroots == 0))
+        log_warn("trust policy: a configured list is empty: every TO0 is "
+                 "refused until it holds a key (then send SIGHUP)");
+}
+
+/* Configuration, trust policy, key-file checks. Exits on any failure. */
+static void
+load(struct rv *rv, const struct args *a)
+{
+    char err[512];
+
+    if (a->config == NULL)
+        errx1("--config FILE is required");
+    if (rv_conf_load(&rv->conf, a->config, err, sizeof(err)) != ZTO_OK)
+        errx1("%s", err);
+    if (a->log_level != NULL &&
+        zto_log_level_parse(a->log_level, &rv->conf.log_level_v) != ZTO_OK)
+        errx1("--log-level must be err, warn, info or debug");
+    zto_log_set_level(rv->conf.log_level_v);
+    if (rv_conf_policy(&rv->conf, &rv->policy, err, sizeof(err)) != ZTO_OK)
+        errx1("%s: %s", a->config, err);
+    if (rv->conf.srv.tls_key.set &&
+        rv_conf_check_key_file("tls_key", rv->conf.srv.tls_key.v, err,
+                               sizeof(err)) != ZTO_OK)
+        errx1("%s", err);
+}
+
+static void
+handle(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
+{
+    struct rv *rv = ctx;
+    struct zto_rv_req q;
+    struct zto_rv_resp a;
+
+    memset(&q, 0, sizeof(q));
+    q.msg_type = req->msg_type;
+    q.body = req->body;
+    q.len = req->len;
+    q.token = req->token;
+    q.peer = req->peer;
+    memset(&a, 0, sizeof(a));
+    a.body = resp->body;
+    a.cap = resp->cap;
+    (void)zto_rv_handle(&rv->cfg, &q, &a);
+    resp->msg_type = a.msg_type;
+    resp->len = a.len;
+    resp->end_session = a.end_session;
+    memcpy(resp->token, a.token, sizeof(a.token));
+    if (a.msg_type == ZTO_MSG_ERROR && a.len == 0 &&
+        zto_srv_error(resp, ZTO_E_INTERNAL, req->msg_type, "internal error") !=
+            ZTO_OK)
+        resp->len = 0;
+}
+
+static void
+purge(struct rv *rv)
+{
+    int regs = 0, sess = 0;
+    zto_err_t r = zto_rv_purge(&rv->cfg, &regs, &sess);
+
+    if (r != ZTO_OK)
+        log_err_r(r, "purge of expired registrations failed");
+    else if (regs > 0 || sess > 0)
+        log_info("purged %d expired registration(s), %d session(s)", regs,
+                 sess);
+}
+
+static void
+on_purge(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    purge(arg);
+}
+
+/* SIGHUP: the trust lists are read again; on any problem the running
+ * policy stays. */
+static void
+on_reload(void *ctx)
+{
+    struct rv *rv = ctx;
+    struct zto_rv_policy p;
+    char err[512];
+
+    if (rv_conf_policy(&rv->conf, &p, err, sizeof(err)) != ZTO_OK) {
+        log_err("reload: %s; keeping the current trust policy", err);
+        return;
+    }
+    zto_rv_policy_free(&rv->policy);
+    rv->policy = p;
+    log_info("reload: trust policy read again");
+    describe_policy(&rv->policy);
+}
+
+static int
+serve(const struct args *a)
+{
+    struct rv rv;
+    struct zto_db_opts dbo;
+    struct zto_srv_opts o;
+    struct zto_srv *srv = NULL;
+    struct timeval tv;
+    size_t i;
+    int stored = 0, live = 0;
+    zto_err_t r;
+
+    memset(&rv, 0, sizeof(rv));
+    zto_rv_policy_init(&rv.policy);
+    zto_log_setup(PROG, ZTO_SRV_LOG_INFO, true);
+    load(&rv, a);
+    if (a->print)
+        rv_conf_print(&rv.conf, stdout);
+    if (a->check || a->print) {
+        printf("%s: configuration OK\n", a->config);
+        zto_rv_policy_free(&rv.policy);
+        rv_conf_free(&rv.conf);
+        return 0;
+    }
+    memset(&dbo, 0, sizeof(dbo));
+    dbo.sync_full = rv.conf.db_sync.v;
+    if ((r = zto_db_open(rv.conf.db.v, ZTO_DB_RENDEZVOUS, &dbo, &rv.db)) !=
+        ZTO_OK)
+        errx1("database %s: %s", rv.conf.db.v, zto_strerror(r));
+    rv.cfg.db = rv.db;
+    rv.cfg.policy = &rv.policy;
+    rv.cfg.max_wait = (uint32_t)rv.conf.max_wait.v;
+    rv.cfg.session_ttl = (uint32_t)rv.conf.session_timeout.v;
+    rv.cfg.log = log_line;
+    describe_policy(&rv.policy);
+    purge(&rv);
+    if (zto_db_rv_count(rv.db, (int64_t)time(NULL), &stored, &live) == ZTO_OK)
+        log_info("%d live registration(s); registrations granted for at most "
+                 "%lld s",
+                 live, rv.conf.max_wait.v);
+
+    memset(&o, 0, sizeof(o));
+    zto_srv_conf_apply(&rv.conf.srv, &o);
+    o.handler = handle;
+    o.handler_ctx = &rv;
+    o.reload = on_reload;
+    o.reload_ctx = &rv;
+    if ((r = zto_srv_new(&o, &srv)) != ZTO_OK) {
+        zto_db_close(rv.db);
+        errx1("cannot start the listeners: %s", zto_strerror(r));
+    }
+    tv.tv_sec = (time_t)rv.conf.purge_interval.v;
+    tv.tv_usec = 0;
+    rv.purge_ev =
+        event_new(zto_srv_event_base(srv), -1, EV_PERSIST, on_purge, &rv);
+    if (rv.purge_ev == NULL || event_add(rv.purge_ev, &tv) != 0)
+        errx1("cannot start the purge timer");
+    for (i = 0; i < zto_srv_bound_count(srv); i++) {
+        char url[ZTO_LISTEN_HOST_MAX + 32];
+        if (zto_listen_format(zto_srv_bound(srv, i), url, sizeof(url)) ==
+            ZTO_OK)
+            printf("listening on %s\n", url);
+    }
+    printf("ready\n");
+    fflush(stdout);
+    r = zto_srv_run(srv);
+    event_free(rv.purge_ev);
+    zto_srv_free(srv);
+    zto_db_close(rv.db);
+    zto_rv_policy_free(&rv.policy);
+    rv_conf_free(&rv.conf);
+    coap_cleanup();
+    if (r != ZTO_OK)
+        errx1("%s", zto_strerror(r));
+    log_info("stopped");
+    return 0;
+}
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: " PROG " --config FILE [--log-level err|warn|info|"
+               "debug] [--check-config|-t] [--print-config|-T]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    struct args a;
+    int i;
+
+    memset(&a, 0, sizeof(a));
+    for (i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char **dst = NULL;
+
+        if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(o, "--check-config") == 0 || strcmp(o, "-t") == 0) {
+            a.check = true;
+            continue;
+        } else if (strcmp(o, "--print-config") == 0 || strcmp(o, "-T") == 0) {
+            a.print = true;
+            continue;
+        } else if (strcmp(o, "--config") == 0 || strcmp(o, "-c") == 0) {
+            dst = &a.config;
+        } else if (strcmp(o, "--log-level") == 0) {
+            dst = &a.log_level;
+        } else {
+            fprintf(stderr, PROG ": unknown option '%s'\n", o);
+            usage(stderr);
+            return 2;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, PROG ": %s needs a value\n", o);
+            return 2;
+        }
+        *dst = argv[++i];
+    }
+    return serve(&a);
+}

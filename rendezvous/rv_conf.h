@@ -1,0 +1,48 @@
+/*
+ * rv_conf.h - fdo-rendezvous's configuration file (shared syntax of
+ * server/zto_conf.h; every option is described in
+ * deploy/rendezvous.conf.example).
+ */
+#ifndef ZTO_RV_CONF_H
+#define ZTO_RV_CONF_H
+
+#include <stdio.h>
+
+#include "zto_conf.h"
+#include "zto_rv.h"
+
+struct rv_conf {
+    struct zto_srv_conf srv;
+    struct zto_conf_str db;
+    struct zto_conf_bool db_sync;
+    struct zto_conf_int max_wait;
+    struct zto_conf_int session_timeout;
+    struct zto_conf_int purge_interval;
+    struct zto_conf_bool allow_all;
+    struct zto_conf_str trusted_owner_keys;
+    struct zto_conf_str trusted_manufacturer_keys;
+    struct zto_conf_str trusted_device_ca;
+    struct zto_conf_str log_level;
+    int log_level_v;
+};
+
+/* Parse, apply defaults, check values and resolve relative paths against
+ * the file's directory. On failure err holds "file:line: reason" or
+ * similar and c is freed. */
+ZTO_MUST_CHECK zto_err_t rv_conf_load(struct rv_conf *c, const char *path,
+                                      char *err, size_t errcap);
+void rv_conf_free(struct rv_conf *c);
+void rv_conf_print(const struct rv_conf *c, FILE *out);
+
+/* The trust policy the configuration describes (lists read from their
+ * files now). Refuses contradictory or missing policies. */
+ZTO_MUST_CHECK zto_err_t rv_conf_policy(const struct rv_conf *c,
+                                        struct zto_rv_policy *p, char *err,
+                                        size_t errcap);
+
+/* A private key file must not be readable or writable by group/others. */
+ZTO_MUST_CHECK zto_err_t rv_conf_check_key_file(const char *what,
+                                                const char *path, char *err,
+                                                size_t errcap);
+
+#endif
