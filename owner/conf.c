@@ -241,10 +241,22 @@ owner_conf_apply(const struct owner_conf *c, struct owner *o, char *err,
             return r;
         }
     } else if (c->to0.v) {
-        snprintf(err, errcap,
-                 "to2_addresses is required when to0 = yes (where devices "
-                 "find this owner)");
-        return ZTO_E_CONFIG;
+        /* Default: the listeners, when they name concrete addresses. */
+        size_t i;
+        bool concrete = false;
+        for (i = 0; i < c->srv.listen.n; i++) {
+            const char *h = c->srv.listen.v[i].host;
+            if (h[0] != '\0' && strcmp(h, "::") != 0 &&
+                strcmp(h, "0.0.0.0") != 0 && strcmp(h, "*") != 0)
+                concrete = true;
+        }
+        if (!concrete) {
+            snprintf(err, errcap,
+                     "to2_addresses is required with to0 = yes when the "
+                     "listeners name no concrete address (where devices "
+                     "find this owner)");
+            return ZTO_E_CONFIG;
+        }
     }
     return ZTO_OK;
 }

@@ -49,10 +49,12 @@ to2_reset(struct zto_device *dev, bool keep_to1d)
 {
     const uint8_t *to1d = dev->to2.to1d;
     size_t to1d_len = dev->to2.to1d_len;
+    bool set = dev->to2.to1d_set;
 
     zto_tunnel_wipe(&dev->to2.tunnel);
     zto_zeroize(&dev->to2, sizeof(dev->to2));
     if (keep_to1d) {
+        dev->to2.to1d_set = set;
         dev->to2.to1d = to1d;
         dev->to2.to1d_len = to1d_len;
     }
@@ -63,6 +65,7 @@ zto_to2_begin(struct zto_device *dev, const uint8_t *to1d, size_t to1d_len)
 {
     if (dev == NULL)
         return;
+    dev->to2.to1d_set = true;
     dev->to2.to1d = to1d_len > 0 ? to1d : NULL;
     dev->to2.to1d_len = to1d != NULL ? to1d_len : 0;
 }
@@ -109,6 +112,13 @@ to2_start(struct zto_device *dev, uint8_t *out, size_t cap, size_t *out_len,
     to2_reset(dev, true);
     if (!dev->have_cred)
         return ZTO_E_NOT_FOUND;
+    /* Started by the onboarding walk: TO1 left its answer (or nothing,
+     * after RVBypass) in the TO1 state. */
+    if (!t->to1d_set && dev->to1.to1d_len > 0 &&
+        dev->to1.to1d_len <= sizeof(dev->to1.to1d)) {
+        t->to1d = dev->to1.to1d;
+        t->to1d_len = dev->to1.to1d_len;
+    }
     zto_key_init(&k);
     r = device_key(dev, &k, &type);
     zto_key_free(&k);

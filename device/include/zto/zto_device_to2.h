@@ -36,8 +36,10 @@ struct zto_device_svi {
 struct zto_device_to2 {
     uint8_t state; /* enum in to2.c; 0 = not running */
     /* TO1's answer, when TO1 led here (its signature is checked with
-     * the owner key of ProveOVHdr); NULL after RVBypass. Points into
-     * the caller's memory (the TO1 state). */
+     * the owner key of ProveOVHdr); NULL after RVBypass. Set by
+     * zto_to2_begin() (to1d_set), else taken from the TO1 state at the
+     * start of the run. Points into memory that outlives the run. */
+    bool to1d_set;
     const uint8_t *to1d;
     size_t to1d_len;
 

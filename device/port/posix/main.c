@@ -585,12 +585,10 @@ cmd_onboard(const struct opts *o)
                     "coap://HOST:PORT",
                     o->owner);
     if (o->download_dir != NULL && mkdir_p(o->download_dir) != 0)
-        return fail("--download-dir %s: %s", o->download_dir,
-                    strerror(errno));
-    if (zto_posix_download_init(&dl, o->download_dir != NULL
-                                         ? o->download_dir
-                                         : fs.dir,
-                                &dlmod) != ZTO_OK)
+        return fail("--download-dir %s: %s", o->download_dir, strerror(errno));
+    if (zto_posix_download_init(
+            &dl, o->download_dir != NULL ? o->download_dir : fs.dir, &dlmod) !=
+        ZTO_OK)
         return fail("--download-dir: unusable path");
 
     /* What the device says about itself (devmod). */
@@ -645,8 +643,8 @@ cmd_onboard(const struct opts *o)
                                        : zto_strerror(r));
         goto out;
     }
-    if (zto_hex_encode(zto_device_cred(&dev)->guid.b, 16, guid,
-                       sizeof(guid)) != ZTO_OK)
+    if (zto_hex_encode(zto_device_cred(&dev)->guid.b, 16, guid, sizeof(guid)) !=
+        ZTO_OK)
         memcpy(guid, "?", 2);
     if (o->owner != NULL) {
         if (zto_target_url(&owner, url, sizeof(url)) != ZTO_OK)
@@ -660,7 +658,7 @@ cmd_onboard(const struct opts *o)
     fflush(stdout);
     do {
         r = o->owner != NULL ? zto_device_to2(&dev, &owner, NULL, 0)
-                             : ZTO_E_NOT_SUPPORTED;
+                             : zto_device_onboard(&dev);
     } while (r == ZTO_E_WANT_READ || r == ZTO_E_WANT_WRITE);
     res = zto_device_last_result(&dev);
     if (r != ZTO_OK) {
@@ -669,9 +667,8 @@ cmd_onboard(const struct opts *o)
             rc = fail("onboarding failed: %s%s%speer answered error %u "
                       "(%s): %s",
                       dl.last_error[0] != '\0' ? "download refused (" : "",
-                      dl.last_error,
-                      dl.last_error[0] != '\0' ? "); " : "", res->peer_error,
-                      zto_wire_code_name(res->peer_error),
+                      dl.last_error, dl.last_error[0] != '\0' ? "); " : "",
+                      res->peer_error, zto_wire_code_name(res->peer_error),
                       res->peer_error_text);
         else
             rc = fail("onboarding failed: %s%s%s", zto_strerror(r),
@@ -684,8 +681,8 @@ cmd_onboard(const struct opts *o)
     if (zto_hex_encode(res->guid.b, 16, url, sizeof(url)) != ZTO_OK)
         memcpy(url, "?", 2);
     if (res->cred_replaced)
-        printf("onboard: done; new credential stored in %s, GUID %s\n",
-               o->cred, url);
+        printf("onboard: done; new credential stored in %s, GUID %s\n", o->cred,
+               url);
     else
         printf("onboard: done; credential kept (reuse), GUID %s\n", url);
     rc = 0;

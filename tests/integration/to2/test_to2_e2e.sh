@@ -183,9 +183,14 @@ EOF2
             check_fails "$curve/$via: second onboarding needs a resale" \
                 "$dev" onboard --cred "$cred" --download-dir "$dl" \
                 --owner "$ourl"
-            expect "$curve/$via: credential unchanged" \
-                "cmp -s '$cred' '$tmp/cred.before'"
+        else
+            # The replacement voucher has no entries: it is not
+            # registered, so rendezvous does not know the new GUID.
+            check_fails "$curve/$via: second onboarding needs a resale" \
+                "$dev" onboard --cred "$cred" --download-dir "$dl"
         fi
+        expect "$curve/$via: credential unchanged" \
+            "cmp -s '$cred' '$tmp/cred.before'"
     done
 done
 
@@ -196,7 +201,8 @@ listen = http://127.0.0.1:0
 db = $tmp/own-reuse.db
 owner_keys = $pki/owner.key.pem
 credential_reuse = yes
-to0 = no
+to0 = $([ $have_rv = 1 ] && echo yes || echo no)
+to0_poll = 1
 EOF2
 srv_start o_reuse "$own" serve --config "$tmp/own-reuse.conf"
 ourl=$o_reuse_http
@@ -213,9 +219,25 @@ for n in 1 2; do
     "$own" export --config "$tmp/own-reuse.conf" --guid "$guid" \
         -o "$tmp/reuse-$n.ov.before" 2>/dev/null
 done
+# Through rendezvous when there is one: the voucher keeps its entries,
+# stays registered, and the device finds the owner again.
+if [ $have_rv = 1 ]; then
+    "$dev" show --cred "$tmp/reuse-1.cred" >"$tmp/reuse-1.show"
+    g1=$(awk '/^GUID/ {print $2}' "$tmp/reuse-1.show")
+    checks=$((checks + 1))
+    if wait_registered "$tmp/own-reuse.conf" "$g1"; then
+        echo "ok: reuse: TO0 registered $g1"
+    else
+        echo "FAIL: reuse: TO0 did not register $g1"; fails=$((fails + 1))
+    fi
+    via_owner=""
+else
+    via_owner="--owner $ourl"
+fi
 for round in 1 2; do
+    # shellcheck disable=SC2086
     check "reuse: onboarding $round keeps the credential" "$dev" onboard \
-        --cred "$tmp/reuse-1.cred" --owner "$ourl" --allow-reuse \
+        --cred "$tmp/reuse-1.cred" $via_owner --allow-reuse \
         --download-dir "$tmp/dl-reuse"
     expect "reuse: onboarding $round said so" \
         "grep -q 'credential kept (reuse)' '$tmp/last.out'"
@@ -263,6 +285,41 @@ elif grep -q "not one of this owner's keys" "$tmp/last.out"; then
 else
     echo "FAIL: import message"; cat "$tmp/last.out"; fails=$((fails + 1))
 fi
+
+# ---- TO0 against a rendezvous server that is not there ----
+cat >"$tmp/mfg-dead.conf" <<EOF2
+http = 127.0.0.1:0
+db = $tmp/mfg-dead.db
+manufacturer_key = $pki/manufacturer.key.pem
+device_ca_key = $pki/device-ca.key.pem
+device_ca_chain = $pki/device-ca.crt.pem
+rv = ip=127.0.0.1,port=1,protocol=http
+EOF2
+mfg_start m_dead "$tmp/mfg-dead.conf"
+check "dead rv: DI" "$dev" di --url "$m_dead_http" --cred "$tmp/dead.cred"
+guid=$(sed -n 's/.*GUID \([0-9a-f]*\)$/\1/p' "$tmp/last.out")
+check "dead rv: voucher extended" "$mfg" export --config "$tmp/mfg-dead.conf" \
+    --guid "$guid" --extend-to "$pki/owner.pub.pem" -o "$tmp/dead.pem"
+cat >"$tmp/own-dead.conf" <<EOF2
+listen = http://127.0.0.1:0
+db = $tmp/own-dead.db
+owner_keys = $pki/owner.key.pem
+to0_poll = 1
+to0_retry_first = 1
+EOF2
+check "dead rv: import" "$own" import --config "$tmp/own-dead.conf" \
+    "$tmp/dead.pem"
+srv_start o_dead "$own" serve --config "$tmp/own-dead.conf"
+i=0
+while ! grep -q "unreachable" "$tmp/o_dead.err" && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+expect "dead rv: the owner logs that rendezvous is unreachable" \
+    "grep -q 'rendezvous http://127.0.0.1:1 unreachable for GUID $guid.*NOT REGISTERED' '$tmp/o_dead.err'"
+check "dead rv: list" "$own" list --config "$tmp/own-dead.conf"
+expect "dead rv: list shows it not registered, with the failure" \
+    "grep -q 'not registered at http://127.0.0.1:1' '$tmp/last.out' &&
+     grep -q 'failure(s), last:' '$tmp/last.out'"
 
 # The shipped example configuration is valid (with this test's files).
 sed -e "s|/etc/zto/owner.key.pem|$tmp/pki-p256/owner.key.pem|" \
