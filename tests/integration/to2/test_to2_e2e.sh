@@ -8,12 +8,16 @@
 #   -> the device holds the planned file (right SHA-384) and a new
 #      credential; the owner holds the replacement voucher.
 #
-# P-256 and P-384 PKIs and devices; TO2 over HTTP (IPv4) and CoAP (IPv6).
-# Then: credential reuse (two onboardings, credential unchanged), reuse
-# refused by the device (102), and refusals that change nothing (unknown
-# device, tampered voucher import). Without fdo-rendezvous in the build
-# the device goes straight to the owner (--owner) and TO0/TO1 are
-# skipped.
+# P-256 and P-384 PKIs and devices; TO2 over HTTP (IPv4) and CoAP (IPv6);
+# the replacement voucher verified with the device's own secret; a
+# second onboarding needs a resale. Then: resale (the replacement voucher
+# extended to a second owner, who onboards the device), credential reuse
+# (two onboardings through rendezvous, credential and voucher unchanged),
+# reuse refused by the device (102), refusals that change nothing
+# (unknown device, another owner's voucher at import), an unreachable
+# rendezvous server (logged and listed), the example configuration and
+# key permissions. Without fdo-rendezvous in the build the device goes
+# straight to the owner (--owner) and TO0/TO1 are skipped.
 . "$2/tests/integration/di/lib.sh"
 src=$2
 dev="$bin/fdo-device"
@@ -193,6 +197,36 @@ EOF2
             "cmp -s '$cred' '$tmp/cred.before'"
     done
 done
+
+# ---- resale: the replacement voucher extended to owner2, who onboards
+# the device again (straight to it: the rendezvous server trusts only
+# the first owner) ----
+pki=$tmp/pki-p256
+cred=$tmp/p256-http.cred
+g=$("$dev" show --cred "$cred" | awk '/^GUID/ {print $2}')
+check "resale: export extended to owner2" "$own" export \
+    --config "$tmp/own-p256-http.conf" --guid "$g" \
+    --extend-to "$pki/owner2.pub.pem" -o "$tmp/resale.pem"
+check_fails "resale: a second extension is refused" "$own" export \
+    --config "$tmp/own-p256-http.conf" --guid "$g" \
+    --extend-to "$pki/owner2.pub.pem" -o "$tmp/resale2.pem"
+cat >"$tmp/own-buyer.conf" <<EOF2
+listen = http://127.0.0.1:0
+db = $tmp/own-buyer.db
+owner_keys = $pki/owner2.key.pem
+to0 = no
+EOF2
+check "resale: the buyer imports it" "$own" import \
+    --config "$tmp/own-buyer.conf" "$tmp/resale.pem"
+srv_start o_buyer "$own" serve --config "$tmp/own-buyer.conf"
+check "resale: the device onboards at the buyer" "$dev" onboard \
+    --cred "$cred" --owner "$o_buyer_http" --download-dir "$tmp/dl-buyer"
+g2=$(sed -n 's/.*new credential stored in .*, GUID \([0-9a-f]*\)$/\1/p' \
+    "$tmp/last.out")
+expect "resale: new GUID again" "[ -n '$g2' ] && [ '$g2' != '$g' ]"
+check "resale: the seller lists it as exported" "$own" list \
+    --config "$tmp/own-p256-http.conf"
+expect "resale: ... exported" "grep -q '^$g  exported' '$tmp/last.out'"
 
 # ---- credential reuse ----
 pki=$tmp/pki-p256
