@@ -115,6 +115,15 @@ rig_vector(struct rig *r, const char *set)
     int rc = -1;
 
     if (rig_open(r, cred, cn) == 0) {
+        /* Other keys first: the owner must pick the voucher's. */
+        size_t on, xn;
+        unsigned char *o1 = rig_read(set, "owner1.key.pem", &on);
+        unsigned char *x = rig_read(strcmp(set, "p256") == 0 ? "p384" : "p256",
+                                    "owner2.key.pem", &xn);
+        rig_owner_key(r, (const char *)o1, on);
+        rig_owner_key(r, (const char *)x, xn);
+        free(o1);
+        free(x);
         rig_owner_key(r, (const char *)key, kn);
         if (owner_import_one(&r->o, ov, vn, &g, why, sizeof(why)) == ZTO_OK)
             rc = 0;
@@ -929,10 +938,67 @@ test_entries_and_to1d(void)
     rig_close(&r);
 }
 
+/* ---- size limits ---- */
+
+static void
+test_sizes(void)
+{
+    static struct zto_device dev2;
+    struct rig r;
+    struct src_file f;
+    struct zto_msg_to2_hello_device h;
+    uint8_t body[256], out[8192], *work;
+    size_t n = 0, on = 0;
+    uint8_t ot = 0;
+    char tok[OWNER_TOKEN_LEN + 1];
+
+    make_file(&f, 6000);
+    /* The smallest work buffer: the device takes 2048-byte messages and
+     * says so; every answer of the owner stays within it. */
+    ASSERT_EQ(rig_vector(&r, "p256"), 0);
+    plan_download(&r, f.path, "op.bin");
+    work = malloc(ZTO_DEVICE_WORK_MIN);
+    zto_device_init(&dev2);
+    ASSERT_OK(zto_device_setup(&dev2, &r.cfg, work, ZTO_DEVICE_WORK_MIN));
+    ASSERT_OK(zto_device_load(&dev2));
+    ASSERT_OK(zto_device_to2(&dev2, &r.target, NULL, 0));
+    ASSERT_TRUE(r.loop.max_resp > 0 &&
+                r.loop.max_resp <= ZTO_DEVICE_WORK_MIN / 3);
+    check_downloaded(&r, "op.bin", &f);
+    zto_device_free(&dev2);
+    free(work);
+    rig_close(&r);
+
+    /* Absurd limits from a peer are not believed: maxOwnerServiceInfoSz
+     * 17 (the device's), maxDeviceMessageSize 17 (in a HelloDevice). */
+    ASSERT_EQ(rig_vector(&r, "p384"), 0);
+    plan_download(&r, f.path, "op.bin");
+    r.cfg.max_owner_svi_size = 17;
+    ASSERT_OK(rig_to2(&r));
+    check_downloaded(&r, "op.bin", &f);
+    rig_close(&r);
+    ASSERT_EQ(rig_vector(&r, "p256"), 0);
+    memset(&h, 0, sizeof(h));
+    h.max_msg_size = 17;
+    h.guid = cred_guid(&r);
+    h.kex_name = ZTO_BYTES("ECDH256", 7);
+    h.cipher = ZTO_COSE_A128GCM;
+    h.siginfo.type = ZTO_SG_ES256;
+    h.siginfo.info = ZTO_BYTES("", 0);
+    ASSERT_OK(zto_msg_to2_hello_device_encode(&h, body, sizeof(body), &n));
+    ASSERT_OK(owner_handle(&r.o, ZTO_MSG_TO2_HELLO_DEVICE, body, n, NULL, out,
+                           sizeof(out), &on, &ot, tok, sizeof(tok)));
+    ASSERT_EQ(ot, ZTO_MSG_TO2_PROVE_OVHDR);
+    ASSERT_TRUE(on > 17);
+    rig_close(&r);
+    free_file(&f);
+}
+
 int
 main(void)
 {
     TEST_START("to2");
+    test_sizes();
     test_entries_and_to1d();
     test_vectors();
     test_generated();

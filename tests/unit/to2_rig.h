@@ -87,6 +87,7 @@ struct rig_loop {
     void *mangle_ctx;
     /* Use this token instead of the current one for message `at`. */
     const char *token_at;
+    size_t max_resp; /* largest answer of the owner */
     /* What the owner said last. */
     zto_err_t owner_err;
     unsigned owner_code;  /* code of the owner's ErrorMessage, or 0 */
@@ -144,6 +145,8 @@ rl_send(void *ctx, uint8_t type, const uint8_t *body, size_t len)
     }
     free(copy);
     l->owner_err = r;
+    if (l->resp_len > l->max_resp)
+        l->max_resp = l->resp_len;
     if (r != ZTO_OK && l->resp_type == ZTO_MSG_ERROR &&
         zto_error_msg_decode(l->resp, l->resp_len, &em) == ZTO_OK)
         l->owner_code = em.code;
