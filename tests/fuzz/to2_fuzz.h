@@ -50,6 +50,8 @@ struct to2_fuzz {
 
 static struct to2_fuzz tf_world;
 
+static void tf_teardown(void);
+
 static void
 tf_setup(void)
 {
@@ -91,6 +93,21 @@ tf_setup(void)
     free(ov);
     free(key);
     w->ready = true;
+    atexit(tf_teardown);
+}
+
+/* The world lives for the whole process; leave nothing in /tmp. */
+static void
+tf_teardown(void)
+{
+    struct to2_fuzz *w = &tf_world;
+
+    if (!w->ready)
+        return;
+    unlink(w->src);
+    free(w->voucher);
+    rig_close(&w->r);
+    w->ready = false;
 }
 
 static bool
