@@ -343,7 +343,7 @@ fake_handler(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
     static const uint8_t em[] = {0x85, 0x06, 0x0c, 0x61, 'x', 0xf6, 0xf6};
     coap_string_t *path = coap_get_uri_path(req);
     const char *last = path ? strrchr((const char *)path->s, '/') : NULL;
-    int n = last ? atoi(last + 1) : 0;
+    int n = last ? (int)strtol(last + 1, NULL, 10) : 0;
 
     if (n == 10) { /* too large */
         coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
@@ -378,7 +378,7 @@ fake_start(int *port)
         struct pollfd pfd = {fds[0], POLLIN, 0};
         close(fds[1]);
         if (poll(&pfd, 1, 5000) == 1 && read(fds[0], buf, 15) > 0)
-            *port = atoi(buf);
+            *port = (int)strtol(buf, NULL, 10);
         close(fds[0]);
         return pid;
     }
@@ -405,7 +405,7 @@ fake_start(int *port)
         coap_add_resource(ctx, r);
         name = ep ? coap_endpoint_str(ep) : "x:0";
         colon = strrchr(name, ':');
-        dprintf(fds[1], "%d\n", colon ? atoi(colon + 1) : 0);
+        dprintf(fds[1], "%d\n", colon ? (int)strtol(colon + 1, NULL, 10) : 0);
         close(fds[1]);
         for (;;)
             coap_io_process(ctx, 1000);

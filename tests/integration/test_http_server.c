@@ -83,7 +83,7 @@ read_resp(int fd, struct raw_resp *r, int timeout_ms)
             r->head[used] = '\0';
             if ((end = strstr(r->head, "\r\n\r\n")) == NULL)
                 continue;
-            r->status = atoi(r->head + 9);
+            r->status = (int)strtol(r->head + 9, NULL, 10);
             cl = strcasestr(r->head, "\r\nContent-Length:");
             need = cl != NULL ? (size_t)strtoul(cl + 17, NULL, 10) : 0;
             r->blen = used - (size_t)(end + 4 - r->head);

@@ -148,6 +148,31 @@ ZTO_MUST_CHECK zto_err_t zto_voucher_build(struct zto_bytes header_raw,
                                            size_t ncerts, uint8_t *out,
                                            size_t cap, size_t *out_len);
 
+/*
+ * The replacement header OVHeader' of TO2 (section 9.3):
+ *   [OVHProtVer, Guid', RendezvousInfo', OVDeviceInfo, Owner2Key,
+ *    OVDevCertChainHash]
+ * Device and owner both build it from bytes as received, so that the
+ * device's ReplacementHMac matches the header the owner stores: the kept
+ * fields are copied from the current OVHeader, the new ones from the
+ * TO2.SetupDevice payload ([RendezvousInfo, Guid, NonceTO2SetupDv,
+ * Owner2Key]). zto_ov_header_kept() decodes a header fully and returns
+ * the raw spans of the kept fields (views into header_raw; a device may
+ * copy them and build the views again later); zto_ov_header_replace()
+ * decodes the payload fully and writes OVHeader'.
+ */
+struct zto_ov_header_kept {
+    struct zto_bytes protver;     /* raw CBOR of OVHProtVer */
+    struct zto_bytes device_info; /* raw CBOR of OVDeviceInfo */
+    struct zto_bytes cert_hash;   /* raw CBOR of OVDevCertChainHash */
+};
+
+ZTO_MUST_CHECK zto_err_t zto_ov_header_kept(struct zto_bytes header_raw,
+                                            struct zto_ov_header_kept *k);
+ZTO_MUST_CHECK zto_err_t zto_ov_header_replace(
+    const struct zto_ov_header_kept *k, struct zto_bytes setup_payload,
+    uint8_t *out, size_t cap, size_t *out_len);
+
 /* Hash type entries should use for a voucher: SHA-384 when the header key
  * is P-384 or RSA-3072 class, else SHA-256. */
 int32_t zto_voucher_hash_type(const struct zto_voucher *v);

@@ -210,6 +210,19 @@ const struct zto_device_cred *zto_device_cred(const struct zto_device *dev);
  * ErrorMessage (code and text in zto_device_last_result()). */
 ZTO_MUST_CHECK zto_err_t zto_device_di(struct zto_device *dev,
                                        const struct zto_target *mfg);
+/*
+ * Run TO2 alone against the owner at `owner` (a known address, or one
+ * found by the integrator's own means). to1d is the TO1.RVRedirect blob
+ * that named this owner (its signature is checked with the owner's key
+ * in TO2.ProveOVHdr); NULL when rendezvous was bypassed. to1d must stay
+ * valid until the call returns something other than WANT_READ/WRITE.
+ * On success the new credential (or, with reuse, the old one) is
+ * stored and loaded; zto_device_last_result() says which.
+ */
+ZTO_MUST_CHECK zto_err_t zto_device_to2(struct zto_device *dev,
+                                        const struct zto_target *owner,
+                                        const uint8_t *to1d,
+                                        size_t to1d_len);
 /* Run TO1 (unless RVBypass) and TO2 per the stored RendezvousInfo:
  * directives in order, RVOwnerOnly ones skipped, RVDelaysec waited after
  * a directive that failed, cfg.retry_delay_ms after a failed pass, at
@@ -239,6 +252,10 @@ ZTO_MUST_CHECK zto_err_t zto_to1_step(struct zto_device *dev, uint8_t in_type,
                                       const uint8_t *in, size_t in_len,
                                       uint8_t *out, size_t cap,
                                       size_t *out_len, uint8_t *out_type);
+/* Before zto_to2_step(dev, 0, NULL, ...): the TO1.RVRedirect blob that
+ * led to this owner (checked in 61), or NULL after RVBypass. */
+void zto_to2_begin(struct zto_device *dev, const uint8_t *to1d,
+                   size_t to1d_len);
 ZTO_MUST_CHECK zto_err_t zto_to2_step(struct zto_device *dev, uint8_t in_type,
                                       const uint8_t *in, size_t in_len,
                                       uint8_t *out, size_t cap,

@@ -5,6 +5,9 @@
  *   fdo-device di --url URL --cred FILE [--key-type p256|p384]
  *                 [--serial S] [--model M] [--force] [common options]
  *   fdo-device show --cred FILE
+ *   fdo-device onboard --cred FILE [--download-dir D] [--allow-reuse]
+ *                      [--owner URL] [--kex NAME] [--cipher ID]
+ *                      [--svi-size N] [--passes N] [common options]
  *
  * Common options: --ca FILE / --insecure (https, coaps), -v (info) or
  * -vv (debug) for the library's log lines on stderr.
@@ -24,8 +27,11 @@
 
 #include <coap3/coap.h>
 
+#include <sys/utsname.h>
+
 #include "zto/zto_device.h"
 #include "zto/zto_util.h"
+#include "zto_posix_modules.h"
 #include "zto_posix_port.h"
 #include "zto_posix_transport.h"
 
@@ -41,6 +47,14 @@ struct opts {
     bool insecure;
     bool force;
     int verbose;
+    /* onboard */
+    const char *download_dir;
+    const char *owner;
+    const char *kex;
+    const char *cipher;
+    const char *svi_size;
+    const char *passes;
+    bool allow_reuse;
 };
 
 struct cmd {
@@ -373,6 +387,313 @@ out:
     return rc;
 }
 
+/* ---- onboard ---- */
+
+/* One transport object per protocol, chosen by each target: TO1 and TO2
+ * may use different ones (an owner on HTTP behind a CoAP rendezvous). */
+struct multi {
+    const struct opts *o;
+    struct zto_http_transport *http;
+    struct zto_coap_transport *coap;
+    const struct zto_transport_ops *cur;
+    void *cur_ctx;
+};
+
+static zto_err_t
+mt_open(void *ctx, const struct zto_target *t)
+{
+    struct multi *m = ctx;
+
+    if (t->protocol == ZTO_TPROT_HTTP || t->protocol == ZTO_TPROT_HTTPS) {
+        if (m->http == NULL) {
+            struct zto_http_opts ho;
+            memset(&ho, 0, sizeof(ho));
+            ho.ca_file = m->o->ca;
+            ho.insecure = m->o->insecure;
+            if ((m->http = malloc(sizeof(*m->http))) == NULL)
+                return ZTO_E_NOMEM;
+            zto_http_transport_init(m->http, &ho);
+        }
+        m->cur = &zto_transport_http_ops;
+        m->cur_ctx = m->http;
+    } else if (t->protocol == ZTO_TPROT_COAP ||
+               t->protocol == ZTO_TPROT_COAPS) {
+        if (m->coap == NULL) {
+            struct zto_coap_opts co;
+            memset(&co, 0, sizeof(co));
+            co.ca_file = m->o->ca;
+            co.insecure = m->o->insecure;
+            if ((m->coap = malloc(sizeof(*m->coap))) == NULL)
+                return ZTO_E_NOMEM;
+            zto_coap_transport_init(m->coap, &co);
+        }
+        m->cur = &zto_transport_coap_ops;
+        m->cur_ctx = m->coap;
+    } else {
+        m->cur = NULL;
+        return ZTO_E_URL;
+    }
+    return m->cur->open(m->cur_ctx, t);
+}
+
+static zto_err_t
+mt_send(void *ctx, uint8_t type, const uint8_t *body, size_t len)
+{
+    struct multi *m = ctx;
+
+    return m->cur != NULL ? m->cur->send(m->cur_ctx, type, body, len)
+                          : ZTO_E_STATE;
+}
+
+static zto_err_t
+mt_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, uint8_t *type)
+{
+    struct multi *m = ctx;
+
+    return m->cur != NULL ? m->cur->recv(m->cur_ctx, buf, cap, len, type)
+                          : ZTO_E_STATE;
+}
+
+static void
+mt_close(void *ctx)
+{
+    struct multi *m = ctx;
+
+    if (m->cur != NULL)
+        m->cur->close(m->cur_ctx);
+}
+
+static const struct zto_transport_ops multi_ops = {mt_open, mt_send, mt_recv,
+                                                   mt_close};
+
+static const char *
+mt_detail(const struct multi *m)
+{
+    if (m->cur == &zto_transport_http_ops)
+        return zto_http_transport_detail(m->http);
+    if (m->cur == &zto_transport_coap_ops)
+        return zto_coap_transport_detail(m->coap);
+    return "";
+}
+
+static void
+mt_free(struct multi *m)
+{
+    if (m->http != NULL) {
+        zto_http_transport_free(m->http);
+        free(m->http);
+    }
+    if (m->coap != NULL) {
+        zto_coap_transport_free(m->coap);
+        free(m->coap);
+        coap_cleanup();
+    }
+    memset(m, 0, sizeof(*m));
+}
+
+static bool
+num_arg(const char *s, long min, long max, long *v)
+{
+    char *end;
+
+    if (s == NULL)
+        return false;
+    errno = 0;
+    *v = strtol(s, &end, 0);
+    return errno == 0 && *end == '\0' && end != s && *v >= min && *v <= max;
+}
+
+/* mkdir -p, new directories 0700. */
+static int
+mkdir_p(const char *path)
+{
+    char p[PATH_MAX];
+    size_t i, n = strlen(path);
+
+    if (n == 0 || n >= sizeof(p))
+        return -1;
+    memcpy(p, path, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        p[i] = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+            return -1;
+        p[i] = i < n ? '/' : '\0';
+    }
+    return 0;
+}
+
+static int
+cmd_onboard(const struct opts *o)
+{
+    struct zto_file_store fs;
+    struct zto_posix_platform plat;
+    struct zto_device_cfg cfg;
+    struct zto_device dev;
+    struct zto_devmod dm;
+    struct zto_posix_download dl;
+    struct zto_svi_module dlmod;
+    const struct zto_svi_module *mods[1];
+    struct zto_target owner;
+    struct multi mt;
+    struct utsname un;
+    const struct zto_device_result *res;
+    const char *name = NULL, *detail;
+    char guid[33], url[ZTO_HOST_MAX + 32], os[65];
+    size_t work_len = ZTO_DEVICE_WORK_SLOTS * (size_t)ZTO_MAX_MSG_SIZE, i;
+    uint8_t *work = NULL;
+    long v;
+    zto_err_t r;
+    int rc = 1;
+
+    if (o->cred == NULL)
+        return fail("onboard needs --cred FILE");
+    if (split_cred(o->cred, &fs, &name) != 0)
+        return 1;
+    memset(&mt, 0, sizeof(mt));
+    mt.o = o;
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&dl, 0, sizeof(dl));
+    dl.fd = -1;
+    if (o->kex != NULL &&
+        zto_kex_suite_from_name((const uint8_t *)o->kex, strlen(o->kex),
+                                &cfg.kex_suite) != ZTO_OK)
+        return fail("--kex: ECDH256, ECDH384, DHKEXid14, DHKEXid15, "
+                    "ASYMKEX2048 or ASYMKEX3072");
+    if (o->cipher != NULL) {
+        if (!num_arg(o->cipher, -2147483647L - 1, 2147483647L, &v) ||
+            !zto_tunnel_cipher_supported((int32_t)v))
+            return fail("--cipher: a COSE algorithm id this build supports "
+                        "(1 A128GCM, 3 A256GCM, 30..33 AES-CCM, ...)");
+        cfg.cipher = (int32_t)v;
+    }
+    if (o->svi_size != NULL) {
+        if (!num_arg(o->svi_size, 256, 65535, &v))
+            return fail("--svi-size: 256..65535");
+        cfg.max_owner_svi_size = (uint16_t)v;
+    }
+    cfg.max_passes = 1;
+    if (o->passes != NULL) {
+        if (!num_arg(o->passes, 0, 1000000, &v))
+            return fail("--passes: 0 (until it works) .. 1000000");
+        cfg.max_passes = (uint32_t)v;
+    }
+    cfg.retry_delay_ms = 1000;
+    if (o->owner != NULL && zto_target_parse(o->owner, &owner) != ZTO_OK)
+        return fail("--owner '%s': expected http://HOST:PORT or "
+                    "coap://HOST:PORT",
+                    o->owner);
+    if (o->download_dir != NULL && mkdir_p(o->download_dir) != 0)
+        return fail("--download-dir %s: %s", o->download_dir, strerror(errno));
+    if (zto_posix_download_init(
+            &dl, o->download_dir != NULL ? o->download_dir : fs.dir, &dlmod) !=
+        ZTO_OK)
+        return fail("--download-dir: unusable path");
+
+    /* What the device says about itself (devmod). */
+    memset(&dm, 0, sizeof(dm));
+    if (uname(&un) != 0)
+        memset(&un, 0, sizeof(un));
+    for (i = 0; i + 1 < sizeof(os) && un.sysname[i] != '\0'; i++)
+        os[i] = (char)(un.sysname[i] >= 'A' && un.sysname[i] <= 'Z'
+                           ? un.sysname[i] - 'A' + 'a'
+                           : un.sysname[i]);
+    os[i] = '\0';
+    dm.os = os;
+    dm.arch = un.machine;
+    dm.version = un.release;
+    dm.device = o->model != NULL ? o->model : "fdo-device";
+    dm.sn = o->serial;
+    dm.pathsep = "/";
+    dm.sep = ":";
+    dm.nl = "\n";
+    dm.tmp = "/tmp";
+    dm.dir = dl.dir;
+    dm.bin = un.machine;
+    mods[0] = &dlmod;
+
+    zto_posix_platform_init(&plat, PROG,
+                            o->verbose >= 2   ? ZTO_LOG_DEBUG
+                            : o->verbose == 1 ? ZTO_LOG_INFO
+                                              : -1);
+    cfg.transport = &multi_ops;
+    cfg.transport_ctx = &mt;
+    cfg.storage = &zto_file_store_ops;
+    cfg.storage_ctx = &fs;
+    cfg.platform = &zto_posix_platform_ops;
+    cfg.platform_ctx = &plat;
+    cfg.cred_name = name;
+    cfg.allow_cred_reuse = o->allow_reuse;
+    cfg.devmod = &dm;
+    cfg.modules = mods;
+    cfg.nmodules = 1;
+    zto_device_init(&dev);
+    if ((work = malloc(work_len)) == NULL) {
+        rc = fail("out of memory");
+        goto out;
+    }
+    if ((r = zto_device_setup(&dev, &cfg, work, work_len)) != ZTO_OK) {
+        rc = fail("device setup: %s", zto_strerror(r));
+        goto out;
+    }
+    if ((r = zto_device_load(&dev)) != ZTO_OK) {
+        rc = fail("%s: %s", o->cred,
+                  r == ZTO_E_NOT_FOUND ? "no credential (run di first)"
+                                       : zto_strerror(r));
+        goto out;
+    }
+    if (zto_hex_encode(zto_device_cred(&dev)->guid.b, 16, guid, sizeof(guid)) !=
+        ZTO_OK)
+        memcpy(guid, "?", 2);
+    if (o->owner != NULL) {
+        if (zto_target_url(&owner, url, sizeof(url)) != ZTO_OK)
+            memcpy(url, "?", 2);
+        printf("onboard: GUID %s, TO2 straight to the owner at %s\n", guid,
+               url);
+    } else {
+        printf("onboard: GUID %s, finding the owner through rendezvous\n",
+               guid);
+    }
+    fflush(stdout);
+    do {
+        r = o->owner != NULL ? zto_device_to2(&dev, &owner, NULL, 0)
+                             : zto_device_onboard(&dev);
+    } while (r == ZTO_E_WANT_READ || r == ZTO_E_WANT_WRITE);
+    res = zto_device_last_result(&dev);
+    if (r != ZTO_OK) {
+        detail = mt_detail(&mt);
+        if (r == ZTO_E_PEER_ERROR)
+            rc = fail("onboarding failed: %s%s%speer answered error %u "
+                      "(%s): %s",
+                      dl.last_error[0] != '\0' ? "download refused (" : "",
+                      dl.last_error, dl.last_error[0] != '\0' ? "); " : "",
+                      res->peer_error, zto_wire_code_name(res->peer_error),
+                      res->peer_error_text);
+        else
+            rc = fail("onboarding failed: %s%s%s", zto_strerror(r),
+                      detail[0] != '\0' ? ": " : "", detail);
+        goto out;
+    }
+    if (dl.files > 0)
+        printf("onboard: received %u file%s, last %s\n", dl.files,
+               dl.files == 1 ? "" : "s", dl.last_file);
+    if (zto_hex_encode(res->guid.b, 16, url, sizeof(url)) != ZTO_OK)
+        memcpy(url, "?", 2);
+    if (res->cred_replaced)
+        printf("onboard: done; new credential stored in %s, GUID %s\n", o->cred,
+               url);
+    else
+        printf("onboard: done; credential kept (reuse), GUID %s\n", url);
+    rc = 0;
+out:
+    zto_device_free(&dev);
+    free(work);
+    zto_posix_download_free(&dl);
+    mt_free(&mt);
+    return rc;
+}
+
 /* ---- command line ---- */
 
 static const struct cmd cmds[] = {
@@ -380,6 +701,10 @@ static const struct cmd cmds[] = {
      "di --url http://HOST:PORT|coap://HOST:PORT --cred FILE "
      "[--key-type p256|p384] [--serial S] [--model M] [--force]"},
     {"show", cmd_show, "show --cred FILE"},
+    {"onboard", cmd_onboard,
+     "onboard --cred FILE [--download-dir D] [--allow-reuse] "
+     "[--owner URL] [--kex NAME] [--cipher ID] [--svi-size N] "
+     "[--passes N] [--serial S] [--model M]"},
 };
 
 static void
@@ -426,6 +751,9 @@ main(int argc, char **argv)
         } else if (strcmp(a, "--force") == 0) {
             o.force = true;
             continue;
+        } else if (strcmp(a, "--allow-reuse") == 0) {
+            o.allow_reuse = true;
+            continue;
         } else if (strcmp(a, "-v") == 0) {
             o.verbose = 1;
             continue;
@@ -444,6 +772,18 @@ main(int argc, char **argv)
             dst = &o.model;
         } else if (strcmp(a, "--ca") == 0) {
             dst = &o.ca;
+        } else if (strcmp(a, "--download-dir") == 0) {
+            dst = &o.download_dir;
+        } else if (strcmp(a, "--owner") == 0) {
+            dst = &o.owner;
+        } else if (strcmp(a, "--kex") == 0) {
+            dst = &o.kex;
+        } else if (strcmp(a, "--cipher") == 0) {
+            dst = &o.cipher;
+        } else if (strcmp(a, "--svi-size") == 0) {
+            dst = &o.svi_size;
+        } else if (strcmp(a, "--passes") == 0) {
+            dst = &o.passes;
         } else {
             fprintf(stderr, PROG ": unknown option '%s'\n", a);
             usage(stderr);

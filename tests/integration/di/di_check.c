@@ -78,7 +78,8 @@ main(int argc, char **argv)
                 zto_strerror(r));
         return 1;
     }
-    CHECK(v.nentries == (size_t)atoi(argv[3]), "wrong number of entries");
+    CHECK(v.nentries == (size_t)strtoul(argv[3], NULL, 10),
+          "wrong number of entries");
     CHECK(memcmp(v.hdr.guid.b, c.guid.b, 16) == 0, "GUID differs");
     CHECK(v.hdr.rvinfo.raw.len == c.rvinfo_len &&
               memcmp(v.hdr.rvinfo.raw.p, c.rvinfo, c.rvinfo_len) == 0,

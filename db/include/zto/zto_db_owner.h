@@ -1,0 +1,156 @@
+/*
+ * zto_db_owner.h - the owner's devices, TO0 state and ServiceInfo plan
+ * (schema db/schema/owner/002_vouchers.sql).
+ *
+ * Vouchers are keyed by the device's current GUID. TO2 replaces GUID and
+ * voucher together in one transaction (zto_db_owner_ov_replace), so a
+ * reader sees either the old pair or the new one.
+ */
+#ifndef ZTO_DB_OWNER_H
+#define ZTO_DB_OWNER_H
+
+#include "zto/zto_db.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum zto_db_ov_state {
+    ZTO_DB_OV_IMPORTED = 0,
+    ZTO_DB_OV_ONBOARDED = 1,
+    ZTO_DB_OV_EXPORTED = 2
+};
+
+#define ZTO_DB_OWNER_KEY_HEX 65 /* SHA-256 hex + NUL */
+#define ZTO_DB_TEXT_MAX 256     /* device_info, fail_reason, group, URL */
+
+/* One voucher row. `voucher` views memory owned by whoever filled it
+ * (the caller's buffer for _get, a temporary for _list callbacks). */
+struct zto_db_ov {
+    int64_t id;
+    struct zto_guid guid;
+    struct zto_bytes voucher;
+    int state; /* enum zto_db_ov_state */
+    char device_info[ZTO_DB_TEXT_MAX];
+    char owner_key[ZTO_DB_OWNER_KEY_HEX];
+    char grp[ZTO_DB_TEXT_MAX];
+    struct zto_guid orig_guid;
+    bool has_prev;
+    struct zto_guid prev_guid;
+    int64_t imported_at, onboarded_at, fail_at;
+    int64_t onboard_count;
+    bool reused;
+    char fail_reason[ZTO_DB_TEXT_MAX];
+};
+
+/* Add a voucher (state imported). ZTO_E_EXISTS when the GUID is already
+ * stored (nothing is changed then). */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_add(
+    struct zto_db *db, const struct zto_guid *guid, const uint8_t *voucher,
+    size_t len, const char *device_info, const char *owner_key, int64_t now);
+
+/* The row of the current GUID guid; the voucher is copied into buf.
+ * ZTO_E_NOT_FOUND if none; ZTO_E_BUF_TOO_SMALL (with row->voucher.len =
+ * the size needed) if cap is too small. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_get(struct zto_db *db,
+                                             const struct zto_guid *guid,
+                                             uint8_t *buf, size_t cap,
+                                             struct zto_db_ov *row);
+
+/*
+ * End of a TO2 that replaced the credential (section 9.3), in one
+ * transaction: the row of old_guid gets new_guid and new_voucher, state
+ * onboarded, prev_guid = old_guid, onboarded_at = now, one more
+ * onboarding, no failure, and its TO0 state is dropped. It happens only
+ * if the stored voucher's SHA-256 still equals old_hash (the voucher the
+ * session proved); otherwise ZTO_E_STATE and nothing changes.
+ * ZTO_E_EXISTS if new_guid is taken.
+ */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_replace(
+    struct zto_db *db, const struct zto_guid *old_guid,
+    const uint8_t old_hash[32], const struct zto_guid *new_guid,
+    const uint8_t *new_voucher, size_t new_len, int64_t now);
+
+/* End of a TO2 with credential reuse (section 9.4): state onboarded,
+ * reused, onboarded_at = now, one more onboarding, no failure. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_reused(struct zto_db *db,
+                                                const struct zto_guid *guid,
+                                                int64_t now);
+
+/* Record why a TO2 failed (reason: one line, cut to fit). */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_failed(struct zto_db *db,
+                                                const struct zto_guid *guid,
+                                                const char *reason,
+                                                int64_t now);
+
+ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_set_state(struct zto_db *db,
+                                                   const struct zto_guid *guid,
+                                                   int state);
+ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_set_group(struct zto_db *db,
+                                                   const struct zto_guid *guid,
+                                                   const char *grp);
+
+/* Every row in import order; stop early when fn returns non-zero. */
+typedef int (*zto_db_ov_fn)(void *ctx, const struct zto_db_ov *row);
+ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_list(struct zto_db *db,
+                                              zto_db_ov_fn fn, void *ctx);
+
+/* ---- TO0 state ---- */
+
+struct zto_db_to0 {
+    int64_t voucher_id;
+    char rv[ZTO_DB_TEXT_MAX];
+    int64_t registered_until, granted, last_attempt, next_at;
+    int64_t failures, failing_since;
+    char last_error[ZTO_DB_TEXT_MAX];
+};
+
+/* Insert or replace the state of (voucher_id, rv). */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_to0_put(struct zto_db *db,
+                                              const struct zto_db_to0 *s);
+/* ZTO_E_NOT_FOUND if there is none yet. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_to0_get(struct zto_db *db,
+                                              int64_t voucher_id,
+                                              const char *rv,
+                                              struct zto_db_to0 *s);
+typedef int (*zto_db_to0_fn)(void *ctx, const struct zto_db_to0 *s);
+/* The rows of one voucher, by URL. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_to0_list(struct zto_db *db,
+                                               int64_t voucher_id,
+                                               zto_db_to0_fn fn, void *ctx);
+
+/* ---- ServiceInfo plan ---- */
+
+struct zto_db_plan_step {
+    int64_t id;
+    char scope[8];                /* "all", "group", "guid" */
+    char target[ZTO_DB_TEXT_MAX]; /* group name, GUID hex, or "" */
+    int64_t seq;
+    char kind[32];
+    struct zto_bytes params; /* CBOR map, valid during the callback */
+    bool optional;
+};
+
+/* Append a step (seq = last seq of that scope/target + 1); *id (may be
+ * NULL) gets its id. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_plan_add(
+    struct zto_db *db, const char *scope, const char *target, const char *kind,
+    const uint8_t *params, size_t len, bool optional, int64_t *id);
+/* ZTO_E_NOT_FOUND if there is no such step. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_plan_del(struct zto_db *db, int64_t id);
+typedef int (*zto_db_plan_fn)(void *ctx, const struct zto_db_plan_step *s);
+/* Every step, by scope, target, seq. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_plan_list(struct zto_db *db,
+                                                zto_db_plan_fn fn, void *ctx);
+/* The plan of one device in execution order: scope 'all', then group
+ * grp (if non-empty), then target = hex of guid or of orig_guid. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_plan_for(struct zto_db *db,
+                                               const struct zto_guid *guid,
+                                               const struct zto_guid *orig,
+                                               const char *grp,
+                                               zto_db_plan_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZTO_DB_OWNER_H */

@@ -1,0 +1,621 @@
+/*
+ * db_owner.c - the owner's vouchers, TO0 state and ServiceInfo plan on
+ * SQLite (zto_db_owner.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db_int.h"
+#include "zto/zto_crypto.h"
+#include "zto/zto_db_owner.h"
+#include "zto/zto_util.h"
+
+static zto_err_t
+check_role(struct zto_db *db)
+{
+    return db != NULL && db->role == ZTO_DB_OWNER ? ZTO_OK : ZTO_E_ARG;
+}
+
+static zto_err_t
+bind_blob(sqlite3_stmt *st, int col, const void *p, size_t n)
+{
+    if (n > INT32_MAX)
+        return ZTO_E_TOO_BIG;
+    return sqlite3_bind_blob(st, col, n > 0 ? p : "", (int)n,
+                             SQLITE_TRANSIENT) == SQLITE_OK
+               ? ZTO_OK
+               : ZTO_E_DB;
+}
+
+static zto_err_t
+bind_text(sqlite3_stmt *st, int col, const char *s)
+{
+    return sqlite3_bind_text(st, col, s != NULL ? s : "", -1,
+                             SQLITE_TRANSIENT) == SQLITE_OK
+               ? ZTO_OK
+               : ZTO_E_DB;
+}
+
+static zto_err_t
+bind_i64(sqlite3_stmt *st, int col, int64_t v)
+{
+    return sqlite3_bind_int64(st, col, v) == SQLITE_OK ? ZTO_OK : ZTO_E_DB;
+}
+
+/* Copy a text column, cut to fit (always NUL-terminated). */
+static void
+col_text(sqlite3_stmt *st, int col, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+static bool
+col_guid(sqlite3_stmt *st, int col, struct zto_guid *g)
+{
+    const void *p = sqlite3_column_blob(st, col);
+
+    if (p == NULL || sqlite3_column_bytes(st, col) != ZTO_GUID_LEN)
+        return false;
+    memcpy(g->b, p, ZTO_GUID_LEN);
+    return true;
+}
+
+/* One statement that changes exactly one row. */
+static zto_err_t
+step_one(struct zto_db *db, sqlite3_stmt *st)
+{
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return ZTO_E_DB;
+    return sqlite3_changes(db->h) == 1 ? ZTO_OK : ZTO_E_NOT_FOUND;
+}
+
+#define OV_COLS                                                                \
+    "id, guid, voucher, state, device_info, owner_key, grp, orig_guid, "       \
+    "prev_guid, imported_at, onboarded_at, fail_at, onboard_count, reused, "   \
+    "fail_reason"
+
+/* Fill row from a statement positioned on an OV_COLS row; the voucher
+ * views SQLite's memory (valid until the next step/finalize). */
+static zto_err_t
+read_row(sqlite3_stmt *st, struct zto_db_ov *row)
+{
+    int n;
+
+    memset(row, 0, sizeof(*row));
+    row->id = sqlite3_column_int64(st, 0);
+    if (!col_guid(st, 1, &row->guid) || !col_guid(st, 7, &row->orig_guid))
+        return ZTO_E_CORRUPT;
+    n = sqlite3_column_bytes(st, 2);
+    row->voucher = ZTO_BYTES(sqlite3_column_blob(st, 2), (size_t)n);
+    row->state = sqlite3_column_int(st, 3);
+    col_text(st, 4, row->device_info, sizeof(row->device_info));
+    col_text(st, 5, row->owner_key, sizeof(row->owner_key));
+    col_text(st, 6, row->grp, sizeof(row->grp));
+    row->has_prev = col_guid(st, 8, &row->prev_guid);
+    row->imported_at = sqlite3_column_int64(st, 9);
+    row->onboarded_at = sqlite3_column_int64(st, 10);
+    row->fail_at = sqlite3_column_int64(st, 11);
+    row->onboard_count = sqlite3_column_int64(st, 12);
+    row->reused = sqlite3_column_int(st, 13) != 0;
+    col_text(st, 14, row->fail_reason, sizeof(row->fail_reason));
+    return ZTO_OK;
+}
+
+zto_err_t
+zto_db_owner_ov_add(struct zto_db *db, const struct zto_guid *guid,
+                    const uint8_t *voucher, size_t len, const char *device_info,
+                    const char *owner_key, int64_t now)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+    int rc;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if (guid == NULL || voucher == NULL || len == 0)
+        return ZTO_E_ARG;
+    if ((r = db_prepare(db,
+                        "INSERT INTO vouchers(guid, voucher, device_info, "
+                        "owner_key, orig_guid, imported_at) "
+                        "VALUES (?,?,?,?,?,?)",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
+        (r = bind_blob(st, 2, voucher, len)) != ZTO_OK ||
+        (r = bind_text(st, 3, device_info)) != ZTO_OK ||
+        (r = bind_text(st, 4, owner_key)) != ZTO_OK ||
+        (r = bind_blob(st, 5, guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
+        (r = bind_i64(st, 6, now)) != ZTO_OK)
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        r = ZTO_E_EXISTS;
+    else
+        r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
+out:
+    sqlite3_finalize(st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_ov_get(struct zto_db *db, const struct zto_guid *guid,
+                    uint8_t *buf, size_t cap, struct zto_db_ov *row)
+{
+    sqlite3_stmt *st = NULL;
+    struct zto_db_ov tmp;
+    zto_err_t r;
+    int rc;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db, "SELECT " OV_COLS " FROM vouchers WHERE guid = ?",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) != ZTO_OK)
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        r = rc == SQLITE_DONE ? ZTO_E_NOT_FOUND : ZTO_E_DB;
+        goto out;
+    }
+    if ((r = read_row(st, &tmp)) != ZTO_OK)
+        goto out;
+    if (tmp.voucher.len > cap) {
+        row->voucher.len = tmp.voucher.len;
+        r = ZTO_E_BUF_TOO_SMALL;
+        goto out;
+    }
+    if (tmp.voucher.len > 0)
+        memcpy(buf, tmp.voucher.p, tmp.voucher.len);
+    tmp.voucher = ZTO_BYTES(buf, tmp.voucher.len);
+    *row = tmp;
+out:
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* SHA-256 of the voucher currently stored for guid equals hash? */
+static zto_err_t
+voucher_unchanged(struct zto_db *db, const struct zto_guid *guid,
+                  const uint8_t hash[32])
+{
+    sqlite3_stmt *st = NULL;
+    struct zto_hash_buf h;
+    zto_err_t r;
+    int rc;
+
+    if ((r = db_prepare(db, "SELECT voucher FROM vouchers WHERE guid = ?",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) != ZTO_OK)
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        r = rc == SQLITE_DONE ? ZTO_E_NOT_FOUND : ZTO_E_DB;
+        goto out;
+    }
+    if ((r = zto_hash(ZTO_HASH_SHA256, sqlite3_column_blob(st, 0),
+                      (size_t)sqlite3_column_bytes(st, 0), &h)) != ZTO_OK)
+        goto out;
+    r = h.len == 32 && zto_ct_equal(h.value, hash, 32) ? ZTO_OK : ZTO_E_STATE;
+out:
+    sqlite3_finalize(st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
+                        const uint8_t old_hash[32],
+                        const struct zto_guid *new_guid,
+                        const uint8_t *new_voucher, size_t new_len, int64_t now)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+    int rc;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if (new_voucher == NULL || new_len == 0)
+        return ZTO_E_ARG;
+    if ((r = zto_db_begin(db)) != ZTO_OK)
+        return r;
+    if ((r = voucher_unchanged(db, old_guid, old_hash)) != ZTO_OK)
+        goto fail;
+    if ((r = db_prepare(db,
+                        "DELETE FROM to0_status WHERE voucher_id = "
+                        "(SELECT id FROM vouchers WHERE guid = ?)",
+                        &st)) != ZTO_OK)
+        goto fail;
+    if ((r = bind_blob(st, 1, old_guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
+        (r = db_step_done(st)) != ZTO_OK)
+        goto fail;
+    sqlite3_finalize(st);
+    if ((r = db_prepare(db,
+                        "UPDATE vouchers SET guid = ?, voucher = ?, "
+                        "state = 1, prev_guid = guid, onboarded_at = ?, "
+                        "onboard_count = onboard_count + 1, reused = 0, "
+                        "fail_reason = '', fail_at = 0 WHERE guid = ?",
+                        &st)) != ZTO_OK)
+        goto fail;
+    if ((r = bind_blob(st, 1, new_guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
+        (r = bind_blob(st, 2, new_voucher, new_len)) != ZTO_OK ||
+        (r = bind_i64(st, 3, now)) != ZTO_OK ||
+        (r = bind_blob(st, 4, old_guid->b, ZTO_GUID_LEN)) != ZTO_OK)
+        goto fail;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        r = ZTO_E_EXISTS;
+        goto fail;
+    }
+    if (rc != SQLITE_DONE || sqlite3_changes(db->h) != 1) {
+        r = ZTO_E_DB;
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    return zto_db_commit(db);
+fail:
+    sqlite3_finalize(st);
+    zto_db_rollback(db);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_ov_reused(struct zto_db *db, const struct zto_guid *guid,
+                       int64_t now)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        "UPDATE vouchers SET state = 1, reused = 1, "
+                        "onboarded_at = ?, onboard_count = onboard_count + 1,"
+                        " fail_reason = '', fail_at = 0 WHERE guid = ?",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, now)) == ZTO_OK &&
+        (r = bind_blob(st, 2, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
+        r = step_one(db, st);
+    sqlite3_finalize(st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_ov_failed(struct zto_db *db, const struct zto_guid *guid,
+                       const char *reason, int64_t now)
+{
+    sqlite3_stmt *st = NULL;
+    char text[ZTO_DB_TEXT_MAX];
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    snprintf(text, sizeof(text), "%s", reason != NULL ? reason : "");
+    if ((r = db_prepare(db,
+                        "UPDATE vouchers SET fail_reason = ?, fail_at = ? "
+                        "WHERE guid = ?",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_text(st, 1, text)) == ZTO_OK &&
+        (r = bind_i64(st, 2, now)) == ZTO_OK &&
+        (r = bind_blob(st, 3, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
+        r = step_one(db, st);
+    sqlite3_finalize(st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_ov_set_state(struct zto_db *db, const struct zto_guid *guid,
+                          int state)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if (state < ZTO_DB_OV_IMPORTED || state > ZTO_DB_OV_EXPORTED)
+        return ZTO_E_ARG;
+    if ((r = db_prepare(db, "UPDATE vouchers SET state = ? WHERE guid = ?",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, state)) == ZTO_OK &&
+        (r = bind_blob(st, 2, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
+        r = step_one(db, st);
+    sqlite3_finalize(st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_ov_set_group(struct zto_db *db, const struct zto_guid *guid,
+                          const char *grp)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if (grp == NULL || strlen(grp) >= ZTO_DB_TEXT_MAX)
+        return ZTO_E_ARG;
+    if ((r = db_prepare(db, "UPDATE vouchers SET grp = ? WHERE guid = ?",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_text(st, 1, grp)) == ZTO_OK &&
+        (r = bind_blob(st, 2, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
+        r = step_one(db, st);
+    sqlite3_finalize(st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_ov_list(struct zto_db *db, zto_db_ov_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    struct zto_db_ov row;
+    zto_err_t r;
+    int rc;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db, "SELECT " OV_COLS " FROM vouchers ORDER BY id",
+                        &st)) != ZTO_OK)
+        return r;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((r = read_row(st, &row)) != ZTO_OK)
+            goto out;
+        if (fn(ctx, &row) != 0)
+            break;
+    }
+    r = rc == SQLITE_ROW || rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
+out:
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* ---- TO0 ---- */
+
+static void
+read_to0(sqlite3_stmt *st, struct zto_db_to0 *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->voucher_id = sqlite3_column_int64(st, 0);
+    col_text(st, 1, s->rv, sizeof(s->rv));
+    s->registered_until = sqlite3_column_int64(st, 2);
+    s->granted = sqlite3_column_int64(st, 3);
+    s->last_attempt = sqlite3_column_int64(st, 4);
+    s->next_at = sqlite3_column_int64(st, 5);
+    s->failures = sqlite3_column_int64(st, 6);
+    s->failing_since = sqlite3_column_int64(st, 7);
+    col_text(st, 8, s->last_error, sizeof(s->last_error));
+}
+
+#define TO0_COLS                                                               \
+    "voucher_id, rv, registered_until, granted, last_attempt, next_at, "       \
+    "failures, failing_since, last_error"
+
+zto_err_t
+zto_db_owner_to0_put(struct zto_db *db, const struct zto_db_to0 *s)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        "INSERT OR REPLACE INTO to0_status(" TO0_COLS
+                        ") VALUES (?,?,?,?,?,?,?,?,?)",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, s->voucher_id)) == ZTO_OK &&
+        (r = bind_text(st, 2, s->rv)) == ZTO_OK &&
+        (r = bind_i64(st, 3, s->registered_until)) == ZTO_OK &&
+        (r = bind_i64(st, 4, s->granted)) == ZTO_OK &&
+        (r = bind_i64(st, 5, s->last_attempt)) == ZTO_OK &&
+        (r = bind_i64(st, 6, s->next_at)) == ZTO_OK &&
+        (r = bind_i64(st, 7, s->failures)) == ZTO_OK &&
+        (r = bind_i64(st, 8, s->failing_since)) == ZTO_OK &&
+        (r = bind_text(st, 9, s->last_error)) == ZTO_OK)
+        r = step_one(db, st);
+    sqlite3_finalize(st);
+    /* A voucher deleted meanwhile fails the foreign key. */
+    return r == ZTO_E_NOT_FOUND ? ZTO_E_DB : r;
+}
+
+zto_err_t
+zto_db_owner_to0_get(struct zto_db *db, int64_t voucher_id, const char *rv,
+                     struct zto_db_to0 *s)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+    int rc;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        "SELECT " TO0_COLS " FROM to0_status "
+                        "WHERE voucher_id = ? AND rv = ?",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, voucher_id)) != ZTO_OK ||
+        (r = bind_text(st, 2, rv)) != ZTO_OK)
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_to0(st, s);
+    r = rc == SQLITE_ROW    ? ZTO_OK
+        : rc == SQLITE_DONE ? ZTO_E_NOT_FOUND
+                            : ZTO_E_DB;
+out:
+    sqlite3_finalize(st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_to0_list(struct zto_db *db, int64_t voucher_id, zto_db_to0_fn fn,
+                      void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    struct zto_db_to0 s;
+    zto_err_t r;
+    int rc;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        "SELECT " TO0_COLS " FROM to0_status "
+                        "WHERE voucher_id = ? ORDER BY rv",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, voucher_id)) != ZTO_OK)
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_to0(st, &s);
+        if (fn(ctx, &s) != 0)
+            break;
+    }
+    r = rc == SQLITE_ROW || rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
+out:
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* ---- plan ---- */
+
+static bool
+scope_ok(const char *scope)
+{
+    return scope != NULL &&
+           (strcmp(scope, "all") == 0 || strcmp(scope, "group") == 0 ||
+            strcmp(scope, "guid") == 0);
+}
+
+zto_err_t
+zto_db_owner_plan_add(struct zto_db *db, const char *scope, const char *target,
+                      const char *kind, const uint8_t *params, size_t len,
+                      bool optional, int64_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if (!scope_ok(scope) || kind == NULL || kind[0] == '\0' ||
+        strlen(kind) >= sizeof(((struct zto_db_plan_step *)0)->kind) ||
+        params == NULL || len == 0 ||
+        (target != NULL && strlen(target) >= ZTO_DB_TEXT_MAX))
+        return ZTO_E_ARG;
+    if (strcmp(scope, "all") == 0)
+        target = "";
+    if ((r = db_prepare(db,
+                        "INSERT INTO svi_plan(scope, target, seq, kind, "
+                        "params, optional) VALUES (?1, ?2, "
+                        "(SELECT coalesce(max(seq), 0) + 1 FROM svi_plan "
+                        "WHERE scope = ?1 AND target = ?2), ?3, ?4, ?5)",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_text(st, 1, scope)) == ZTO_OK &&
+        (r = bind_text(st, 2, target)) == ZTO_OK &&
+        (r = bind_text(st, 3, kind)) == ZTO_OK &&
+        (r = bind_blob(st, 4, params, len)) == ZTO_OK &&
+        (r = bind_i64(st, 5, optional ? 1 : 0)) == ZTO_OK)
+        r = step_one(db, st);
+    if (r == ZTO_OK && id != NULL)
+        *id = sqlite3_last_insert_rowid(db->h);
+    sqlite3_finalize(st);
+    return r == ZTO_E_NOT_FOUND ? ZTO_E_DB : r;
+}
+
+zto_err_t
+zto_db_owner_plan_del(struct zto_db *db, int64_t id)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db, "DELETE FROM svi_plan WHERE id = ?", &st)) !=
+        ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, id)) == ZTO_OK)
+        r = step_one(db, st);
+    sqlite3_finalize(st);
+    return r;
+}
+
+#define PLAN_COLS "id, scope, target, seq, kind, params, optional"
+
+static zto_err_t
+plan_rows(sqlite3_stmt *st, zto_db_plan_fn fn, void *ctx)
+{
+    struct zto_db_plan_step s;
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&s, 0, sizeof(s));
+        s.id = sqlite3_column_int64(st, 0);
+        col_text(st, 1, s.scope, sizeof(s.scope));
+        col_text(st, 2, s.target, sizeof(s.target));
+        s.seq = sqlite3_column_int64(st, 3);
+        col_text(st, 4, s.kind, sizeof(s.kind));
+        s.params = ZTO_BYTES(sqlite3_column_blob(st, 5),
+                             (size_t)sqlite3_column_bytes(st, 5));
+        s.optional = sqlite3_column_int(st, 6) != 0;
+        if (fn(ctx, &s) != 0)
+            return ZTO_OK;
+    }
+    return rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
+}
+
+zto_err_t
+zto_db_owner_plan_list(struct zto_db *db, zto_db_plan_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        "SELECT " PLAN_COLS " FROM svi_plan ORDER BY "
+                        "CASE scope WHEN 'all' THEN 0 WHEN 'group' THEN 1 "
+                        "ELSE 2 END, target, seq",
+                        &st)) != ZTO_OK)
+        return r;
+    r = plan_rows(st, fn, ctx);
+    sqlite3_finalize(st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_plan_for(struct zto_db *db, const struct zto_guid *guid,
+                      const struct zto_guid *orig, const char *grp,
+                      zto_db_plan_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    char g[2 * ZTO_GUID_LEN + 1], o[2 * ZTO_GUID_LEN + 1];
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = zto_hex_encode(guid->b, ZTO_GUID_LEN, g, sizeof(g))) != ZTO_OK ||
+        (r = zto_hex_encode((orig != NULL ? orig : guid)->b, ZTO_GUID_LEN, o,
+                            sizeof(o))) != ZTO_OK)
+        return r;
+    /* A step naming both the current and the original GUID runs once. */
+    if ((r = db_prepare(db,
+                        "SELECT " PLAN_COLS " FROM svi_plan WHERE "
+                        "scope = 'all' OR "
+                        "(scope = 'group' AND ?1 != '' AND target = ?1) OR "
+                        "(scope = 'guid' AND lower(target) IN (?2, ?3)) "
+                        "ORDER BY CASE scope WHEN 'all' THEN 0 "
+                        "WHEN 'group' THEN 1 ELSE 2 END, seq, id",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_text(st, 1, grp != NULL ? grp : "")) == ZTO_OK &&
+        (r = bind_text(st, 2, g)) == ZTO_OK &&
+        (r = bind_text(st, 3, o)) == ZTO_OK)
+        r = plan_rows(st, fn, ctx);
+    sqlite3_finalize(st);
+    return r;
+}

@@ -1,0 +1,316 @@
+/*
+ * mod_download.c - fdo.download on a POSIX device (FSIM fdo.download,
+ * docs/serviceinfo.md): files from the owner into a download directory.
+ *
+ *   owner:  name, length, sha-384 (optional), data x n
+ *   device: done = bytes written, or -1 (hash mismatch, write failure)
+ *
+ * Names are relative to the configured directory; absolute names, ".."
+ * and "." components are refused (done = -1) so an owner cannot write
+ * outside it; missing parent directories below it are created. Data go
+ * to a temporary file in the target's directory (mode 0600), which is
+ * fsync'ed and renamed over the target only when length and SHA-384
+ * match, and the directory is fsync'ed: the target is either the old
+ * file or the complete new one. A transfer not finished when TO2 ends
+ * is removed. Without `length` (streaming mode) an empty data value
+ * ends the file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zto/zto_cbor.h"
+#include "zto/zto_codec.h"
+#include "zto/zto_util.h"
+#include "zto_posix_modules.h"
+
+static void
+discard(struct zto_posix_download *d)
+{
+    if (d->fd >= 0) {
+        close(d->fd);
+        d->fd = -1;
+    }
+    if (d->tmp[0] != '\0')
+        unlink(d->tmp);
+    d->tmp[0] = '\0';
+    if (d->hashing)
+        zto_digest_abort(&d->dg);
+    d->hashing = false;
+}
+
+static void
+fail(struct zto_posix_download *d, const char *why)
+{
+    discard(d);
+    d->done_pending = true;
+    d->done_value = -1;
+    snprintf(d->last_error, sizeof(d->last_error), "%s", why);
+}
+
+/* Relative, no "..", "." or empty components. */
+static bool
+name_ok(const char *p, size_t n)
+{
+    size_t i = 0, c;
+
+    if (n == 0 || p[0] == '/' || memchr(p, '\0', n) != NULL)
+        return false;
+    while (i < n) {
+        for (c = 0; i + c < n && p[i + c] != '/'; c++)
+            ;
+        if (c == 0 || (c == 1 && p[i] == '.') ||
+            (c == 2 && p[i] == '.' && p[i + 1] == '.'))
+            return false;
+        i += c + 1;
+    }
+    return p[n - 1] != '/';
+}
+
+/* mkdir -p for the directories of path below d->dir. */
+static bool
+make_parents(const struct zto_posix_download *d, char *path)
+{
+    size_t base = strlen(d->dir) + 1, i;
+
+    for (i = base; path[i] != '\0'; i++) {
+        if (path[i] != '/')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            path[i] = '/';
+            return false;
+        }
+        path[i] = '/';
+    }
+    return true;
+}
+
+static void
+start_file(struct zto_posix_download *d, const uint8_t *name, size_t n)
+{
+    char *slash;
+    int len;
+
+    discard(d);
+    d->have_length = d->have_sha = false;
+    d->length = d->written = 0;
+    d->active = false;
+    if (!name_ok((const char *)name, n)) {
+        fail(d, "name outside the download directory");
+        return;
+    }
+    len = snprintf(d->final, sizeof(d->final), "%s/%.*s", d->dir, (int)n,
+                   (const char *)name);
+    if (len < 0 || (size_t)len >= sizeof(d->final) ||
+        !make_parents(d, d->final)) {
+        fail(d, "cannot create the target directory");
+        return;
+    }
+    /* The temporary file sits next to the target: the rename stays on
+     * one file system. */
+    slash = strrchr(d->final, '/');
+    len = snprintf(d->tmp, sizeof(d->tmp), "%.*s/.%s.XXXXXX",
+                   (int)(slash - d->final), d->final, slash + 1);
+    if (len < 0 || (size_t)len >= sizeof(d->tmp)) {
+        d->tmp[0] = '\0';
+        fail(d, "name too long");
+        return;
+    }
+    if ((d->fd = mkstemp(d->tmp)) < 0) {
+        d->tmp[0] = '\0';
+        fail(d, "cannot create a temporary file");
+        return;
+    }
+    if (zto_digest_start(&d->dg, ZTO_HASH_SHA384) != ZTO_OK) {
+        fail(d, "cannot hash");
+        return;
+    }
+    d->hashing = true;
+    d->active = true;
+}
+
+static void
+finish_file(struct zto_posix_download *d)
+{
+    struct zto_hash_buf h;
+    char *slash;
+    int dfd;
+
+    d->hashing = false;
+    if (zto_digest_finish(&d->dg, &h) != ZTO_OK) {
+        fail(d, "cannot hash");
+        return;
+    }
+    if (d->have_length && d->written != d->length) {
+        fail(d, "length mismatch");
+        return;
+    }
+    if (d->have_sha && !zto_ct_equal(h.value, d->sha, sizeof(d->sha))) {
+        fail(d, "SHA-384 mismatch");
+        return;
+    }
+    if (fsync(d->fd) != 0 || close(d->fd) != 0) {
+        d->fd = -1;
+        fail(d, "write failed");
+        return;
+    }
+    d->fd = -1;
+    if (rename(d->tmp, d->final) != 0) {
+        fail(d, "rename failed");
+        return;
+    }
+    d->tmp[0] = '\0';
+    slash = strrchr(d->final, '/');
+    *slash = '\0';
+    if ((dfd = open(d->final, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    *slash = '/';
+    d->active = false;
+    d->done_pending = true;
+    d->done_value = (int64_t)d->written;
+    d->files++;
+    snprintf(d->last_file, sizeof(d->last_file), "%s", d->final);
+}
+
+static void
+data(struct zto_posix_download *d, const uint8_t *p, size_t n)
+{
+    ssize_t w;
+    size_t off = 0;
+
+    if (!d->active)
+        return; /* after a failure: wait for the next name */
+    if (d->have_length && d->written + n > d->length) {
+        fail(d, "more data than the announced length");
+        return;
+    }
+    while (off < n) {
+        w = write(d->fd, p + off, n - off);
+        if (w <= 0) {
+            fail(d, "write failed");
+            return;
+        }
+        off += (size_t)w;
+    }
+    if (zto_digest_update(&d->dg, p, n) != ZTO_OK) {
+        fail(d, "cannot hash");
+        return;
+    }
+    d->written += n;
+    if ((d->have_length && d->written == d->length) ||
+        (!d->have_length && n == 0))
+        finish_file(d);
+}
+
+static zto_err_t
+dl_receive(void *ctx, const char *message, size_t mlen, const uint8_t *val,
+           size_t len)
+{
+    struct zto_posix_download *d = ctx;
+    struct zto_cbor_dec c;
+    struct zto_bytes b;
+    uint64_t u;
+    zto_err_t r;
+
+    zto_cbor_dec_init(&c, val, len);
+    if (mlen == 4 && memcmp(message, "name", 4) == 0) {
+        if ((r = zto_cbor_get_tstr(&c, &b)) != ZTO_OK ||
+            (r = zto_cbor_dec_finish(&c)) != ZTO_OK)
+            return r;
+        start_file(d, b.p, b.len);
+    } else if (mlen == 6 && memcmp(message, "length", 6) == 0) {
+        if ((r = zto_cbor_get_uint(&c, &u)) != ZTO_OK ||
+            (r = zto_cbor_dec_finish(&c)) != ZTO_OK)
+            return r;
+        d->have_length = true;
+        d->length = u;
+        /* An empty file has no data value to finish it. */
+    } else if (mlen == 7 && memcmp(message, "sha-384", 7) == 0) {
+        if ((r = zto_cbor_get_bstr_fixed(&c, d->sha, sizeof(d->sha))) !=
+                ZTO_OK ||
+            (r = zto_cbor_dec_finish(&c)) != ZTO_OK)
+            return r;
+        d->have_sha = true;
+    } else if (mlen == 4 && memcmp(message, "data", 4) == 0) {
+        if ((r = zto_cbor_get_bstr(&c, &b)) != ZTO_OK ||
+            (r = zto_cbor_dec_finish(&c)) != ZTO_OK)
+            return r;
+        data(d, b.p, b.len);
+    }
+    /* Other messages are not defined for the device; ignore them. */
+    return ZTO_OK;
+}
+
+static zto_err_t
+dl_produce(void *ctx, struct zto_svi_out *out, bool *more)
+{
+    struct zto_posix_download *d = ctx;
+    uint8_t v[16];
+    struct zto_cbor_enc e;
+    size_t n = 0;
+    zto_err_t r;
+
+    *more = false;
+    if (!d->done_pending)
+        return ZTO_OK;
+    zto_cbor_enc_init(&e, v, sizeof(v));
+    zto_cbor_put_int(&e, d->done_value);
+    if ((r = zto_cbor_enc_finish(&e, &n)) != ZTO_OK)
+        return r;
+    r = zto_svi_out_put(out, "fdo.download", "done", v, n);
+    if (r == ZTO_E_BUF_TOO_SMALL) {
+        *more = true;
+        return ZTO_OK;
+    }
+    if (r == ZTO_OK)
+        d->done_pending = false;
+    return r;
+}
+
+static void
+dl_finish(void *ctx, bool done)
+{
+    struct zto_posix_download *d = ctx;
+
+    (void)done;
+    discard(d);
+    d->active = false;
+    d->done_pending = false;
+}
+
+zto_err_t
+zto_posix_download_init(struct zto_posix_download *d, const char *dir,
+                        struct zto_svi_module *m)
+{
+    size_t n;
+
+    memset(d, 0, sizeof(*d));
+    d->fd = -1;
+    if (dir == NULL || (n = strlen(dir)) == 0 || n >= sizeof(d->dir) - 2)
+        return ZTO_E_ARG;
+    memcpy(d->dir, dir, n + 1);
+    while (n > 1 && d->dir[n - 1] == '/')
+        d->dir[--n] = '\0';
+    memset(m, 0, sizeof(*m));
+    m->name = "fdo.download";
+    m->receive = dl_receive;
+    m->produce = dl_produce;
+    m->finish = dl_finish;
+    m->ctx = d;
+    return ZTO_OK;
+}
+
+void
+zto_posix_download_free(struct zto_posix_download *d)
+{
+    if (d == NULL)
+        return;
+    discard(d);
+}

@@ -1,0 +1,515 @@
+/*
+ * fdo-owner - the owner: takes vouchers in, registers them at rendezvous
+ * servers (TO0) and onboards devices (TO2 + ServiceInfo). See
+ * docs/owner.md.
+ *
+ *   fdo-owner serve   --config F [--log-level L] [--check-config|-t]
+ *                                [--print-config|-T]
+ *   fdo-owner import  --config F FILE|DIR...
+ *   fdo-owner list    --config F
+ *   fdo-owner export  --config F --guid G [--extend-to PUBKEY_PEM] -o OUT
+ *   fdo-owner plan    --config F add (--all | --group N | --guid G)
+ *                                [--optional] download SRC NAME
+ *   fdo-owner plan    --config F list | del ID
+ *   fdo-owner group   --config F --guid G NAME
+ *
+ * serve prints one "listening on URL" line per listener and "ready" on
+ * stdout once every listener is bound; SIGTERM and SIGINT stop it.
+ * import exits non-zero if any voucher failed (others are still stored).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <coap3/coap.h>
+#include <event2/event.h>
+
+#include "owner_admin.h"
+#include "owner_conf.h"
+#include "owner_to0.h"
+#include "zto_log.h"
+#include "zto_srv.h"
+
+#define PROG "fdo-owner"
+#define MAX_ARGS 64
+
+struct args {
+    const char *config;
+    const char *log_level;
+    const char *guid;
+    const char *extend_to;
+    const char *out;
+    const char *group;
+    bool all, optional, check, print;
+    const char *pos[MAX_ARGS]; /* positional arguments */
+    size_t npos;
+};
+
+static void errx1(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+errx1(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, PROG ": ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void
+log_sink(void *ctx, int level, const char *line)
+{
+    (void)ctx;
+    ZTO_LOG_(level, NULL, false, ZTO_OK, "%s", line);
+}
+
+static void
+guid_arg(const char *s, struct zto_guid *g)
+{
+    size_t n = 0;
+
+    if (s == NULL || strlen(s) != 32 ||
+        zto_hex_decode(s, 32, g->b, sizeof(g->b), &n) != ZTO_OK || n != 16)
+        errx1("--guid needs 32 hex digits");
+}
+
+/* Configuration, database and keys: what every command needs. */
+static void
+setup(const struct args *a, struct owner_conf *c, struct owner *o,
+      bool foreground)
+{
+    struct zto_db_opts dbo;
+    char err[512];
+    int lvl = ZTO_SRV_LOG_INFO;
+    zto_err_t r;
+
+    if (a->config == NULL)
+        errx1("--config FILE is required");
+    if (owner_conf_load(c, a->config, err, sizeof(err)) != ZTO_OK)
+        errx1("%s", err);
+    if (zto_log_level_parse(a->log_level != NULL ? a->log_level
+                                                 : c->log_level.v,
+                            &lvl) != ZTO_OK)
+        errx1("bad log level");
+    zto_log_setup(PROG, lvl, foreground);
+    owner_init(o);
+    o->log = log_sink;
+    if (owner_conf_apply(c, o, err, sizeof(err)) != ZTO_OK)
+        errx1("%s: %s", a->config, err);
+    if (a->check || a->print)
+        return;
+    /* The database holds session keys while devices onboard. */
+    umask(077);
+    memset(&dbo, 0, sizeof(dbo));
+    dbo.sync_full = c->db_sync_full.v;
+    if ((r = zto_db_open(c->db.v, ZTO_DB_OWNER, &dbo, &o->db)) != ZTO_OK)
+        errx1("database %s: %s", c->db.v, zto_strerror(r));
+}
+
+static void
+teardown(struct owner_conf *c, struct owner *o)
+{
+    zto_db_close(o->db);
+    o->db = NULL;
+    owner_free(o);
+    owner_conf_free(c);
+}
+
+/* ---- serve ---- */
+
+struct served {
+    struct owner *o;
+    struct zto_srv *srv;
+    struct event *purge;
+};
+
+static void
+handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
+{
+    struct served *s = ctx;
+    zto_err_t r;
+
+    r = owner_handle(s->o, req->msg_type, req->body, req->len, req->token,
+                     resp->body, resp->cap, &resp->len, &resp->msg_type,
+                     resp->token, sizeof(resp->token));
+    if (r == ZTO_OK) {
+        resp->end_session = resp->msg_type == ZTO_MSG_TO2_DONE2;
+        return;
+    }
+    resp->end_session = true;
+    resp->token[0] = '\0';
+    if (req->msg_type != ZTO_MSG_ERROR && resp->len == 0 &&
+        zto_srv_error(resp, r, req->msg_type, zto_strerror(r)) != ZTO_OK)
+        resp->len = 0;
+}
+
+static void
+on_purge(evutil_socket_t fd, short what, void *arg)
+{
+    struct served *s = arg;
+    int n = 0;
+
+    (void)fd;
+    (void)what;
+    if (zto_db_session_purge(s->o->db, owner_now(s->o), &n) == ZTO_OK && n > 0)
+        log_debug("purged %d idle TO2 session(s)", n);
+}
+
+/* The owner's TO2 addresses: configured, or the concrete listeners. */
+static void
+to2_addresses(const struct owner_conf *c, struct zto_srv *srv,
+              struct zto_rvto2addr *addr, char *hosts, size_t hcap)
+{
+    char text[4096], url[512], why[256];
+    size_t i, n = 0;
+
+    if (c->to2_addresses.set) {
+        if (owner_rvto2addr_parse(c->to2_addresses.v, addr, hosts, hcap, why,
+                                  sizeof(why)) != ZTO_OK)
+            errx1("to2_addresses: %s", why);
+        return;
+    }
+    text[0] = '\0';
+    for (i = 0; i < zto_srv_bound_count(srv); i++) {
+        const struct zto_listen *l = zto_srv_bound(srv, i);
+        if (l->host[0] == '\0' || strcmp(l->host, "::") == 0 ||
+            strcmp(l->host, "0.0.0.0") == 0 || strcmp(l->host, "*") == 0)
+            continue;
+        if (zto_listen_format(l, url, sizeof(url)) != ZTO_OK ||
+            n + strlen(url) + 2 > sizeof(text))
+            continue;
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s ", url);
+    }
+    if (n == 0 || owner_rvto2addr_parse(text, addr, hosts, hcap, why,
+                                        sizeof(why)) != ZTO_OK)
+        errx1("set to2_addresses: the listeners do not say where devices "
+              "reach this owner");
+}
+
+static int
+cmd_serve(const struct args *a)
+{
+    struct owner_conf c;
+    struct owner o;
+    struct served s;
+    struct zto_srv_opts so;
+    struct zto_rvto2addr addr;
+    struct owner_to0 *to0 = NULL;
+    struct owner_to0_cfg tc;
+    char url[512], hosts[ZTO_MAX_RVTO2_ENTRIES * ZTO_HOST_MAX];
+    struct timeval every = {60, 0};
+    size_t i;
+    zto_err_t r;
+
+    setup(a, &c, &o, true);
+    if (a->print) {
+        owner_conf_print(&c, stdout);
+        teardown(&c, &o);
+        return 0;
+    }
+    if (a->check) {
+        printf("%s: configuration OK (%zu owner key%s)\n", a->config, o.nkeys,
+               o.nkeys == 1 ? "" : "s");
+        teardown(&c, &o);
+        return 0;
+    }
+    memset(&s, 0, sizeof(s));
+    s.o = &o;
+    memset(&so, 0, sizeof(so));
+    zto_srv_conf_apply(&c.srv, &so);
+    so.handler = handler;
+    so.handler_ctx = &s;
+    if ((r = zto_srv_new(&so, &s.srv)) != ZTO_OK)
+        errx1("cannot listen: %s", zto_strerror(r));
+    s.purge =
+        event_new(zto_srv_event_base(s.srv), -1, EV_PERSIST, on_purge, &s);
+    if (s.purge == NULL || event_add(s.purge, &every) != 0)
+        errx1("cannot arm the session purge timer");
+    if (c.to0.v) {
+        to2_addresses(&c, s.srv, &addr, hosts, sizeof(hosts));
+        memset(&tc, 0, sizeof(tc));
+        tc.db_path = c.db.v;
+        tc.db_sync_full = c.db_sync_full.v;
+        tc.addr = &addr;
+        tc.wait_seconds = (uint32_t)c.to0_wait.v;
+        tc.renew_percent = (unsigned)c.to0_renew.v;
+        tc.retry_first_s = (uint32_t)c.to0_retry_first.v;
+        tc.retry_max_s = (uint32_t)c.to0_retry_max.v;
+        tc.poll_s = (unsigned)c.to0_poll.v;
+        tc.insecure = c.insecure.v;
+        tc.ca_file = c.transport_ca.set ? c.transport_ca.v : NULL;
+        if ((r = owner_to0_start(&o, &tc, &to0)) != ZTO_OK)
+            errx1("cannot start TO0: %s", zto_strerror(r));
+    }
+    for (i = 0; i < zto_srv_bound_count(s.srv); i++)
+        if (zto_listen_format(zto_srv_bound(s.srv, i), url, sizeof(url)) ==
+            ZTO_OK)
+            printf("listening on %s\n", url);
+    printf("ready\n");
+    fflush(stdout);
+    log_info("serving TO2 with %zu owner key(s)%s", o.nkeys,
+             c.to0.v ? ", TO0 client running" : "");
+    r = zto_srv_run(s.srv);
+    owner_to0_stop(to0);
+    event_free(s.purge);
+    zto_srv_free(s.srv);
+    teardown(&c, &o);
+    coap_cleanup();
+    return r == ZTO_OK ? 0 : 1;
+}
+
+/* ---- import / list / export / plan / group ---- */
+
+static void
+print_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    printf("%s\n", line);
+}
+
+static int
+cmd_import(const struct args *a)
+{
+    struct owner_conf c;
+    struct owner o;
+    struct owner_import_stats st;
+    size_t i;
+    int rc = 0;
+
+    if (a->npos == 0)
+        errx1("import: name at least one FILE or DIR");
+    setup(a, &c, &o, true);
+    memset(&st, 0, sizeof(st));
+    for (i = 0; i < a->npos; i++)
+        if (owner_import_path(&o, a->pos[i], &st, print_line, NULL) != ZTO_OK)
+            rc = 1;
+    printf("%u imported, %u already present, %u failed\n", st.ok, st.duplicate,
+           st.failed);
+    teardown(&c, &o);
+    return rc != 0 || st.failed > 0 || st.duplicate > 0 ? 1 : 0;
+}
+
+static int
+cmd_list(const struct args *a)
+{
+    struct owner_conf c;
+    struct owner o;
+    zto_err_t r;
+
+    setup(a, &c, &o, true);
+    r = owner_list(&o, stdout);
+    teardown(&c, &o);
+    if (r != ZTO_OK)
+        errx1("list: %s", zto_strerror(r));
+    return 0;
+}
+
+static char *
+read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (f == NULL)
+        errx1("%s: cannot open", path);
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > 1 << 20 ||
+        fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
+        fread(buf, 1, (size_t)n, f) != (size_t)n)
+        errx1("%s: cannot read", path);
+    fclose(f);
+    buf[n] = '\0';
+    *len = (size_t)n;
+    return buf;
+}
+
+static int
+cmd_export(const struct args *a)
+{
+    struct owner_conf c;
+    struct owner o;
+    struct zto_guid g;
+    char *key = NULL, why[512];
+    size_t klen = 0;
+    zto_err_t r;
+
+    guid_arg(a->guid, &g);
+    if (a->out == NULL)
+        errx1("export: -o OUT is required (- for stdout)");
+    if (a->extend_to != NULL)
+        key = read_text(a->extend_to, &klen);
+    setup(a, &c, &o, true);
+    r = owner_export(&o, &g, key, klen, a->out, why, sizeof(why));
+    teardown(&c, &o);
+    free(key);
+    if (r != ZTO_OK)
+        errx1("export: %s", why[0] != '\0' ? why : zto_strerror(r));
+    if (strcmp(a->out, "-") != 0)
+        fprintf(stderr, "%s: voucher %s written to %s\n", PROG,
+                a->extend_to != NULL ? "extended and" : "", a->out);
+    return 0;
+}
+
+static int
+cmd_plan(const struct args *a)
+{
+    struct owner_conf c;
+    struct owner o;
+    char why[512], target[33];
+    const char *scope, *tgt = "";
+    int64_t id = 0;
+    zto_err_t r = ZTO_OK;
+
+    if (a->npos == 0)
+        errx1("plan: add, list or del");
+    setup(a, &c, &o, true);
+    if (strcmp(a->pos[0], "list") == 0) {
+        r = owner_plan_list(&o, stdout);
+    } else if (strcmp(a->pos[0], "del") == 0 && a->npos == 2) {
+        r = zto_db_owner_plan_del(o.db, strtoll(a->pos[1], NULL, 10));
+        if (r == ZTO_E_NOT_FOUND)
+            errx1("plan del: no step %s", a->pos[1]);
+    } else if (strcmp(a->pos[0], "add") == 0 && a->npos == 4 &&
+               strcmp(a->pos[1], "download") == 0) {
+        const char *kv[4] = {"src", a->pos[2], "name", a->pos[3]};
+        if (a->guid != NULL) {
+            struct zto_guid g;
+            guid_arg(a->guid, &g);
+            owner_guid_hex(&g, target);
+            scope = "guid";
+            tgt = target;
+        } else if (a->group != NULL) {
+            scope = "group";
+            tgt = a->group;
+        } else if (a->all) {
+            scope = "all";
+        } else {
+            errx1("plan add: say --all, --group NAME or --guid GUID");
+        }
+        r = owner_plan_add(&o, scope, tgt, "download", kv, 2, a->optional, &id,
+                           why, sizeof(why));
+        if (r != ZTO_OK)
+            errx1("plan add: %s", why);
+        printf("step %lld added\n", (long long)id);
+    } else {
+        errx1("plan: add (--all|--group N|--guid G) [--optional] download "
+              "SRC NAME | list | del ID");
+    }
+    teardown(&c, &o);
+    if (r != ZTO_OK)
+        errx1("plan: %s", zto_strerror(r));
+    return 0;
+}
+
+static int
+cmd_group(const struct args *a)
+{
+    struct owner_conf c;
+    struct owner o;
+    struct zto_guid g;
+    zto_err_t r;
+
+    guid_arg(a->guid, &g);
+    if (a->npos != 1)
+        errx1("group: --guid G NAME");
+    setup(a, &c, &o, true);
+    r = zto_db_owner_ov_set_group(o.db, &g, a->pos[0]);
+    teardown(&c, &o);
+    if (r != ZTO_OK)
+        errx1("group: %s", r == ZTO_E_NOT_FOUND ? "no voucher with this GUID"
+                                                : zto_strerror(r));
+    return 0;
+}
+
+struct cmd {
+    const char *name;
+    int (*run)(const struct args *a);
+};
+
+static const struct cmd cmds[] = {
+    {"serve", cmd_serve},   {"import", cmd_import}, {"list", cmd_list},
+    {"export", cmd_export}, {"plan", cmd_plan},     {"group", cmd_group},
+};
+
+static void
+usage(void)
+{
+    fprintf(stderr,
+            "usage: " PROG " serve  --config F [--log-level L] "
+            "[--check-config] [--print-config]\n"
+            "       " PROG " import --config F FILE|DIR...\n"
+            "       " PROG " list   --config F\n"
+            "       " PROG " export --config F --guid G [--extend-to PEM] "
+            "-o OUT\n"
+            "       " PROG " plan   --config F add (--all|--group N|--guid G)"
+            " [--optional] download SRC NAME\n"
+            "       " PROG " plan   --config F list | del ID\n"
+            "       " PROG " group  --config F --guid G NAME\n");
+    exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct args a;
+    const struct cmd *cmd = &cmds[0];
+    size_t i;
+    int k = 1;
+
+    memset(&a, 0, sizeof(a));
+    if (argc > 1 && argv[1][0] != '-') {
+        for (i = 0, cmd = NULL; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+            if (strcmp(argv[1], cmds[i].name) == 0)
+                cmd = &cmds[i];
+        if (cmd == NULL)
+            usage();
+        k = 2;
+    }
+    for (; k < argc; k++) {
+        const char *o = argv[k];
+        const char *v = k + 1 < argc ? argv[k + 1] : NULL;
+#define VAL(field)                                                             \
+    do {                                                                       \
+        if (v == NULL)                                                         \
+            usage();                                                           \
+        a.field = v;                                                           \
+        k++;                                                                   \
+    } while (0)
+        if (strcmp(o, "--config") == 0 || strcmp(o, "-c") == 0)
+            VAL(config);
+        else if (strcmp(o, "--log-level") == 0)
+            VAL(log_level);
+        else if (strcmp(o, "--guid") == 0)
+            VAL(guid);
+        else if (strcmp(o, "--extend-to") == 0)
+            VAL(extend_to);
+        else if (strcmp(o, "-o") == 0 || strcmp(o, "--out") == 0)
+            VAL(out);
+        else if (strcmp(o, "--group") == 0)
+            VAL(group);
+        else if (strcmp(o, "--all") == 0)
+            a.all = true;
+        else if (strcmp(o, "--optional") == 0)
+            a.optional = true;
+        else if (strcmp(o, "--check-config") == 0 || strcmp(o, "-t") == 0)
+            a.check = true;
+        else if (strcmp(o, "--print-config") == 0 || strcmp(o, "-T") == 0)
+            a.print = true;
+        else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0)
+            usage();
+        else if (o[0] == '-' && o[1] != '\0')
+            usage();
+        else if (a.npos < MAX_ARGS)
+            a.pos[a.npos++] = o;
+#undef VAL
+    }
+    return cmd->run(&a);
+}

@@ -1,0 +1,60 @@
+/*
+ * owner.c - life cycle of struct owner, its clock and its log lines.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "owner_int.h"
+
+void
+owner_init(struct owner *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->session_ttl = 600;
+    o->svi_max_rounds = 100000;
+}
+
+void
+owner_free(struct owner *o)
+{
+    size_t i;
+
+    if (o == NULL)
+        return;
+    for (i = 0; i < o->nkeys; i++)
+        owner_key_free(&o->keys[i]);
+    owner_key_free(&o->owner2_store);
+    for (i = 0; i < o->nroots; i++)
+        free(o->root_der[i]);
+    memset(o, 0, sizeof(*o));
+}
+
+int64_t
+owner_now(const struct owner *o)
+{
+    return o->clock != 0 ? o->clock : (int64_t)time(NULL);
+}
+
+void
+owner_logf(const struct owner *o, int level, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    if (o->log == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    o->log(o->log_ctx, level, line);
+}
+
+const char *
+owner_guid_hex(const struct zto_guid *g, char *buf)
+{
+    if (zto_hex_encode(g->b, ZTO_GUID_LEN, buf, 2 * ZTO_GUID_LEN + 1) != ZTO_OK)
+        buf[0] = '\0';
+    return buf;
+}

@@ -1,0 +1,50 @@
+/*
+ * owner_conf.h - fdo-owner's configuration (conf.c); every option is
+ * described in deploy/owner.conf.example.
+ */
+#ifndef ZTO_OWNER_CONF_H
+#define ZTO_OWNER_CONF_H
+
+#include <stdio.h>
+
+#include "owner_int.h"
+#include "zto/zto_port.h"
+#include "zto_conf.h"
+
+struct owner_conf {
+    struct zto_srv_conf srv;
+    struct zto_conf_str db;
+    struct zto_conf_bool db_sync_full;
+    struct zto_conf_str log_level;
+    struct zto_conf_str owner_keys;
+    struct zto_conf_str owner2_key;
+    struct zto_conf_str device_ca;
+    struct zto_conf_str replacement_rv;
+    struct zto_conf_bool reuse;
+    struct zto_conf_int session_ttl;
+    struct zto_conf_int device_svi_mtu;
+    struct zto_conf_int svi_max_rounds;
+    struct zto_conf_str svi_dir;
+    struct zto_conf_str to2_addresses;
+    struct zto_conf_bool to0;
+    struct zto_conf_int to0_wait;
+    struct zto_conf_int to0_renew;
+    struct zto_conf_int to0_retry_first;
+    struct zto_conf_int to0_retry_max;
+    struct zto_conf_int to0_poll;
+    struct zto_conf_bool insecure;
+    struct zto_conf_str transport_ca;
+};
+
+/* Parse the file and apply defaults. */
+ZTO_MUST_CHECK zto_err_t owner_conf_load(struct owner_conf *c, const char *path,
+                                         char *err, size_t errcap);
+void owner_conf_print(const struct owner_conf *c, FILE *out);
+void owner_conf_free(struct owner_conf *c);
+/* Load keys, roots, replacement RendezvousInfo, policy into o (whose db
+ * the caller opens). Checks everything a running server needs. */
+ZTO_MUST_CHECK zto_err_t owner_conf_apply(const struct owner_conf *c,
+                                          struct owner *o, char *err,
+                                          size_t errcap);
+
+#endif

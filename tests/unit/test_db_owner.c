@@ -1,0 +1,258 @@
+/* test_db_owner.c - the owner's tables: vouchers, replacement in one
+ * transaction, TO0 state, ServiceInfo plan. */
+#include <stdlib.h>
+
+#include "test.h"
+#include "zto/zto_crypto.h"
+#include "zto/zto_db_owner.h"
+
+static struct zto_guid
+guid_of(uint8_t b)
+{
+    struct zto_guid g;
+
+    memset(g.b, b, sizeof(g.b));
+    return g;
+}
+
+static void
+sha(const uint8_t *p, size_t n, uint8_t out[32])
+{
+    struct zto_hash_buf h;
+
+    if (zto_hash(ZTO_HASH_SHA256, p, n, &h) != ZTO_OK)
+        abort();
+    memcpy(out, h.value, 32);
+}
+
+static int
+count_rows(void *ctx, const struct zto_db_ov *row)
+{
+    (void)row;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void
+test_vouchers(void)
+{
+    struct zto_db *db = NULL;
+    struct zto_guid g1 = guid_of(1), g2 = guid_of(2), g3 = guid_of(3);
+    struct zto_db_ov row;
+    uint8_t buf[64], h[32], wrong[32];
+    const uint8_t v1[] = {0x85, 1, 2, 3}, v2[] = {0x85, 9, 9};
+    int n = 0;
+
+    ASSERT_OK(zto_db_open(":memory:", ZTO_DB_OWNER, NULL, &db));
+    if (db == NULL)
+        return;
+    ASSERT_OK(
+        zto_db_owner_ov_add(db, &g1, v1, sizeof(v1), "dev one", "aa11", 100));
+    /* Duplicate GUID: refused, the stored row unchanged. */
+    ASSERT_ERR(zto_db_owner_ov_add(db, &g1, v2, sizeof(v2), "other", "bb", 200),
+               ZTO_E_EXISTS);
+    ASSERT_OK(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row));
+    ASSERT_EQ(row.voucher.len, sizeof(v1));
+    ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
+    ASSERT_TRUE(strcmp(row.device_info, "dev one") == 0);
+    ASSERT_EQ(row.state, ZTO_DB_OV_IMPORTED);
+    ASSERT_EQ(row.imported_at, 100);
+    ASSERT_MEM_EQ(row.orig_guid.b, g1.b, 16);
+    ASSERT_TRUE(!row.has_prev);
+    ASSERT_ERR(zto_db_owner_ov_get(db, &g1, buf, 2, &row), ZTO_E_BUF_TOO_SMALL);
+    ASSERT_EQ(row.voucher.len, sizeof(v1));
+    ASSERT_ERR(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row),
+               ZTO_E_NOT_FOUND);
+
+    /* Replacement only while the voucher is the one the session saw. */
+    sha(v1, sizeof(v1), h);
+    memset(wrong, 0, sizeof(wrong));
+    ASSERT_ERR(
+        zto_db_owner_ov_replace(db, &g1, wrong, &g2, v2, sizeof(v2), 300),
+        ZTO_E_STATE);
+    ASSERT_OK(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row));
+    ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
+    ASSERT_OK(zto_db_owner_ov_failed(db, &g1, "went wrong", 250));
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v2, sizeof(v2), 300));
+    ASSERT_ERR(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row),
+               ZTO_E_NOT_FOUND);
+    ASSERT_OK(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row));
+    ASSERT_MEM_EQ(row.voucher.p, v2, sizeof(v2));
+    ASSERT_EQ(row.state, ZTO_DB_OV_ONBOARDED);
+    ASSERT_TRUE(row.has_prev);
+    ASSERT_MEM_EQ(row.prev_guid.b, g1.b, 16);
+    ASSERT_MEM_EQ(row.orig_guid.b, g1.b, 16);
+    ASSERT_EQ(row.onboarded_at, 300);
+    ASSERT_EQ(row.onboard_count, 1);
+    ASSERT_TRUE(row.fail_reason[0] == '\0');
+
+    /* A new GUID already taken: nothing changes. */
+    ASSERT_OK(zto_db_owner_ov_add(db, &g3, v1, sizeof(v1), "three", "cc", 400));
+    sha(v2, sizeof(v2), h);
+    ASSERT_ERR(zto_db_owner_ov_replace(db, &g2, h, &g3, v1, sizeof(v1), 500),
+               ZTO_E_EXISTS);
+    ASSERT_OK(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row));
+    ASSERT_MEM_EQ(row.voucher.p, v2, sizeof(v2));
+
+    ASSERT_OK(zto_db_owner_ov_reused(db, &g3, 600));
+    ASSERT_OK(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row));
+    ASSERT_TRUE(row.reused);
+    ASSERT_EQ(row.onboard_count, 1);
+    ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
+    ASSERT_OK(zto_db_owner_ov_set_state(db, &g3, ZTO_DB_OV_EXPORTED));
+    ASSERT_OK(zto_db_owner_ov_set_group(db, &g3, "lab"));
+    ASSERT_OK(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row));
+    ASSERT_EQ(row.state, ZTO_DB_OV_EXPORTED);
+    ASSERT_TRUE(strcmp(row.grp, "lab") == 0);
+    ASSERT_ERR(zto_db_owner_ov_reused(db, &g1, 1), ZTO_E_NOT_FOUND);
+    ASSERT_OK(zto_db_owner_ov_list(db, count_rows, &n));
+    ASSERT_EQ(n, 2);
+
+    /* Another role's database is refused. */
+    {
+        struct zto_db *rv = NULL;
+        ASSERT_OK(zto_db_open(":memory:", ZTO_DB_RENDEZVOUS, NULL, &rv));
+        ASSERT_ERR(zto_db_owner_ov_add(rv, &g1, v1, sizeof(v1), "", "", 1),
+                   ZTO_E_ARG);
+        zto_db_close(rv);
+    }
+    zto_db_close(db);
+}
+
+static int
+to0_rows(void *ctx, const struct zto_db_to0 *s)
+{
+    (*(int *)ctx)++;
+    return s->registered_until == 0;
+}
+
+static void
+test_to0(void)
+{
+    struct zto_db *db = NULL;
+    struct zto_guid g1 = guid_of(1), g2 = guid_of(2);
+    struct zto_db_to0 s, got;
+    struct zto_db_ov row;
+    uint8_t buf[16], h[32];
+    const uint8_t v[] = {0x85, 1};
+    int n = 0;
+
+    ASSERT_OK(zto_db_open(":memory:", ZTO_DB_OWNER, NULL, &db));
+    if (db == NULL)
+        return;
+    ASSERT_OK(zto_db_owner_ov_add(db, &g1, v, sizeof(v), "d", "k", 1));
+    ASSERT_OK(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row));
+    memset(&s, 0, sizeof(s));
+    s.voucher_id = row.id;
+    snprintf(s.rv, sizeof(s.rv), "http://rv:8041");
+    s.registered_until = 5000;
+    s.granted = 4000;
+    s.next_at = 4200;
+    ASSERT_OK(zto_db_owner_to0_put(db, &s));
+    s.failures = 2;
+    s.failing_since = 77;
+    snprintf(s.last_error, sizeof(s.last_error), "cannot connect");
+    ASSERT_OK(zto_db_owner_to0_put(db, &s)); /* replaces */
+    ASSERT_OK(zto_db_owner_to0_get(db, row.id, "http://rv:8041", &got));
+    ASSERT_EQ(got.registered_until, 5000);
+    ASSERT_EQ(got.granted, 4000);
+    ASSERT_EQ(got.failures, 2);
+    ASSERT_EQ(got.failing_since, 77);
+    ASSERT_TRUE(strcmp(got.last_error, "cannot connect") == 0);
+    ASSERT_ERR(zto_db_owner_to0_get(db, row.id, "coap://x", &got),
+               ZTO_E_NOT_FOUND);
+    snprintf(s.rv, sizeof(s.rv), "coap://rv:5683");
+    s.registered_until = 0;
+    ASSERT_OK(zto_db_owner_to0_put(db, &s));
+    ASSERT_OK(zto_db_owner_to0_list(db, row.id, to0_rows, &n));
+    ASSERT_EQ(n, 1); /* coap:// sorts first and stops the walk */
+    /* Unknown voucher: the foreign key refuses. */
+    s.voucher_id = 999;
+    ASSERT_FAILS(zto_db_owner_to0_put(db, &s));
+    /* A replaced voucher loses its TO0 state. */
+    sha(v, sizeof(v), h);
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v, sizeof(v), 9));
+    n = 0;
+    ASSERT_OK(zto_db_owner_to0_list(db, row.id, to0_rows, &n));
+    ASSERT_EQ(n, 0);
+    zto_db_close(db);
+}
+
+struct plan_seen {
+    int n;
+    char kinds[8][320];
+};
+
+static int
+plan_rows(void *ctx, const struct zto_db_plan_step *s)
+{
+    struct plan_seen *p = ctx;
+
+    if (p->n < 8)
+        snprintf(p->kinds[p->n], sizeof(p->kinds[0]), "%s:%s:%.*s", s->scope,
+                 s->target, (int)s->params.len, (const char *)s->params.p);
+    p->n++;
+    return 0;
+}
+
+static void
+test_plan(void)
+{
+    struct zto_db *db = NULL;
+    struct zto_guid g = guid_of(0xab), o = guid_of(0xcd);
+    struct plan_seen p;
+    int64_t id = 0, first = 0;
+
+    ASSERT_OK(zto_db_open(":memory:", ZTO_DB_OWNER, NULL, &db));
+    if (db == NULL)
+        return;
+    ASSERT_OK(zto_db_owner_plan_add(
+        db, "guid", "abababababababababababababababab", "download",
+        (const uint8_t *)"G1", 2, false, &first));
+    ASSERT_OK(zto_db_owner_plan_add(db, "group", "lab", "download",
+                                    (const uint8_t *)"L1", 2, false, NULL));
+    ASSERT_OK(zto_db_owner_plan_add(db, "all", "ignored", "download",
+                                    (const uint8_t *)"A1", 2, true, NULL));
+    ASSERT_OK(zto_db_owner_plan_add(
+        db, "guid", "CDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCD", "download",
+        (const uint8_t *)"O1", 2, false, NULL));
+    ASSERT_OK(zto_db_owner_plan_add(db, "all", "", "download",
+                                    (const uint8_t *)"A2", 2, false, &id));
+    ASSERT_OK(zto_db_owner_plan_add(db, "group", "other", "download",
+                                    (const uint8_t *)"X1", 2, false, NULL));
+    ASSERT_ERR(zto_db_owner_plan_add(db, "nobody", "", "download",
+                                     (const uint8_t *)"Z", 1, false, NULL),
+               ZTO_E_ARG);
+
+    memset(&p, 0, sizeof(p));
+    ASSERT_OK(zto_db_owner_plan_for(db, &g, &o, "lab", plan_rows, &p));
+    ASSERT_EQ(p.n, 5);
+    ASSERT_TRUE(strcmp(p.kinds[0], "all::A1") == 0);
+    ASSERT_TRUE(strcmp(p.kinds[1], "all::A2") == 0);
+    ASSERT_TRUE(strcmp(p.kinds[2], "group:lab:L1") == 0);
+    ASSERT_TRUE(
+        strcmp(p.kinds[3], "guid:abababababababababababababababab:G1") == 0);
+    ASSERT_TRUE(
+        strcmp(p.kinds[4], "guid:CDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCD:O1") == 0);
+    /* No group: only 'all' and the GUIDs. */
+    memset(&p, 0, sizeof(p));
+    ASSERT_OK(zto_db_owner_plan_for(db, &g, NULL, "", plan_rows, &p));
+    ASSERT_EQ(p.n, 3);
+    ASSERT_OK(zto_db_owner_plan_del(db, id));
+    ASSERT_ERR(zto_db_owner_plan_del(db, id), ZTO_E_NOT_FOUND);
+    memset(&p, 0, sizeof(p));
+    ASSERT_OK(zto_db_owner_plan_list(db, plan_rows, &p));
+    ASSERT_EQ(p.n, 5);
+    ASSERT_TRUE(first > 0);
+    zto_db_close(db);
+}
+
+int
+main(void)
+{
+    TEST_START("db_owner");
+    test_vouchers();
+    test_to0();
+    test_plan();
+    TEST_DONE();
+}
