@@ -60,6 +60,7 @@ static const struct zto_conf_kw owner_kw[] = {
        "TO0 over https/coaps: accept any server certificate (tests)"),
     KW("transport_ca", ZTO_CONF_STR, transport_ca, NULL, 0, 0, false,
        "TO0 over https/coaps: trusted CAs (PEM; default system store)"),
+    ZTO_ADMIN_CONF_KW(struct owner_conf, admin),
 };
 #define NKW (sizeof(owner_kw) / sizeof(owner_kw[0]))
 

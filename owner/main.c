@@ -12,9 +12,12 @@
  *                                [--optional] download SRC NAME
  *   fdo-owner plan    --config F list | del ID
  *   fdo-owner group   --config F --guid G NAME
+ *   fdo-owner hash-token [--generate]
  *
- * serve prints one "listening on URL" line per listener and "ready" on
- * stdout once every listener is bound; SIGTERM and SIGINT stop it.
+ * serve prints one "listening on URL" line per listener, "admin on URL"
+ * per admin API listener (--admin HOST:PORT or "admin" in the config;
+ * docs/admin-api.md) and "ready" on stdout once every listener is bound;
+ * SIGTERM and SIGINT stop it.
  * import exits non-zero if any voucher failed (others are still stored).
  */
 #include <stdarg.h>
@@ -28,6 +31,7 @@
 #include <event2/event.h>
 
 #include "owner_admin.h"
+#include "owner_api.h"
 #include "owner_conf.h"
 #include "owner_to0.h"
 #include "zto_log.h"
@@ -43,7 +47,8 @@ struct args {
     const char *extend_to;
     const char *out;
     const char *group;
-    bool all, optional, check, print;
+    const char *admin;
+    bool all, optional, check, print, generate;
     const char *pos[MAX_ARGS]; /* positional arguments */
     size_t npos;
 };
@@ -206,10 +211,23 @@ cmd_serve(const struct args *a)
     struct owner_to0_cfg tc;
     char url[512], hosts[ZTO_MAX_RVTO2_ENTRIES * ZTO_HOST_MAX];
     struct timeval every = {60, 0};
+    struct zto_admin_opts ao;
+    struct zto_admin *adm = NULL;
+    struct owner_api api;
+    char err[512] = "";
     size_t i;
     zto_err_t r;
 
     setup(a, &c, &o, true);
+    memset(&ao, 0, sizeof(ao));
+    if ((a->admin != NULL &&
+         zto_conf_add_listen(&c.admin.listen, a->admin, ZTO_SRV_HTTP) !=
+             ZTO_OK) ||
+        zto_admin_conf_apply(&c.admin, &c.srv, &ao, err, sizeof(err)) !=
+            ZTO_OK)
+        errx1("%s", err[0] != '\0' ? err
+                                   : "--admin: expected HOST:PORT or "
+                                     "https://HOST:PORT");
     if (a->print) {
         owner_conf_print(&c, stdout);
         teardown(&c, &o);
@@ -249,15 +267,34 @@ cmd_serve(const struct args *a)
         if ((r = owner_to0_start(&o, &tc, &to0)) != ZTO_OK)
             errx1("cannot start TO0: %s", zto_strerror(r));
     }
+    memset(&api, 0, sizeof(api));
+    api.o = &o;
+    api.to0_enabled = c.to0.v;
+    api.to0_poll_s = (unsigned)c.to0_poll.v;
+    if (ao.nlisten > 0) {
+        ao.role = "owner";
+        ao.srv = s.srv;
+        ao.db_check = owner_api_db_check;
+        ao.db_check_ctx = &api;
+        if ((r = zto_admin_new(zto_srv_event_base(s.srv), &ao, &adm)) !=
+                ZTO_OK ||
+            (r = owner_api_add_routes(adm, &api)) != ZTO_OK)
+            errx1("cannot start the admin API: %s", zto_strerror(r));
+    }
     for (i = 0; i < zto_srv_bound_count(s.srv); i++)
         if (zto_listen_format(zto_srv_bound(s.srv, i), url, sizeof(url)) ==
             ZTO_OK)
             printf("listening on %s\n", url);
+    for (i = 0; adm != NULL && i < zto_admin_bound_count(adm); i++)
+        if (zto_listen_format(zto_admin_bound(adm, i), url, sizeof(url)) ==
+            ZTO_OK)
+            printf("admin on %s\n", url);
     printf("ready\n");
     fflush(stdout);
     log_info("serving TO2 with %zu owner key(s)%s", o.nkeys,
              c.to0.v ? ", TO0 client running" : "");
     r = zto_srv_run(s.srv);
+    zto_admin_free(adm);
     owner_to0_stop(to0);
     event_free(s.purge);
     zto_srv_free(s.srv);
@@ -429,6 +466,12 @@ cmd_group(const struct args *a)
     return 0;
 }
 
+static int
+cmd_hash_token(const struct args *a)
+{
+    return zto_admin_hash_token_cmd(stdin, stdout, stderr, a->generate);
+}
+
 struct cmd {
     const char *name;
     int (*run)(const struct args *a);
@@ -437,6 +480,7 @@ struct cmd {
 static const struct cmd cmds[] = {
     {"serve", cmd_serve},   {"import", cmd_import}, {"list", cmd_list},
     {"export", cmd_export}, {"plan", cmd_plan},     {"group", cmd_group},
+    {"hash-token", cmd_hash_token},
 };
 
 static void
@@ -452,7 +496,10 @@ usage(void)
             "       " PROG " plan   --config F add (--all|--group N|--guid G)"
             " [--optional] download SRC NAME\n"
             "       " PROG " plan   --config F list | del ID\n"
-            "       " PROG " group  --config F --guid G NAME\n");
+            "       " PROG " group  --config F --guid G NAME\n"
+            "       " PROG " hash-token [--generate]   (admin API token on "
+            "standard input)\n"
+            "serve also takes --admin HOST:PORT (admin API listener)\n");
     exit(2);
 }
 
@@ -495,6 +542,10 @@ main(int argc, char **argv)
             VAL(out);
         else if (strcmp(o, "--group") == 0)
             VAL(group);
+        else if (strcmp(o, "--admin") == 0)
+            VAL(admin);
+        else if (strcmp(o, "--generate") == 0)
+            a.generate = true;
         else if (strcmp(o, "--all") == 0)
             a.all = true;
         else if (strcmp(o, "--optional") == 0)

@@ -9,6 +9,7 @@
 
 #include "owner_int.h"
 #include "zto/zto_port.h"
+#include "zto_admin.h"
 #include "zto_conf.h"
 
 struct owner_conf {
@@ -34,6 +35,7 @@ struct owner_conf {
     struct zto_conf_int to0_poll;
     struct zto_conf_bool insecure;
     struct zto_conf_str transport_ca;
+    struct zto_admin_conf admin; /* admin_* keywords (zto_admin.h) */
 };
 
 /* Parse the file and apply defaults. */

@@ -23,6 +23,7 @@
 #ifdef ZTO_OWNER_HAVE_TO0
 
 #include "zto_log.h"
+#include "zto_metrics.h"
 #include "zto_posix_transport.h"
 #include "zto_to0.h"
 
@@ -123,6 +124,7 @@ one_server(struct pass *p, const struct item *it, const struct zto_to0_rv *rv,
     uint32_t rnd = 0;
     int level = ZTO_LOG_INFO;
     zto_err_t r = ZTO_E_CONNECT;
+    struct timespec t0, t1;
 
     if (zto_target_url(&rv->target[0], url, sizeof(url)) != ZTO_OK)
         return;
@@ -141,6 +143,7 @@ one_server(struct pass *p, const struct item *it, const struct zto_to0_rv *rv,
     prm.owner = &k->signer;
     prm.addr = &t->addr;
     prm.wait_seconds = t->cfg.wait_seconds;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (i = 0; i < rv->ntargets; i++) {
         void *tc = NULL;
         const struct zto_transport_ops *ops = ops_for(t, &rv->target[i], &tc);
@@ -150,6 +153,12 @@ one_server(struct pass *p, const struct item *it, const struct zto_to0_rv *rv,
             break; /* an answer, good or bad, ends the search */
     }
     p->now = (int64_t)time(NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    zto_metrics_inc(r == ZTO_OK ? ZTO_METRIC_TO0_REGISTERED
+                                : ZTO_METRIC_TO0_FAILED);
+    zto_metrics_observe(ZTO_HIST_TO0_CLIENT,
+                        (double)(t1.tv_sec - t0.tv_sec) +
+                            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     if (r == ZTO_OK) {
         zto_to0_sched_success(&t->sched, &sc, p->now, res.granted);
     } else {
