@@ -323,9 +323,15 @@ admin_handle_request(struct zto_admin *a, struct admin_conn *c,
 out:
     admin_resp_finish(resp);
     zto_metrics_admin_request(resp->status, auth_failed);
+    /* Probes and scrapes come every few seconds: debug when they work. */
     if (!auth_failed)
-        ZTO_LOG_(resp->status >= 500 ? ZTO_SRV_LOG_ERR : ZTO_SRV_LOG_INFO, NULL,
-                 false, ZTO_OK, "admin %s %s %s %s: %d%s%s (%llu ms)",
+        ZTO_LOG_(resp->status >= 500 ? ZTO_SRV_LOG_ERR
+                 : resp->status < 300 && h->method == ZTO_ADMIN_GET &&
+                         (strcmp(path, "/health") == 0 ||
+                          strcmp(path, "/metrics") == 0)
+                     ? ZTO_SRV_LOG_DEBUG
+                     : ZTO_SRV_LOG_INFO,
+                 NULL, false, ZTO_OK, "admin %s %s %s %s: %d%s%s (%llu ms)",
                  admin_conn_peer(c), principal, method_name(h->method), path,
                  resp->status, resp->err_code[0] != '\0' ? " " : "",
                  resp->err_code, (unsigned long long)(srv_now_ms() - t0));

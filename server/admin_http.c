@@ -53,7 +53,8 @@ struct admin_conn {
     uint64_t body_len;
     uint64_t discard_left;
     bool keep_alive;
-    bool paused; /* reading stopped until output drains */
+    bool paused;      /* reading stopped until output drains */
+    uint64_t head_t0; /* first byte of the head being read (ms) */
 };
 
 const char *
@@ -222,6 +223,15 @@ process(struct admin_conn *c)
 
             if (avail == 0)
                 return;
+            /* A head trickling in forever would hold a connection slot:
+             * it gets the timeout once, not per byte. */
+            if (c->head_t0 == 0)
+                c->head_t0 = srv_now_ms();
+            else if (srv_now_ms() - c->head_t0 >
+                     (uint64_t)c->a->opts.timeout_s * 1000u) {
+                refuse(c, 408, "timeout", "request head too slow", NULL);
+                return;
+            }
             p = (const char *)evbuffer_pullup(in, (ev_ssize_t)look);
             if (p == NULL) {
                 refuse(c, 500, "internal", "out of memory", NULL);
@@ -259,6 +269,7 @@ process(struct admin_conn *c)
                 return;
             }
             c->head_len = h.head_len;
+            c->head_t0 = 0;
             if (c->body_len > max_body) {
                 bool expect = admin_head_expect_continue(&h);
                 char msg[96];

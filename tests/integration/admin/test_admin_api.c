@@ -347,6 +347,25 @@ test_http_layer(void)
     ASSERT_TRUE(hc_closed_within(&c, 2000));
     hc_close(&c);
 
+    /* A head trickling in gets admin_timeout once, not per byte. */
+    ASSERT_EQ(hc_connect(&c, http_url, NULL, NULL, NULL), 0);
+    {
+        static const char slow[] = "GET /health HTTP/1.1\r\nX-Slow: aaaaaaa";
+        size_t k;
+        int got = 0;
+        for (k = 0; k < sizeof(slow) - 1 && !got; k++) {
+            struct pollfd pfd = {c.fd, POLLIN, 0};
+            if (hc_send(&c, slow + k, 1) != 0)
+                break;
+            got = poll(&pfd, 1, 400) > 0;
+        }
+        ASSERT_TRUE(got);
+        ASSERT_EQ(hc_read(&c, &r), 0);
+        ASSERT_TRUE(error_is(&r, 408, "timeout"));
+        hresp_free(&r);
+    }
+    hc_close(&c);
+
     /* Idle connections are closed after admin_timeout (2 s). */
     ASSERT_EQ(hc_connect(&c, http_url, NULL, NULL, NULL), 0);
     ASSERT_TRUE(hc_closed_within(&c, 5000));
