@@ -33,6 +33,7 @@ check_fails "hash-token refuses a short token" sh -c \
 
 cat >"$tmp/mfg.conf" <<EOF
 http = 127.0.0.1:0
+coap = 127.0.0.1:0
 db = $tmp/mfg.db
 manufacturer_key = $pki/manufacturer.key.pem
 device_ca_key = $pki/device-ca.key.pem
@@ -219,6 +220,8 @@ api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: applicatio
 expect "malformed JSON" 400 error.code=bad_json
 
 # ---- metrics ----
+coap=$(grep -o 'coap://127[^ ]*' "$tmp/m.out" | head -1)
+check "di device 4 over CoAP" "$dev" di --url "$coap" --cred "$tmp/dev4.cred"
 api GET "$adm/metrics"
 [ "$status" = 200 ] && ok "/metrics with the token" || fail "/metrics $status"
 if "$prom_lint" 'zto_fdo_runs_total{protocol="di",result="completed"}' \
@@ -226,10 +229,11 @@ if "$prom_lint" 'zto_fdo_runs_total{protocol="di",result="completed"}' \
     'zto_vouchers_exported_total' 'zto_db_up' \
     'zto_build_info{role="manufacturer",version="0.1.0"}' \
     'zto_fdo_run_duration_seconds_count{protocol="di"}' \
+    'zto_fdo_messages_total{transport="coap",type="12"}' \
     <"$tmp/body" >"$tmp/prom.out"; then
     ok "/metrics is valid Prometheus text"
-    [ "$(tr '\n' ' ' <"$tmp/prom.out")" = "3 3 8 1 1 3 " ] &&
-        ok "counters after 3 DI runs and 8 vouchers out" ||
+    [ "$(tr '\n' ' ' <"$tmp/prom.out")" = "4 3 8 1 1 4 1 " ] &&
+        ok "counters after 4 DI runs (one over CoAP) and 8 vouchers out" ||
         fail "metric values: $(tr '\n' ' ' <"$tmp/prom.out")"
 else
     fail "/metrics does not parse"
