@@ -143,6 +143,25 @@ api GET "$adm/api/v1/owner/vouchers/$g1"
 [ "$status" = 200 ] && cmp -s "$tmp/body" "$tmp/v1.pem" &&
     ok "the stored voucher is byte for byte the uploaded one" ||
     fail "voucher download: $status"
+# Voucher 1 again, its last byte (inside the last entry's signature)
+# changed: it decodes, does not verify, and the stored one stays.
+sed '1d;$d' "$tmp/v1.pem" | base64 -d >"$tmp/v1.cbor"
+size=$(wc -c <"$tmp/v1.cbor")
+last=$(tail -c 1 "$tmp/v1.cbor" | od -An -tu1 | tr -d ' ')
+head -c $((size - 1)) "$tmp/v1.cbor" >"$tmp/t1.cbor"
+printf "\\$(printf %03o $(((last + 1) % 256)))" >>"$tmp/t1.cbor"
+{ echo '-----BEGIN OWNERSHIP VOUCHER-----'; base64 -w 64 "$tmp/t1.cbor"
+  echo '-----END OWNERSHIP VOUCHER-----'; } >"$tmp/t1.pem"
+cat "$tmp/t1.pem" "$tmp/corrupt.pem" >"$tmp/bad-again.pem"
+api POST "$adm/api/v1/owner/vouchers?partial=true" -H "$PEM" \
+    --data-binary @"$tmp/bad-again.pem"
+expect "a tampered copy of a stored voucher is refused" 200 imported=0 \
+    results.0.guid=$g1 results.0.error.code=invalid_voucher \
+    results.1.error.code=bad_pem
+api GET "$adm/api/v1/owner/vouchers/$g1"
+[ "$status" = 200 ] && cmp -s "$tmp/body" "$tmp/v1.pem" &&
+    ok "... and the stored voucher did not change" ||
+    fail "stored voucher changed: $status"
 
 # TO0 by the owner's thread; the list shows the registration.
 i=0
@@ -306,7 +325,7 @@ if "$prom_lint" 'zto_onboardings_completed_total' \
     'zto_vouchers_imported_total' 'zto_vouchers_exported_total' \
     <"$tmp/body" >"$tmp/prom.out"; then
     ok "/metrics is valid Prometheus text"
-    [ "$(tr '\n' ' ' <"$tmp/prom.out")" = "1 1 1 1 3 2 " ] &&
+    [ "$(tr '\n' ' ' <"$tmp/prom.out")" = "1 1 1 1 3 3 " ] &&
         ok "onboarding, latency, failure and voucher counters" ||
         fail "metric values: $(tr '\n' ' ' <"$tmp/prom.out")"
     reg=$("$prom_lint" zto_to0_registrations_total <"$tmp/body")
