@@ -85,6 +85,8 @@ check_fails() {
 
 daemon_start() {
     name=$1; shift
+    # Emptied first: a restart must not find the last run's "ready".
+    : >"$tmp/$name.out"
     timeout -s KILL 280 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
     pid=$!
     pids="$pids $pid"
