@@ -7,6 +7,7 @@
  *
  *   struct sdr r;
  *   sdr_open(&r, 300);              modules: download, upload, command
+ *                                   (sdr_open_in(): in a given directory)
  *   sdr_kv_*(&r, "fdo.command", "command", ...);   build a 69
  *   sdr_send(&r, false);            the device takes it (dev_svi_receive)
  *   sdr_answer(&r);                 the device's 68 -> r.got[]
@@ -39,6 +40,7 @@ struct sdr {
     struct zto_devmod dm;
     uint8_t *work;
     char dir[64];
+    bool own_dir; /* made by sdr_open(): removed by sdr_close() */
     struct zto_posix_download dl;
     struct zto_posix_command cmd;
     struct zto_posix_upload up;
@@ -98,15 +100,14 @@ sdr_free_got(struct sdr *r)
     r->ngot = 0;
 }
 
-/* A device in a new temporary directory (r->dir) with the three POSIX
- * modules, the owner's limit for each 68 being out_max. Returns 0. */
+/* A device working in the existing directory `dir` with the three
+ * POSIX modules, the owner's limit for each 68 being out_max. Returns 0.
+ * sdr_close() leaves the directory. */
 static inline int
-sdr_open(struct sdr *r, uint16_t out_max)
+sdr_open_in(struct sdr *r, const char *dir, uint16_t out_max)
 {
     memset(r, 0, sizeof(*r));
-    snprintf(r->dir, sizeof(r->dir), "/tmp/zto_sdr_XXXXXX");
-    if (mkdtemp(r->dir) == NULL)
-        return -1;
+    snprintf(r->dir, sizeof(r->dir), "%s", dir);
     if (zto_posix_download_init(&r->dl, r->dir, &r->mdl) != ZTO_OK ||
         zto_posix_command_init(&r->cmd, r->dir, &r->mcmd) != ZTO_OK ||
         zto_posix_upload_init(&r->up, r->dir, &r->mup) != ZTO_OK)
@@ -135,6 +136,20 @@ sdr_open(struct sdr *r, uint16_t out_max)
     return 0;
 }
 
+/* The same in a new temporary directory (r->dir), removed by
+ * sdr_close(). */
+static inline int
+sdr_open(struct sdr *r, uint16_t out_max)
+{
+    char dir[64];
+
+    snprintf(dir, sizeof(dir), "/tmp/zto_sdr_XXXXXX");
+    if (mkdtemp(dir) == NULL || sdr_open_in(r, dir, out_max) != 0)
+        return -1;
+    r->own_dir = true;
+    return 0;
+}
+
 static inline void
 sdr_close(struct sdr *r)
 {
@@ -147,7 +162,7 @@ sdr_close(struct sdr *r)
     zto_device_free(&r->dev);
     free(r->work);
     sdr_free_got(r);
-    if (r->dir[0] != '\0') {
+    if (r->own_dir && r->dir[0] != '\0') {
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
         if (system(cmd) != 0)
             fprintf(stderr, "cannot remove %s\n", r->dir);
