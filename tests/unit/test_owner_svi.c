@@ -675,7 +675,7 @@ said_is(const struct said *s, const char *module, const char *message)
  * with the scripted output and exit code. */
 struct cmd_dev {
     /* What the owner sent, in order. */
-    char order[16][16];
+    char order[16][32];
     size_t norder;
     char command[64];
     char args[4][128];
