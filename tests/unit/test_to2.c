@@ -796,7 +796,11 @@ test_command_upload(void)
     ASSERT_EQ(r.store.writes, 0);
     ASSERT_TRUE(r.store.len == before.len &&
                 memcmp(r.store.data, before.cred, before.len) == 0);
-    ASSERT_TRUE(rig_voucher(&r, &g, &vn) != NULL);
+    {
+        uint8_t *v = rig_voucher(&r, &g, &vn);
+        ASSERT_TRUE(v != NULL);
+        free(v);
+    }
     fail_reason(&r, &g, reason, sizeof(reason));
     ASSERT_TRUE(strstr(reason, "fdo.command: sh exited with code 4") != NULL);
     rig_close(&r);
