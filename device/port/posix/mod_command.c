@@ -347,8 +347,7 @@ cmd_receive(void *ctx, const char *message, size_t mlen, const uint8_t *val,
                           (long long)sig);
         /* After the exit (the owner's timeout crossing our exitcode) a
          * signal has nothing left to reach. */
-        if (c->running && !c->exited &&
-            kill(-(pid_t)c->pid, (int)sig) != 0)
+        if (c->running && !c->exited && kill(-(pid_t)c->pid, (int)sig) != 0)
             (void)kill((pid_t)c->pid, (int)sig); /* no group after all */
     }
     /* Other messages are not defined for the device: ignored. */
