@@ -42,6 +42,12 @@ static const struct zto_conf_kw owner_kw[] = {
        false, "DeviceServiceInfo messages allowed per TO2"),
     KW("svi_dir", ZTO_CONF_STR, svi_dir, NULL, 0, 0, false,
        "base directory of relative file names in the ServiceInfo plan"),
+    KW("svi_upload_dir", ZTO_CONF_STR, svi_upload_dir, NULL, 0, 0, false,
+       "where upload steps store files: DIR/GUID/NAME"),
+    KW("svi_upload_max", ZTO_CONF_INT, svi_upload_max, "16777216", 0,
+       4294967295LL, false, "largest file (bytes) an upload step accepts"),
+    KW("svi_output_max", ZTO_CONF_INT, svi_output_max, "65536", 0, 16777216,
+       false, "bytes of a command's stdout/stderr logged per step"),
     KW("to2_addresses", ZTO_CONF_STR, to2_addresses, NULL, 0, 0, false,
        "URLs where devices reach this owner (registered by TO0)"),
     KW("to0", ZTO_CONF_BOOL, to0, "yes", 0, 0, false,
@@ -232,6 +238,17 @@ owner_conf_apply(const struct owner_conf *c, struct owner *o, char *err,
     o->svi_max_rounds = (uint32_t)c->svi_max_rounds.v;
     if (c->svi_dir.set)
         snprintf(o->svi_dir, sizeof(o->svi_dir), "%s", c->svi_dir.v);
+    if (c->svi_upload_dir.set) {
+        if (c->svi_upload_dir.v[0] == '\0' ||
+            strlen(c->svi_upload_dir.v) >= sizeof(o->svi_upload_dir) - 40) {
+            snprintf(err, errcap, "svi_upload_dir: empty or too long");
+            return ZTO_E_CONFIG;
+        }
+        snprintf(o->svi_upload_dir, sizeof(o->svi_upload_dir), "%s",
+                 c->svi_upload_dir.v);
+    }
+    o->svi_upload_max = (uint64_t)c->svi_upload_max.v;
+    o->svi_output_max = (uint32_t)c->svi_output_max.v;
     if (c->to2_addresses.set) {
         struct zto_rvto2addr addr;
         char hosts[ZTO_MAX_RVTO2_ENTRIES * ZTO_HOST_MAX], why[200];

@@ -10,6 +10,10 @@
  *   fdo-owner export  --config F --guid G [--extend-to PUBKEY_PEM] -o OUT
  *   fdo-owner plan    --config F add (--all | --group N | --guid G)
  *                                [--optional] download SRC NAME
+ *   fdo-owner plan    --config F add (...) [--optional] [--may-fail]
+ *                                [--stdout] [--stderr] [--timeout S]
+ *                                command [--] PROGRAM [ARG...]
+ *   fdo-owner plan    --config F add (...) [--optional] upload NAME [DEST]
  *   fdo-owner plan    --config F list | del ID
  *   fdo-owner group   --config F --guid G NAME
  *   fdo-owner hash-token [--generate]
@@ -48,6 +52,9 @@ struct args {
     const char *out;
     const char *group;
     const char *admin;
+    /* plan add command */
+    const char *timeout;
+    bool may_fail, want_stdout, want_stderr;
     bool all, optional, check, print, generate;
     const char *pos[MAX_ARGS]; /* positional arguments */
     size_t npos;
@@ -395,6 +402,64 @@ cmd_export(const struct args *a)
     return 0;
 }
 
+/* Parameters of "plan add KIND ..." from the words after KIND; NULL
+ * when they do not fit the kind. vals holds generated keys. */
+#define PLAN_KV_MAX (2 * (MAX_ARGS + 8))
+static const char *
+plan_params(const struct args *a, const char *kind, const char **kv, size_t *np,
+            char (*keys)[8])
+{
+    size_t n = 0, i;
+    bool cmd = strcmp(kind, "command") == 0;
+
+    if (!cmd &&
+        (a->may_fail || a->want_stdout || a->want_stderr || a->timeout != NULL))
+        return "--may-fail, --stdout, --stderr and --timeout go with "
+               "command";
+    if (strcmp(kind, "download") == 0) {
+        if (a->npos != 4)
+            return "download SRC NAME";
+        kv[n++] = "src";
+        kv[n++] = a->pos[2];
+        kv[n++] = "name";
+        kv[n++] = a->pos[3];
+    } else if (cmd) {
+        if (a->npos < 3)
+            return "command [--] PROGRAM [ARG...]";
+        if (a->npos - 3 > 32)
+            return "command: at most 32 arguments";
+        kv[n++] = "command";
+        kv[n++] = a->pos[2];
+        for (i = 3; i < a->npos; i++) {
+            snprintf(keys[i - 3], sizeof(keys[0]), "arg%zu", i - 2);
+            kv[n++] = keys[i - 3];
+            kv[n++] = a->pos[i];
+        }
+        kv[n++] = "may_fail";
+        kv[n++] = a->may_fail ? "yes" : "no";
+        kv[n++] = "return_stdout";
+        kv[n++] = a->want_stdout ? "yes" : "no";
+        kv[n++] = "return_stderr";
+        kv[n++] = a->want_stderr ? "yes" : "no";
+        if (a->timeout != NULL) {
+            kv[n++] = "timeout";
+            kv[n++] = a->timeout;
+        }
+    } else if (strcmp(kind, "upload") == 0) {
+        if (a->npos != 3 && a->npos != 4)
+            return "upload NAME [DEST]";
+        kv[n++] = "name";
+        kv[n++] = a->pos[2];
+        if (a->npos == 4) {
+            kv[n++] = "dest";
+            kv[n++] = a->pos[3];
+        }
+    }
+    /* Unknown kinds: owner_plan_add() names the known ones. */
+    *np = n / 2;
+    return NULL;
+}
+
 static int
 cmd_plan(const struct args *a)
 {
@@ -414,9 +479,12 @@ cmd_plan(const struct args *a)
         r = zto_db_owner_plan_del(o.db, strtoll(a->pos[1], NULL, 10));
         if (r == ZTO_E_NOT_FOUND)
             errx1("plan del: no step %s", a->pos[1]);
-    } else if (strcmp(a->pos[0], "add") == 0 && a->npos == 4 &&
-               strcmp(a->pos[1], "download") == 0) {
-        const char *kv[4] = {"src", a->pos[2], "name", a->pos[3]};
+    } else if (strcmp(a->pos[0], "add") == 0 && a->npos >= 2) {
+        const char *kv[PLAN_KV_MAX], *bad;
+        char keys[MAX_ARGS][8];
+        size_t np = 0;
+        if ((bad = plan_params(a, a->pos[1], kv, &np, keys)) != NULL)
+            errx1("plan add: %s", bad);
         if (a->guid != NULL) {
             struct zto_guid g;
             guid_arg(a->guid, &g);
@@ -431,14 +499,14 @@ cmd_plan(const struct args *a)
         } else {
             errx1("plan add: say --all, --group NAME or --guid GUID");
         }
-        r = owner_plan_add(&o, scope, tgt, "download", kv, 2, a->optional, &id,
-                           why, sizeof(why));
+        r = owner_plan_add(&o, scope, tgt, a->pos[1], kv, np, a->optional,
+                           &id, why, sizeof(why));
         if (r != ZTO_OK)
             errx1("plan add: %s", why);
         printf("step %lld added\n", (long long)id);
     } else {
-        errx1("plan: add (--all|--group N|--guid G) [--optional] download "
-              "SRC NAME | list | del ID");
+        errx1("plan: add (--all|--group N|--guid G) [--optional] KIND ... "
+              "| list | del ID (see --help)");
     }
     teardown(&c, &o);
     if (r != ZTO_OK)
@@ -494,7 +562,14 @@ usage(void)
             "       " PROG " export --config F --guid G [--extend-to PEM] "
             "-o OUT\n"
             "       " PROG " plan   --config F add (--all|--group N|--guid G)"
-            " [--optional] download SRC NAME\n"
+            " [--optional] STEP\n"
+            "         STEP: download SRC NAME        (owner file SRC -> device "
+            "NAME)\n"
+            "               [--may-fail] [--stdout] [--stderr] [--timeout S]\n"
+            "               command [--] PROGRAM [ARG...]   (run on the "
+            "device, no shell)\n"
+            "               upload NAME [DEST]       (device file NAME -> "
+            "svi_upload_dir/GUID/DEST)\n"
             "       " PROG " plan   --config F list | del ID\n"
             "       " PROG " group  --config F --guid G NAME\n"
             "       " PROG " hash-token [--generate]   (admin API token on "
@@ -523,6 +598,15 @@ main(int argc, char **argv)
     for (; k < argc; k++) {
         const char *o = argv[k];
         const char *v = k + 1 < argc ? argv[k + 1] : NULL;
+        if (strcmp(o, "--") == 0) {
+            /* The rest are words (a command's own options). */
+            while (++k < argc)
+                if (a.npos < MAX_ARGS)
+                    a.pos[a.npos++] = argv[k];
+                else
+                    errx1("too many arguments");
+            break;
+        }
 #define VAL(field)                                                             \
     do {                                                                       \
         if (v == NULL)                                                         \
@@ -550,6 +634,14 @@ main(int argc, char **argv)
             a.all = true;
         else if (strcmp(o, "--optional") == 0)
             a.optional = true;
+        else if (strcmp(o, "--may-fail") == 0)
+            a.may_fail = true;
+        else if (strcmp(o, "--stdout") == 0)
+            a.want_stdout = true;
+        else if (strcmp(o, "--stderr") == 0)
+            a.want_stderr = true;
+        else if (strcmp(o, "--timeout") == 0)
+            VAL(timeout);
         else if (strcmp(o, "--check-config") == 0 || strcmp(o, "-t") == 0)
             a.check = true;
         else if (strcmp(o, "--print-config") == 0 || strcmp(o, "-T") == 0)
@@ -560,6 +652,8 @@ main(int argc, char **argv)
             usage();
         else if (a.npos < MAX_ARGS)
             a.pos[a.npos++] = o;
+        else
+            errx1("too many arguments");
 #undef VAL
     }
     return cmd->run(&a);

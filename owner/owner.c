@@ -14,6 +14,8 @@ owner_init(struct owner *o)
     memset(o, 0, sizeof(*o));
     o->session_ttl = 600;
     o->svi_max_rounds = 100000;
+    o->svi_upload_max = 16777216;
+    o->svi_output_max = 65536;
 }
 
 void

@@ -241,8 +241,9 @@ owner_plan_add(struct owner *o, const char *scope, const char *target,
 
     why[0] = '\0';
     if (k == NULL) {
-        snprintf(why, whycap, "unknown step kind \"%s\" (known: download)",
-                 kind);
+        char known[128];
+        snprintf(why, whycap, "unknown step kind \"%s\" (known: %s)", kind,
+                 svi_kind_names(known, sizeof(known)));
         return ZTO_E_ARG;
     }
     if ((r = svi_params_build(kv, npairs, params, sizeof(params), &n)) !=
@@ -256,6 +257,26 @@ owner_plan_add(struct owner *o, const char *scope, const char *target,
                                    optional, id)) != ZTO_OK)
         snprintf(why, whycap, "database: %s", zto_strerror(r));
     return r;
+}
+
+/* "  key=value" for each text parameter, in the order stored. */
+static void
+params_text(FILE *out, const struct zto_bytes *params)
+{
+    struct zto_cbor_dec d;
+    struct zto_bytes k, v;
+    size_t n = 0, i;
+
+    zto_cbor_dec_init(&d, params->p, params->len);
+    if (zto_cbor_get_map(&d, &n) != ZTO_OK)
+        return;
+    for (i = 0; i < n; i++) {
+        if (zto_cbor_get_tstr(&d, &k) != ZTO_OK ||
+            zto_cbor_get_tstr(&d, &v) != ZTO_OK)
+            return;
+        fprintf(out, "  %.*s=%.*s", (int)k.len, (const char *)k.p, (int)v.len,
+                (const char *)v.p);
+    }
 }
 
 static int
@@ -273,8 +294,12 @@ plan_row(void *ctx, const struct zto_db_plan_step *s)
     fprintf(out, "%lld  %s%s%s  #%lld  %s", (long long)s->id, s->scope,
             s->target[0] != '\0' ? " " : "", s->target, (long long)s->seq,
             s->kind);
-    if (src[0] != '\0' || name[0] != '\0')
-        fprintf(out, "  %s -> %s", src, name);
+    if (strcmp(s->kind, "download") == 0) {
+        if (src[0] != '\0' || name[0] != '\0')
+            fprintf(out, "  %s -> %s", src, name);
+    } else {
+        params_text(out, &s->params);
+    }
     fprintf(out, "%s\n", s->optional ? "  (optional)" : "");
     return 0;
 }

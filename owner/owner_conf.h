@@ -26,6 +26,9 @@ struct owner_conf {
     struct zto_conf_int device_svi_mtu;
     struct zto_conf_int svi_max_rounds;
     struct zto_conf_str svi_dir;
+    struct zto_conf_str svi_upload_dir;
+    struct zto_conf_int svi_upload_max;
+    struct zto_conf_int svi_output_max;
     struct zto_conf_str to2_addresses;
     struct zto_conf_bool to0;
     struct zto_conf_int to0_wait;

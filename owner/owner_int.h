@@ -71,12 +71,15 @@ struct owner {
     /* Replacement RendezvousInfo for SetupDevice; empty = the voucher's. */
     uint8_t rvinfo[OWNER_MAX_RVINFO];
     size_t rvinfo_len;
-    bool reuse;              /* offer credential reuse (section 9.4) */
-    unsigned session_ttl;    /* seconds of silence a session survives */
-    uint16_t device_svi_mtu; /* sent in 67; 0 = null (1300) */
-    uint32_t svi_max_rounds; /* DeviceServiceInfo messages per TO2 */
-    char svi_dir[512];       /* base of relative plan file names */
-    int64_t clock;           /* tests: fixed Unix time; 0 = now */
+    bool reuse;               /* offer credential reuse (section 9.4) */
+    unsigned session_ttl;     /* seconds of silence a session survives */
+    uint16_t device_svi_mtu;  /* sent in 67; 0 = null (1300) */
+    uint32_t svi_max_rounds;  /* DeviceServiceInfo messages per TO2 */
+    char svi_dir[512];        /* base of relative plan file names */
+    char svi_upload_dir[512]; /* fdo.upload files: DIR/GUID/NAME */
+    uint64_t svi_upload_max;  /* largest file an upload step takes */
+    uint32_t svi_output_max;  /* command output logged per step */
+    int64_t clock;            /* tests: fixed Unix time; 0 = now */
     void (*log)(void *ctx, int level, const char *line);
     void *log_ctx;
 };

@@ -24,7 +24,11 @@
 
 #include "svi_int.h"
 
-static const struct svi_kind *const kinds[] = {&svi_kind_download};
+static const struct svi_kind *const kinds[] = {
+    &svi_kind_download,
+    &svi_kind_command,
+    &svi_kind_upload,
+};
 
 const struct svi_kind *
 svi_kind_find(const char *kind)
@@ -35,6 +39,18 @@ svi_kind_find(const char *kind)
         if (strcmp(kinds[i]->kind, kind) == 0)
             return kinds[i];
     return NULL;
+}
+
+const char *
+svi_kind_names(char *buf, size_t cap)
+{
+    size_t i, n = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i > 0 ? ", " : "",
+                              kinds[i]->kind);
+    return buf;
 }
 
 /* ---- plan parameters: a CBOR map of text keys ---- */

@@ -6,6 +6,8 @@
  *   svi_out.c       one OwnerServiceInfo within the negotiated size
  *   svi_devmod.c    devmod: what the device reports about itself
  *   svi_download.c  fdo.download: a file to the device, in chunks
+ *   svi_command.c   fdo.command: a program run on the device
+ *   svi_upload.c    fdo.upload: a file from the device, kept on the owner
  *
  * Everything the engine keeps between messages is in struct svi_state,
  * which the TO2 session saves in the database after every round: a
@@ -127,7 +129,11 @@ struct svi_kind {
 };
 
 const struct svi_kind *svi_kind_find(const char *kind);
+/* The kinds' names, comma-separated ("download, command, ..."). */
+const char *svi_kind_names(char *buf, size_t cap);
 extern const struct svi_kind svi_kind_download;
+extern const struct svi_kind svi_kind_command; /* svi_command.c */
+extern const struct svi_kind svi_kind_upload;  /* svi_upload.c */
 
 /* Plan parameters: a text value of the params map (NUL-terminated copy),
  * ZTO_E_NOT_FOUND if absent. */

@@ -52,10 +52,11 @@ const char *dev_guid_str(const struct zto_guid *g, char *buf);
 
 /* An ErrorMessage (section 4.5) for error e, answering prev_msg, into
  * (out, cap); sets *out_len and *out_type = 255, or leaves *out_len 0
- * when it does not fit. The device has no wall clock: timestamp and
- * correlation id are null. */
-void dev_error_msg(zto_err_t e, uint8_t prev_msg, uint8_t *out, size_t cap,
-                   size_t *out_len, uint8_t *out_type);
+ * when it does not fit. Its text is `text`, or e's when NULL or empty.
+ * The device has no wall clock: timestamp and correlation id are null. */
+void dev_error_msg(zto_err_t e, uint8_t prev_msg, const char *text,
+                   uint8_t *out, size_t cap, size_t *out_len,
+                   uint8_t *out_type);
 /* Record a received ErrorMessage in dev->result (code 0 and a note when
  * it does not decode). Always returns ZTO_E_PEER_ERROR. */
 zto_err_t dev_peer_error(struct zto_device *dev, const uint8_t *in, size_t len);

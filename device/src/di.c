@@ -260,7 +260,7 @@ zto_di_step(struct zto_device *dev, uint8_t in_type, const uint8_t *in,
         return r;
     DEV_ERR(dev, "DI: ", zto_strerror(r), NULL);
     if (reply)
-        dev_error_msg(r, in_type, out, cap, out_len, out_type);
+        dev_error_msg(r, in_type, NULL, out, cap, out_len, out_type);
     return r;
 }
 

@@ -6,12 +6,14 @@
 #include "device_int.h"
 
 void
-dev_error_msg(zto_err_t e, uint8_t prev_msg, uint8_t *out, size_t cap,
-              size_t *out_len, uint8_t *out_type)
+dev_error_msg(zto_err_t e, uint8_t prev_msg, const char *text, uint8_t *out,
+              size_t cap, size_t *out_len, uint8_t *out_type)
 {
     struct zto_error_msg m;
-    const char *text = zto_strerror(e);
     size_t n = 0;
+
+    if (text == NULL || text[0] == '\0')
+        text = zto_strerror(e);
 
     *out_len = 0;
     memset(&m, 0, sizeof(m));

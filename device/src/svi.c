@@ -295,6 +295,25 @@ put_devmod(struct zto_device *dev, struct zto_svi_out *o, bool *more)
 
 /* ---- engine ---- */
 
+/* Module m failed: keep its reason (printable ASCII) for the
+ * ErrorMessage, and log it. */
+static void
+module_failed(struct zto_device *dev, const struct zto_svi_module *m)
+{
+    struct zto_device_svi *s = &dev->to2.svi;
+    const char *w = m->why != NULL ? m->why(m->ctx) : NULL;
+    size_t i;
+
+    s->why[0] = '\0';
+    for (i = 0; w != NULL && w[i] != '\0' && i + 1 < sizeof(s->why); i++)
+        s->why[i] = w[i] >= 0x20 && w[i] < 0x7f ? w[i] : '?';
+    s->why[i] = '\0';
+    DEV_ERR(dev, "TO2: module ", m->name,
+            s->why[0] != '\0' ? " failed:" : " failed");
+    if (s->why[0] != '\0')
+        DEV_ERR(dev, "TO2: ", s->why, NULL);
+}
+
 zto_err_t
 dev_svi_start(struct zto_device *dev, uint16_t out_max)
 {
@@ -397,8 +416,7 @@ dev_svi_receive(struct zto_device *dev, const struct zto_msg_to2_owner_svi *m)
             dev->cfg->modules[idx]->ctx, (const char *)kv.message.p,
             kv.message.len, kv.value.p, kv.value.len);
         if (r != ZTO_OK) {
-            DEV_ERR(dev, "TO2: module ", dev->cfg->modules[idx]->name,
-                    " failed");
+            module_failed(dev, dev->cfg->modules[idx]);
             return r < 0 ? ZTO_E_SVI : ZTO_E_INTERNAL;
         }
     }
@@ -452,7 +470,7 @@ dev_svi_produce(struct zto_device *dev, uint8_t *buf, size_t cap,
             continue;
         m = false;
         if ((r = mod->produce(mod->ctx, &o, &m)) != ZTO_OK) {
-            DEV_ERR(dev, "TO2: module ", mod->name, " failed");
+            module_failed(dev, mod);
             return r < 0 ? ZTO_E_SVI : ZTO_E_INTERNAL;
         }
         more = more || m;

@@ -165,7 +165,7 @@ zto_to1_step(struct zto_device *dev, uint8_t in_type, const uint8_t *in,
         return r;
     st->state = TO1_IDLE;
     DEV_ERR(dev, "TO1: ", zto_strerror(r), NULL);
-    dev_error_msg(r, in_type, out, cap, out_len, out_type);
+    dev_error_msg(r, in_type, NULL, out, cap, out_len, out_type);
     return r;
 }
 

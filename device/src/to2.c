@@ -701,6 +701,7 @@ zto_to2_step(struct zto_device *dev, uint8_t in_type, const uint8_t *in,
              uint8_t *out_type)
 {
     struct zto_device_to2 *t;
+    char why[ZTO_DEV_SVI_WHY_MAX];
     bool svi_started;
     uint8_t state;
     zto_err_t r;
@@ -754,6 +755,11 @@ zto_to2_step(struct zto_device *dev, uint8_t in_type, const uint8_t *in,
     }
     if (r == ZTO_OK)
         return r;
+    /* A module's reason outlives the reset: it goes to the owner. */
+    memcpy(why, t->svi.why, sizeof(why));
+    why[sizeof(why) - 1] = '\0';
+    if (r != ZTO_E_SVI)
+        why[0] = '\0';
     if (svi_started || t->state == TO2_WAIT_69)
         dev_svi_finish(dev, r == ZTO_DONE);
     to2_reset(dev, false);
@@ -762,7 +768,7 @@ zto_to2_step(struct zto_device *dev, uint8_t in_type, const uint8_t *in,
     DEV_ERR(dev, "TO2: ", zto_strerror(r), NULL);
     /* Nothing was running: no session to tell. */
     if (state != TO2_IDLE)
-        dev_error_msg(r, in_type, out, cap, out_len, out_type);
+        dev_error_msg(r, in_type, why, out, cap, out_len, out_type);
     return r;
 }
 

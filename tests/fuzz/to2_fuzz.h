@@ -69,6 +69,8 @@ tf_setup(void)
     ov = rig_read("p256", "voucher-extended.cbor", &vn);
     key = rig_read("p256", "owner2.key.pem", &kn);
     FUZZ_CHECK(rig_open(&w->r, cred, cn) == 0);
+    /* No fdo.command: fuzzed owner messages must not run programs. */
+    w->r.cfg.nmodules = 2;
     rig_owner_key(&w->r, (const char *)key, kn);
     FUZZ_CHECK(owner_import_one(&w->r.o, ov, vn, &w->guid, why, sizeof(why)) ==
                ZTO_OK);

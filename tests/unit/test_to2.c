@@ -8,7 +8,12 @@
  *    ASYMKEX2048/3072), a 3-entry chain, mixed curves;
  *  - ServiceInfo: a download larger than the negotiated size, in chunks,
  *    written atomically by the POSIX module; a name escaping the
- *    download directory fails TO2;
+ *    download directory fails TO2; a script downloaded, run with
+ *    fdo.command (its output and the upload of the file it made span
+ *    dozens of 200-byte rounds, served by two owner processes in turn)
+ *    and its file uploaded to the owner byte for byte; a failing command
+ *    and a missing upload end TO2 with the device's reason recorded by
+ *    the owner, the credential and voucher unchanged;
  *  - credential replacement (device and owner agree on OVHeader': the
  *    device's HMAC verifies the owner's new voucher), a second TO2 then
  *    needs a resale, and the resold voucher onboards at a second owner;
@@ -632,6 +637,197 @@ test_download(void)
     free_file(&f);
 }
 
+/* ---- download a script, run it, upload its result ---- */
+
+static const char setup_script[] =
+    "#!/bin/sh\n"
+    "i=0\n"
+    "while [ $i -lt 80 ]; do\n"
+    "    echo \"setup: line $i of the script's output\"\n"
+    "    i=$((i + 1))\n"
+    "done\n"
+    "echo \"made for $1\" > made.bin\n"
+    "head -c 6000 /dev/urandom >> made.bin\n"
+    "echo finished >&2\n";
+
+static void
+plan_kind(struct owner *o, const char *kind, const char *const *kv, size_t n)
+{
+    char why[256];
+
+    ASSERT_OK(owner_plan_add(o, "all", "", kind, kv, n, false, NULL, why,
+                             sizeof(why)));
+    if (why[0] != '\0')
+        fprintf(stderr, "plan add %s: %s\n", kind, why);
+}
+
+/* The owner's failure reason recorded for GUID g. */
+static void
+fail_reason(struct rig *r, const struct zto_guid *g, char *out, size_t cap)
+{
+    struct zto_db_ov row;
+    uint8_t *buf = malloc(65536);
+
+    out[0] = '\0';
+    if (buf != NULL &&
+        zto_db_owner_ov_get(r->o.db, g, buf, 65536, &row) == ZTO_OK)
+        snprintf(out, cap, "%s", row.fail_reason);
+    free(buf);
+}
+
+static void
+test_command_upload(void)
+{
+    static const char *const run_kv[] = {
+        "command",       "sh",  "arg1",          "setup.sh", "arg2", "$(guid)",
+        "return_stdout", "yes", "return_stderr", "yes"};
+    static const char *const up_kv[] = {"name", "made.bin", "dest",
+                                        "from-device/made.bin"};
+    static const char *const fail_kv[] = {
+        "command",       "sh", "arg1", "-c", "arg2", "echo nope >&2; exit 4",
+        "return_stderr", "yes"};
+    static const char *const missing_kv[] = {"name", "not-there.bin"};
+    struct src_file f;
+    struct rig r;
+    struct owner o2;
+    struct owner_key k;
+    struct zto_guid g;
+    struct snapshot_lite {
+        uint8_t cred[8192];
+        size_t len;
+    } before;
+    char dbpath[64], updir[64], path[256], why[512], g_hex[33], reason[512];
+    unsigned char *dev_file, *own_file, *key;
+    size_t dn = 0, on = 0, kn = 0, vn = 0;
+    unsigned char *ov;
+    int fd;
+
+    /* The script, as a file on the owner. */
+    snprintf(f.path, sizeof(f.path), "/tmp/zto_to2_src_XXXXXX");
+    fd = mkstemp(f.path);
+    ASSERT_TRUE(fd >= 0);
+    ASSERT_TRUE(write(fd, setup_script, strlen(setup_script)) ==
+                (ssize_t)strlen(setup_script));
+    close(fd);
+    f.data = NULL;
+    snprintf(updir, sizeof(updir), "/tmp/zto_to2_up_XXXXXX");
+    ASSERT_TRUE(mkdtemp(updir) != NULL);
+
+    /* Two owner processes on one database file, taking turns; small
+     * ServiceInfo sizes both ways so everything spans many rounds. */
+    snprintf(dbpath, sizeof(dbpath), "/tmp/zto_to2_db_XXXXXX");
+    fd = mkstemp(dbpath);
+    close(fd);
+    {
+        size_t cn;
+        unsigned char *c = rig_read("p256", "device-credential.bin", &cn);
+        ASSERT_EQ(rig_open(&r, c, cn), 0);
+        free(c);
+    }
+    zto_db_close(r.o.db);
+    ASSERT_OK(zto_db_open(dbpath, ZTO_DB_OWNER, NULL, &r.o.db));
+    key = rig_read("p256", "owner2.key.pem", &kn);
+    ov = rig_read("p256", "voucher-extended.cbor", &vn);
+    rig_owner_key(&r, (const char *)key, kn);
+    ASSERT_OK(owner_import_one(&r.o, ov, vn, &g, why, sizeof(why)));
+    owner_init(&o2);
+    o2.log = rig_owner_log;
+    ASSERT_OK(zto_db_open(dbpath, ZTO_DB_OWNER, NULL, &o2.db));
+    ASSERT_OK(
+        owner_key_from_pem(&k, "k", (const char *)key, kn, why, sizeof(why)));
+    ASSERT_OK(owner_key_add(&o2, &k));
+    snprintf(r.o.svi_upload_dir, sizeof(r.o.svi_upload_dir), "%s", updir);
+    snprintf(o2.svi_upload_dir, sizeof(o2.svi_upload_dir), "%s", updir);
+    r.o.device_svi_mtu = 200;
+    o2.device_svi_mtu = 200;
+    r.cfg.max_owner_svi_size = 300;
+    r.loop.alt = &o2;
+    {
+        const char *dl_kv[4] = {"src", f.path, "name", "setup.sh"};
+        plan_kind(&r.o, "download", dl_kv, 2);
+    }
+    plan_kind(&r.o, "command", run_kv, 5);
+    plan_kind(&r.o, "upload", up_kv, 2);
+    ASSERT_OK(rig_to2(&r));
+    check_replaced(&r, &g);
+    /* About 3 kB of output through 200-byte messages and a 6 kB file:
+     * dozens of rounds. */
+    ASSERT_TRUE(r.loop.sends > 40);
+    ASSERT_EQ(r.cmd.runs, 1);
+    ASSERT_EQ(r.cmd.last_exit, 0);
+    ASSERT_EQ(r.up.files, 1);
+    snprintf(path, sizeof(path), "%s/made.bin", r.dldir);
+    dev_file = test_read_file(path, &dn);
+    owner_guid_hex(&g, g_hex);
+    snprintf(path, sizeof(path), "%s/%s/from-device/made.bin", updir, g_hex);
+    own_file = test_read_file(path, &on);
+    ASSERT_TRUE(dn > 6000 && dn == on);
+    if (dn == on)
+        ASSERT_MEM_EQ(dev_file, own_file, dn);
+    /* The script got the GUID ($(guid)) as its argument. */
+    ASSERT_TRUE(dn > 42 && memcmp(dev_file, "made for ", 9) == 0 &&
+                memcmp(dev_file + 9, g_hex, 32) == 0);
+    free(dev_file);
+    free(own_file);
+    r.loop.alt = NULL;
+    rig_close(&r);
+    zto_db_close(o2.db);
+    o2.db = NULL;
+    owner_free(&o2);
+    unlink(dbpath);
+    {
+        char wal[80];
+        snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+        unlink(wal);
+        snprintf(wal, sizeof(wal), "%s-shm", dbpath);
+        unlink(wal);
+    }
+
+    /* A command that fails without may_fail: the device ends TO2 with
+     * an ErrorMessage saying why, the credential and the voucher stay,
+     * the owner records the reason. */
+    ASSERT_EQ(rig_vector(&r, "p256"), 0);
+    plan_kind(&r.o, "command", fail_kv, 4);
+    g = cred_guid(&r);
+    before.len = r.store.len;
+    memcpy(before.cred, r.store.data, before.len);
+    ASSERT_ERR(rig_to2(&r), ZTO_E_SVI);
+    ASSERT_EQ(r.loop.device_code, 101);
+    ASSERT_EQ(r.store.writes, 0);
+    ASSERT_TRUE(r.store.len == before.len &&
+                memcmp(r.store.data, before.cred, before.len) == 0);
+    {
+        uint8_t *v = rig_voucher(&r, &g, &vn);
+        ASSERT_TRUE(v != NULL);
+        free(v);
+    }
+    fail_reason(&r, &g, reason, sizeof(reason));
+    ASSERT_TRUE(strstr(reason, "fdo.command: sh exited with code 4") != NULL);
+    rig_close(&r);
+
+    /* An upload of a file the device does not have: the same, the
+     * reason naming the file; nothing stored on the owner. */
+    ASSERT_EQ(rig_vector(&r, "p256"), 0);
+    snprintf(r.o.svi_upload_dir, sizeof(r.o.svi_upload_dir), "%s", updir);
+    plan_kind(&r.o, "upload", missing_kv, 1);
+    g = cred_guid(&r);
+    ASSERT_ERR(rig_to2(&r), ZTO_E_SVI);
+    ASSERT_EQ(r.loop.device_code, 101);
+    ASSERT_EQ(r.store.writes, 0);
+    fail_reason(&r, &g, reason, sizeof(reason));
+    ASSERT_TRUE(strstr(reason, "not-there.bin") != NULL &&
+                strstr(reason, "No such file") != NULL);
+    owner_guid_hex(&g, g_hex);
+    snprintf(path, sizeof(path), "%s/%s/not-there.bin", updir, g_hex);
+    ASSERT_TRUE(access(path, F_OK) != 0);
+    rig_close(&r);
+
+    rm_walk(updir);
+    unlink(f.path);
+    free(key);
+    free(ov);
+}
+
 /* ---- refusals that must leave everything as it was ---- */
 
 struct snapshot {
@@ -1006,6 +1202,7 @@ main(void)
     test_reuse();
     test_replica();
     test_download();
+    test_command_upload();
     test_refusals();
     TEST_DONE();
 }

@@ -2,9 +2,10 @@
  * to2_rig.h - a device and an owner in one process for the TO2 tests:
  * the owner handler on an in-memory database, the device library with
  * an in-memory credential store and a loopback transport that hands each
- * message to owner_handle(), the POSIX fdo.download module writing into
- * a temporary directory, and hooks to record, replace or mangle what the
- * device sends.
+ * message to owner_handle(), the POSIX fdo.download, fdo.upload and
+ * fdo.command modules working in a temporary directory (fdo.command is
+ * last: cfg.nmodules = 2 leaves it out), and hooks to record, replace
+ * or mangle what the device sends.
  */
 #ifndef ZTO_TO2_RIG_H
 #define ZTO_TO2_RIG_H
@@ -207,8 +208,10 @@ struct rig {
     uint8_t *work;
     struct zto_devmod devmod;
     struct zto_posix_download dl;
-    struct zto_svi_module mod;
-    const struct zto_svi_module *mods[1];
+    struct zto_posix_upload up;
+    struct zto_posix_command cmd;
+    struct zto_svi_module mod, upmod, cmdmod;
+    const struct zto_svi_module *mods[3];
     char dldir[64];
     struct zto_target target;
 };
@@ -237,9 +240,14 @@ rig_open(struct rig *r, const uint8_t *cred, size_t cred_len)
     snprintf(r->dldir, sizeof(r->dldir), "/tmp/zto_to2_XXXXXX");
     if (mkdtemp(r->dldir) == NULL)
         return -1;
-    if (zto_posix_download_init(&r->dl, r->dldir, &r->mod) != ZTO_OK)
+    if (zto_posix_download_init(&r->dl, r->dldir, &r->mod) != ZTO_OK ||
+        zto_posix_upload_init(&r->up, r->dldir, &r->upmod) != ZTO_OK ||
+        zto_posix_command_init(&r->cmd, r->dldir, &r->cmdmod) != ZTO_OK)
         return -1;
+    r->cmd.wait_ms = 50;
     r->mods[0] = &r->mod;
+    r->mods[1] = &r->upmod;
+    r->mods[2] = &r->cmdmod;
     r->devmod.os = "linux";
     r->devmod.arch = "x86_64";
     r->devmod.version = "test";
@@ -258,7 +266,7 @@ rig_open(struct rig *r, const uint8_t *cred, size_t cred_len)
     r->cfg.platform = &rig_platform;
     r->cfg.devmod = &r->devmod;
     r->cfg.modules = r->mods;
-    r->cfg.nmodules = 1;
+    r->cfg.nmodules = 3;
     if ((r->work = malloc(3 * ZTO_MAX_MSG_SIZE)) == NULL)
         return -1;
     zto_device_init(&r->dev);
@@ -288,6 +296,8 @@ rig_close(struct rig *r)
     zto_device_free(&r->dev);
     free(r->work);
     zto_posix_download_free(&r->dl);
+    zto_posix_upload_free(&r->up);
+    zto_posix_command_free(&r->cmd);
     if (r->dldir[0] != '\0' && rm_walk(r->dldir) != 0)
         fprintf(stderr, "cannot remove %s\n", r->dldir);
     zto_db_close(r->o.db);

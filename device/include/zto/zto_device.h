@@ -95,6 +95,10 @@ size_t zto_svi_out_room(const struct zto_svi_out *o, const char *module,
  *             not fit (the library sets IsMoreServiceInfo).
  *  finish():  TO2 ended (done = true on success) - e.g. to drop partial
  *             downloads. May be NULL.
+ *  why():     after receive() or produce() failed: one line saying why,
+ *             sent as the text of the ErrorMessage (the library keeps
+ *             printable ASCII, at most ZTO_DEV_SVI_WHY_MAX - 1 bytes).
+ *             May be NULL (the text is then the error code's).
  */
 struct zto_svi_module {
     const char *name;
@@ -103,6 +107,7 @@ struct zto_svi_module {
     zto_err_t (*produce)(void *ctx, struct zto_svi_out *out, bool *more);
     void (*finish)(void *ctx, bool done);
     void *ctx;
+    const char *(*why)(void *ctx);
 };
 
 /* devmod values (section 3.4 of the transport/ServiceInfo doc); NULL

@@ -15,6 +15,8 @@
 /* Pending "<module>:active" answers of one round. */
 #define ZTO_DEV_SVI_ACTIVE_MAX 8
 #define ZTO_DEV_SVI_NAME_MAX 64
+/* A module's reason for failing TO2, sent in the ErrorMessage. */
+#define ZTO_DEV_SVI_WHY_MAX 120
 
 struct zto_device_svi {
     uint16_t out_max; /* owner's limit for each 68 (67) */
@@ -31,6 +33,7 @@ struct zto_device_svi {
         int16_t module; /* index in cfg->modules, or -1 */
         char name[ZTO_DEV_SVI_NAME_MAX];
     } answer[ZTO_DEV_SVI_ACTIVE_MAX];
+    char why[ZTO_DEV_SVI_WHY_MAX]; /* module failure text, or "" */
 };
 
 struct zto_device_to2 {

@@ -7,7 +7,9 @@
  *   fdo-device show --cred FILE
  *   fdo-device onboard --cred FILE [--download-dir D] [--allow-reuse]
  *                      [--owner URL] [--kex NAME] [--cipher ID]
- *                      [--svi-size N] [--passes N] [common options]
+ *                      [--svi-size N] [--passes N] [--work-dir D]
+ *                      [--no-command] [--command-timeout S]
+ *                      [--upload-anywhere] [common options]
  *
  * Common options: --ca FILE / --insecure (https, coaps), -v (info) or
  * -vv (debug) for the library's log lines on stderr.
@@ -55,6 +57,10 @@ struct opts {
     const char *svi_size;
     const char *passes;
     bool allow_reuse;
+    const char *work_dir;
+    const char *command_timeout;
+    bool no_command;
+    bool upload_anywhere;
 };
 
 struct cmd {
@@ -524,6 +530,16 @@ mkdir_p(const char *path)
     return 0;
 }
 
+/* Why fdo.command or fdo.upload failed TO2, or NULL. */
+static const char *
+module_error(const struct zto_posix_command *c,
+             const struct zto_posix_upload *u)
+{
+    if (c->last_error[0] != '\0')
+        return c->last_error;
+    return u->last_error[0] != '\0' ? u->last_error : NULL;
+}
+
 static int
 cmd_onboard(const struct opts *o)
 {
@@ -533,8 +549,11 @@ cmd_onboard(const struct opts *o)
     struct zto_device dev;
     struct zto_devmod dm;
     struct zto_posix_download dl;
-    struct zto_svi_module dlmod;
-    const struct zto_svi_module *mods[1];
+    struct zto_posix_command cmd;
+    struct zto_posix_upload up;
+    struct zto_svi_module dlmod, cmdmod, upmod;
+    const struct zto_svi_module *mods[3];
+    const char *why;
     struct zto_target owner;
     struct multi mt;
     struct utsname un;
@@ -556,6 +575,10 @@ cmd_onboard(const struct opts *o)
     memset(&cfg, 0, sizeof(cfg));
     memset(&dl, 0, sizeof(dl));
     dl.fd = -1;
+    memset(&cmd, 0, sizeof(cmd));
+    cmd.fd_out = cmd.fd_err = -1;
+    memset(&up, 0, sizeof(up));
+    up.fd = -1;
     if (o->kex != NULL &&
         zto_kex_suite_from_name((const uint8_t *)o->kex, strlen(o->kex),
                                 &cfg.kex_suite) != ZTO_OK)
@@ -590,6 +613,21 @@ cmd_onboard(const struct opts *o)
             &dl, o->download_dir != NULL ? o->download_dir : fs.dir, &dlmod) !=
         ZTO_OK)
         return fail("--download-dir: unusable path");
+    /* Commands run, and uploads are read, in the working directory: the
+     * download directory unless told otherwise. */
+    if (o->work_dir != NULL && mkdir_p(o->work_dir) != 0)
+        return fail("--work-dir %s: %s", o->work_dir, strerror(errno));
+    if (zto_posix_command_init(&cmd, o->work_dir != NULL ? o->work_dir : dl.dir,
+                               &cmdmod) != ZTO_OK ||
+        zto_posix_upload_init(&up, o->work_dir != NULL ? o->work_dir : dl.dir,
+                              &upmod) != ZTO_OK)
+        return fail("--work-dir: unusable path");
+    up.anywhere = o->upload_anywhere;
+    if (o->command_timeout != NULL) {
+        if (!num_arg(o->command_timeout, 1, 604800, &v))
+            return fail("--command-timeout: 1..604800 seconds");
+        cmd.timeout_s = (unsigned)v;
+    }
 
     /* What the device says about itself (devmod). */
     memset(&dm, 0, sizeof(dm));
@@ -612,6 +650,8 @@ cmd_onboard(const struct opts *o)
     dm.dir = dl.dir;
     dm.bin = un.machine;
     mods[0] = &dlmod;
+    mods[1] = &upmod;
+    mods[2] = &cmdmod; /* last: --no-command leaves it out */
 
     zto_posix_platform_init(&plat, PROG,
                             o->verbose >= 2   ? ZTO_LOG_DEBUG
@@ -627,7 +667,7 @@ cmd_onboard(const struct opts *o)
     cfg.allow_cred_reuse = o->allow_reuse;
     cfg.devmod = &dm;
     cfg.modules = mods;
-    cfg.nmodules = 1;
+    cfg.nmodules = o->no_command ? 2 : 3;
     zto_device_init(&dev);
     if ((work = malloc(work_len)) == NULL) {
         rc = fail("out of memory");
@@ -670,6 +710,8 @@ cmd_onboard(const struct opts *o)
                       dl.last_error, dl.last_error[0] != '\0' ? "); " : "",
                       res->peer_error, zto_wire_code_name(res->peer_error),
                       res->peer_error_text);
+        else if (r == ZTO_E_SVI && (why = module_error(&cmd, &up)) != NULL)
+            rc = fail("onboarding failed: %s", why);
         else
             rc = fail("onboarding failed: %s%s%s", zto_strerror(r),
                       detail[0] != '\0' ? ": " : "", detail);
@@ -678,6 +720,12 @@ cmd_onboard(const struct opts *o)
     if (dl.files > 0)
         printf("onboard: received %u file%s, last %s\n", dl.files,
                dl.files == 1 ? "" : "s", dl.last_file);
+    if (cmd.runs > 0)
+        printf("onboard: ran %u command%s, last exit code %d\n", cmd.runs,
+               cmd.runs == 1 ? "" : "s", cmd.last_exit);
+    if (up.files > 0)
+        printf("onboard: sent %u file%s, last %s\n", up.files,
+               up.files == 1 ? "" : "s", up.last_file);
     if (zto_hex_encode(res->guid.b, 16, url, sizeof(url)) != ZTO_OK)
         memcpy(url, "?", 2);
     if (res->cred_replaced)
@@ -690,6 +738,8 @@ out:
     zto_device_free(&dev);
     free(work);
     zto_posix_download_free(&dl);
+    zto_posix_command_free(&cmd);
+    zto_posix_upload_free(&up);
     mt_free(&mt);
     return rc;
 }
@@ -704,7 +754,9 @@ static const struct cmd cmds[] = {
     {"onboard", cmd_onboard,
      "onboard --cred FILE [--download-dir D] [--allow-reuse] "
      "[--owner URL] [--kex NAME] [--cipher ID] [--svi-size N] "
-     "[--passes N] [--serial S] [--model M]"},
+     "[--passes N] [--serial S] [--model M]\n"
+     "          [--work-dir D] [--no-command] [--command-timeout S] "
+     "[--upload-anywhere]"},
 };
 
 static void
@@ -717,6 +769,18 @@ usage(FILE *f)
         fprintf(f, "  " PROG " %s\n", cmds[i].usage);
     fprintf(f, "options for every command: [--ca FILE] [--insecure] "
                "[-v|-vv]\n");
+    fprintf(f,
+            "onboard: files arrive (fdo.download) in --download-dir "
+            "(default: the\n"
+            "  credential's directory); commands (fdo.command) run, without a "
+            "shell,\n"
+            "  in --work-dir (default: the download directory) and are killed "
+            "after\n"
+            "  --command-timeout seconds (default %d); --no-command refuses "
+            "them;\n"
+            "  uploads (fdo.upload) are read below --work-dir only, unless\n"
+            "  --upload-anywhere.\n",
+            ZTO_POSIX_CMD_TIMEOUT);
 }
 
 int
@@ -754,6 +818,12 @@ main(int argc, char **argv)
         } else if (strcmp(a, "--allow-reuse") == 0) {
             o.allow_reuse = true;
             continue;
+        } else if (strcmp(a, "--no-command") == 0) {
+            o.no_command = true;
+            continue;
+        } else if (strcmp(a, "--upload-anywhere") == 0) {
+            o.upload_anywhere = true;
+            continue;
         } else if (strcmp(a, "-v") == 0) {
             o.verbose = 1;
             continue;
@@ -784,6 +854,10 @@ main(int argc, char **argv)
             dst = &o.svi_size;
         } else if (strcmp(a, "--passes") == 0) {
             dst = &o.passes;
+        } else if (strcmp(a, "--work-dir") == 0) {
+            dst = &o.work_dir;
+        } else if (strcmp(a, "--command-timeout") == 0) {
+            dst = &o.command_timeout;
         } else {
             fprintf(stderr, PROG ": unknown option '%s'\n", a);
             usage(stderr);

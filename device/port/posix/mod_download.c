@@ -209,6 +209,22 @@ data(struct zto_posix_download *d, const uint8_t *p, size_t n)
         finish_file(d);
 }
 
+/* A value that does not decode: TO2 fails, saying which. */
+static zto_err_t
+bad_value(struct zto_posix_download *d, zto_err_t r, const char *what)
+{
+    snprintf(d->last_error, sizeof(d->last_error), "fdo.download:%s", what);
+    return r;
+}
+
+static const char *
+dl_why(void *ctx)
+{
+    const struct zto_posix_download *d = ctx;
+
+    return d->last_error;
+}
+
 static zto_err_t
 dl_receive(void *ctx, const char *message, size_t mlen, const uint8_t *val,
            size_t len)
@@ -223,12 +239,12 @@ dl_receive(void *ctx, const char *message, size_t mlen, const uint8_t *val,
     if (mlen == 4 && memcmp(message, "name", 4) == 0) {
         if ((r = zto_cbor_get_tstr(&c, &b)) != ZTO_OK ||
             (r = zto_cbor_dec_finish(&c)) != ZTO_OK)
-            return r;
+            return bad_value(d, r, "name is not a text string");
         start_file(d, b.p, b.len);
     } else if (mlen == 6 && memcmp(message, "length", 6) == 0) {
         if ((r = zto_cbor_get_uint(&c, &u)) != ZTO_OK ||
             (r = zto_cbor_dec_finish(&c)) != ZTO_OK)
-            return r;
+            return bad_value(d, r, "length is not an unsigned integer");
         d->have_length = true;
         d->length = u;
         /* An empty file has no data value to finish it. */
@@ -236,12 +252,12 @@ dl_receive(void *ctx, const char *message, size_t mlen, const uint8_t *val,
         if ((r = zto_cbor_get_bstr_fixed(&c, d->sha, sizeof(d->sha))) !=
                 ZTO_OK ||
             (r = zto_cbor_dec_finish(&c)) != ZTO_OK)
-            return r;
+            return bad_value(d, r, "sha-384 is not 48 bytes");
         d->have_sha = true;
     } else if (mlen == 4 && memcmp(message, "data", 4) == 0) {
         if ((r = zto_cbor_get_bstr(&c, &b)) != ZTO_OK ||
             (r = zto_cbor_dec_finish(&c)) != ZTO_OK)
-            return r;
+            return bad_value(d, r, "data is not a byte string");
         data(d, b.p, b.len);
     }
     /* Other messages are not defined for the device; ignore them. */
@@ -303,6 +319,7 @@ zto_posix_download_init(struct zto_posix_download *d, const char *dir,
     m->receive = dl_receive;
     m->produce = dl_produce;
     m->finish = dl_finish;
+    m->why = dl_why;
     m->ctx = d;
     return ZTO_OK;
 }

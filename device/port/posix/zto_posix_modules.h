@@ -53,6 +53,83 @@ ZTO_MUST_CHECK zto_err_t zto_posix_download_init(struct zto_posix_download *d,
 /* Remove an unfinished temporary file. */
 void zto_posix_download_free(struct zto_posix_download *d);
 
+/*
+ * fdo.command (mod_command.c): runs the program the owner names, with
+ * its arguments, directly (fork + exec, no shell) in a working
+ * directory, its process group killed after a timeout. stdout/stderr go
+ * back in chunks when asked for, then exitcode. A non-zero exit without
+ * may_fail fails TO2 (the ErrorMessage says why), as the FSIM asks.
+ * produce() waits up to wait_ms for output or the exit before it lets
+ * the next DeviceServiceInfo go, so an idle command costs a round per
+ * wait_ms, not a busy loop; TO2 rounds continue while it runs.
+ */
+#define ZTO_POSIX_CMD_PROG_MAX 1024
+#define ZTO_POSIX_CMD_ARGS_MAX 4096 /* bytes of all arguments */
+#define ZTO_POSIX_CMD_NARGS_MAX 64
+#define ZTO_POSIX_CMD_TIMEOUT 3600 /* seconds, default */
+#define ZTO_POSIX_CMD_WAIT_MS 1000 /* default wait in produce() */
+
+struct zto_posix_command {
+    /* Configuration: set by init, may be changed before TO2. */
+    char dir[PATH_MAX]; /* working directory */
+    unsigned timeout_s; /* kill after this many seconds (0: default) */
+    unsigned wait_ms;   /* longest wait in one produce() (0: default) */
+    /* What the owner asked for. */
+    char prog[ZTO_POSIX_CMD_PROG_MAX];
+    char args[ZTO_POSIX_CMD_ARGS_MAX]; /* NUL-terminated, back to back */
+    size_t args_len, nargs;
+    bool may_fail, want_stdout, want_stderr;
+    /* The command running (or finished, exitcode not yet sent). */
+    bool running, exited, timed_out;
+    long pid;
+    int status;           /* waitpid() status once exited */
+    int exec_errno;       /* exec failed: errno */
+    int fd_out, fd_err;   /* pipe read ends, -1 when closed/unused */
+    uint64_t deadline_ms; /* monotonic */
+    /* What happened, for the caller. */
+    unsigned runs;        /* commands that ran to their exit */
+    int last_exit;        /* exit code of the last one */
+    char last_error[160]; /* why the module failed TO2, or "" */
+};
+
+/* dir must exist; fills m (name "fdo.command") with c as its context. */
+ZTO_MUST_CHECK zto_err_t zto_posix_command_init(struct zto_posix_command *c,
+                                                const char *dir,
+                                                struct zto_svi_module *m);
+/* Kill and reap a command still running. */
+void zto_posix_command_free(struct zto_posix_command *c);
+
+/*
+ * fdo.upload (mod_upload.c): sends a file the owner names, relative to a
+ * directory: length, data chunks (at most 1014 bytes each, within the
+ * negotiated size), sha-384 when the owner sent need-sha. Absolute
+ * names, ".." and symbolic links leading outside the directory are
+ * refused unless `anywhere` is set. A missing or refused file fails TO2
+ * with an ErrorMessage naming it (the FSIM has no message for it).
+ */
+struct zto_posix_upload {
+    char dir[PATH_MAX];
+    bool anywhere; /* accept any path (absolute, "..") */
+    bool need_sha;
+    /* The file being sent. */
+    bool sending, length_sent;
+    int fd;
+    uint64_t length, sent;
+    bool hashing;
+    struct zto_digest dg;
+    char path[PATH_MAX];
+    /* What happened, for the caller. */
+    unsigned files;           /* files sent completely */
+    char last_file[PATH_MAX]; /* path of the last one */
+    char last_error[160];     /* why the module failed TO2, or "" */
+};
+
+/* dir must exist; fills m (name "fdo.upload") with u as its context. */
+ZTO_MUST_CHECK zto_err_t zto_posix_upload_init(struct zto_posix_upload *u,
+                                               const char *dir,
+                                               struct zto_svi_module *m);
+void zto_posix_upload_free(struct zto_posix_upload *u);
+
 #ifdef __cplusplus
 }
 #endif
