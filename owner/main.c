@@ -10,8 +10,11 @@
  *   fdo-owner export  --config F --guid G [--extend-to PUBKEY_PEM] -o OUT
  *   fdo-owner plan    --config F add (--all | --group N | --guid G)
  *                                [--optional] download SRC NAME
+ *   fdo-owner plan    --config F add (--all | --group N | --guid G)
+ *                                [--optional] csr [KEY=VALUE...]
  *   fdo-owner plan    --config F list | del ID
  *   fdo-owner group   --config F --guid G NAME
+ *   fdo-owner certs   --config F [--guid G]
  *   fdo-owner hash-token [--generate]
  *
  * serve prints one "listening on URL" line per listener, "admin on URL"
@@ -34,6 +37,7 @@
 #include "owner_api.h"
 #include "owner_conf.h"
 #include "owner_to0.h"
+#include "svi_csr.h"
 #include "zto_log.h"
 #include "zto_srv.h"
 
@@ -395,6 +399,54 @@ cmd_export(const struct args *a)
     return 0;
 }
 
+/* --all, --group N or --guid G of "plan add". */
+static const char *
+plan_scope(const struct args *a, char target[33], const char **tgt)
+{
+    *tgt = "";
+    if (a->guid != NULL) {
+        struct zto_guid g;
+        guid_arg(a->guid, &g);
+        owner_guid_hex(&g, target);
+        *tgt = target;
+        return "guid";
+    }
+    if (a->group != NULL) {
+        *tgt = a->group;
+        return "group";
+    }
+    if (a->all)
+        return "all";
+    errx1("plan add: say --all, --group NAME or --guid GUID");
+}
+
+/* plan add ... csr [KEY=VALUE...] */
+static zto_err_t
+plan_add_csr(const struct args *a, struct owner *o, int64_t *id, char *why,
+             size_t whycap)
+{
+    const char *kv[2 * (MAX_ARGS - 2)], *scope, *tgt;
+    char target[33], words[MAX_ARGS - 2][256];
+    size_t i, n = 0;
+
+    scope = plan_scope(a, target, &tgt);
+    for (i = 2; i < a->npos; i++, n++) {
+        const char *eq = strchr(a->pos[i], '=');
+        size_t kl = eq != NULL ? (size_t)(eq - a->pos[i]) : 0;
+        if (eq == NULL || kl == 0 || kl >= sizeof(words[0]))
+            errx1("plan add csr: %s: expected KEY=VALUE", a->pos[i]);
+        memcpy(words[n], a->pos[i], kl);
+        words[n][kl] = '\0';
+        kv[2 * n] = words[n];
+        kv[2 * n + 1] = eq + 1;
+    }
+    if (o->csr_ca == NULL)
+        errx1("plan add csr: the configuration has no csr_ca_chain "
+              "(the CA that signs device certificates)");
+    return owner_plan_add(o, scope, tgt, "csr", kv, n, a->optional, id, why,
+                          whycap);
+}
+
 static int
 cmd_plan(const struct args *a)
 {
@@ -417,28 +469,20 @@ cmd_plan(const struct args *a)
     } else if (strcmp(a->pos[0], "add") == 0 && a->npos == 4 &&
                strcmp(a->pos[1], "download") == 0) {
         const char *kv[4] = {"src", a->pos[2], "name", a->pos[3]};
-        if (a->guid != NULL) {
-            struct zto_guid g;
-            guid_arg(a->guid, &g);
-            owner_guid_hex(&g, target);
-            scope = "guid";
-            tgt = target;
-        } else if (a->group != NULL) {
-            scope = "group";
-            tgt = a->group;
-        } else if (a->all) {
-            scope = "all";
-        } else {
-            errx1("plan add: say --all, --group NAME or --guid GUID");
-        }
+        scope = plan_scope(a, target, &tgt);
         r = owner_plan_add(&o, scope, tgt, "download", kv, 2, a->optional, &id,
                            why, sizeof(why));
         if (r != ZTO_OK)
             errx1("plan add: %s", why);
         printf("step %lld added\n", (long long)id);
+    } else if (strcmp(a->pos[0], "add") == 0 && a->npos >= 2 &&
+               strcmp(a->pos[1], "csr") == 0) {
+        if ((r = plan_add_csr(a, &o, &id, why, sizeof(why))) != ZTO_OK)
+            errx1("plan add: %s", why);
+        printf("step %lld added\n", (long long)id);
     } else {
-        errx1("plan: add (--all|--group N|--guid G) [--optional] download "
-              "SRC NAME | list | del ID");
+        errx1("plan: add (--all|--group N|--guid G) [--optional] "
+              "download SRC NAME | csr [KEY=VALUE...] | list | del ID");
     }
     teardown(&c, &o);
     if (r != ZTO_OK)
@@ -467,6 +511,24 @@ cmd_group(const struct args *a)
 }
 
 static int
+cmd_certs(const struct args *a)
+{
+    struct owner_conf c;
+    struct owner o;
+    struct zto_guid g;
+    zto_err_t r;
+
+    if (a->guid != NULL)
+        guid_arg(a->guid, &g);
+    setup(a, &c, &o, true);
+    r = owner_certs_list(&o, a->guid != NULL ? &g : NULL, stdout);
+    teardown(&c, &o);
+    if (r != ZTO_OK)
+        errx1("certs: %s", zto_strerror(r));
+    return 0;
+}
+
+static int
 cmd_hash_token(const struct args *a)
 {
     return zto_admin_hash_token_cmd(stdin, stdout, stderr, a->generate);
@@ -481,6 +543,7 @@ static const struct cmd cmds[] = {
     {"serve", cmd_serve},   {"import", cmd_import}, {"list", cmd_list},
     {"export", cmd_export}, {"plan", cmd_plan},     {"group", cmd_group},
     {"hash-token", cmd_hash_token},
+    {"certs", cmd_certs},
 };
 
 static void
@@ -495,8 +558,14 @@ usage(void)
             "-o OUT\n"
             "       " PROG " plan   --config F add (--all|--group N|--guid G)"
             " [--optional] download SRC NAME\n"
+            "       " PROG " plan   --config F add (--all|--group N|--guid G)"
+            " [--optional] csr\n"
+            "                        [days=N] [subject=guid|csr] "
+            "[keygen=yes|no] [cert=FILE key=FILE]\n"
             "       " PROG " plan   --config F list | del ID\n"
             "       " PROG " group  --config F --guid G NAME\n"
+            "       " PROG " certs  --config F [--guid G]   (certificates "
+            "fdo.csr delivered)\n"
             "       " PROG " hash-token [--generate]   (admin API token on "
             "standard input)\n"
             "serve also takes --admin HOST:PORT (admin API listener)\n");

@@ -241,7 +241,7 @@ owner_plan_add(struct owner *o, const char *scope, const char *target,
 
     why[0] = '\0';
     if (k == NULL) {
-        snprintf(why, whycap, "unknown step kind \"%s\" (known: download)",
+        snprintf(why, whycap, "unknown step kind \"%s\" (known: download, csr)",
                  kind);
         return ZTO_E_ARG;
     }
@@ -273,8 +273,25 @@ plan_row(void *ctx, const struct zto_db_plan_step *s)
     fprintf(out, "%lld  %s%s%s  #%lld  %s", (long long)s->id, s->scope,
             s->target[0] != '\0' ? " " : "", s->target, (long long)s->seq,
             s->kind);
-    if (src[0] != '\0' || name[0] != '\0')
-        fprintf(out, "  %s -> %s", src, name);
+    if (strcmp(s->kind, "download") == 0) {
+        if (src[0] != '\0' || name[0] != '\0')
+            fprintf(out, "  %s -> %s", src, name);
+    } else {
+        /* Other kinds: their text parameters as KEY=VALUE. */
+        struct zto_cbor_dec d;
+        struct zto_bytes k, v;
+        size_t n = 0, i;
+        zto_cbor_dec_init(&d, s->params.p, s->params.len);
+        if (zto_cbor_get_map(&d, &n) != ZTO_OK)
+            n = 0;
+        for (i = 0; i < n; i++) {
+            if (zto_cbor_get_tstr(&d, &k) != ZTO_OK ||
+                zto_cbor_get_tstr(&d, &v) != ZTO_OK)
+                break;
+            fprintf(out, "%s%.*s=%.*s", i == 0 ? "  " : " ", (int)k.len,
+                    (const char *)k.p, (int)v.len, (const char *)v.p);
+        }
+    }
     fprintf(out, "%s\n", s->optional ? "  (optional)" : "");
     return 0;
 }

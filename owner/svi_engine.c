@@ -24,7 +24,8 @@
 
 #include "svi_int.h"
 
-static const struct svi_kind *const kinds[] = {&svi_kind_download};
+static const struct svi_kind *const kinds[] = {&svi_kind_download,
+                                               &svi_kind_csr};
 
 const struct svi_kind *
 svi_kind_find(const char *kind)
@@ -411,6 +412,7 @@ dispatch(struct owner *o, struct svi_state *s, const struct zto_guid *guid,
         }
         run.o = o;
         run.guid = guid;
+        run.next_guid = &s->next_guid;
         run.st = st;
         run.why = why;
         run.whycap = whycap;
@@ -448,6 +450,7 @@ produce(struct owner *o, struct svi_state *s, const struct zto_guid *guid,
         }
         run.o = o;
         run.guid = guid;
+        run.next_guid = &s->next_guid;
         run.st = st;
         run.why = why;
         run.whycap = whycap;

@@ -6,6 +6,7 @@
  *   svi_out.c       one OwnerServiceInfo within the negotiated size
  *   svi_devmod.c    devmod: what the device reports about itself
  *   svi_download.c  fdo.download: a file to the device, in chunks
+ *   svi_csr.c       fdo.csr: operational certificates (svi_csr.h)
  *
  * Everything the engine keeps between messages is in struct svi_state,
  * which the TO2 session saves in the database after every round: a
@@ -91,12 +92,16 @@ struct svi_state {
     struct svi_step *step; /* heap, nsteps */
     uint32_t rounds;
     bool done_sent; /* IsDone went out: TO2.Done is next */
+    /* The GUID the device has after this TO2: set by the caller before
+     * every round (not saved); all zero = the session's GUID. */
+    struct zto_guid next_guid;
 };
 
 /* Passed to a module for one call. */
 struct svi_run {
     struct owner *o;
     const struct zto_guid *guid;
+    const struct zto_guid *next_guid; /* see svi_state */
     struct svi_step *st;
     char *why; /* reason, when the module fails TO2 */
     size_t whycap;
@@ -128,6 +133,7 @@ struct svi_kind {
 
 const struct svi_kind *svi_kind_find(const char *kind);
 extern const struct svi_kind svi_kind_download;
+extern const struct svi_kind svi_kind_csr;
 
 /* Plan parameters: a text value of the params map (NUL-terminated copy),
  * ZTO_E_NOT_FOUND if absent. */

@@ -7,7 +7,9 @@
  *   fdo-device show --cred FILE
  *   fdo-device onboard --cred FILE [--download-dir D] [--allow-reuse]
  *                      [--owner URL] [--kex NAME] [--cipher ID]
- *                      [--svi-size N] [--passes N] [common options]
+ *                      [--svi-size N] [--passes N] [--opcred-dir D]
+ *                      [--opcred-key p256|p384] [--opcred-serverkeygen]
+ *                      [common options]
  *
  * Common options: --ca FILE / --insecure (https, coaps), -v (info) or
  * -vv (debug) for the library's log lines on stderr.
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <coap3/coap.h>
@@ -55,6 +58,9 @@ struct opts {
     const char *svi_size;
     const char *passes;
     bool allow_reuse;
+    const char *opcred_dir;
+    const char *opcred_key;
+    bool opcred_keygen;
 };
 
 struct cmd {
@@ -534,7 +540,9 @@ cmd_onboard(const struct opts *o)
     struct zto_devmod dm;
     struct zto_posix_download dl;
     struct zto_svi_module dlmod;
-    const struct zto_svi_module *mods[1];
+    struct zto_posix_csr *csr = NULL;
+    struct zto_svi_module csrmod;
+    const struct zto_svi_module *mods[2];
     struct zto_target owner;
     struct multi mt;
     struct utsname un;
@@ -568,6 +576,9 @@ cmd_onboard(const struct opts *o)
                         "(1 A128GCM, 3 A256GCM, 30..33 AES-CCM, ...)");
         cfg.cipher = (int32_t)v;
     }
+    /* Large enough for a CA bundle or a certificate with its key in one
+     * fdo.csr value (values cannot be split). */
+    cfg.max_owner_svi_size = 8192;
     if (o->svi_size != NULL) {
         if (!num_arg(o->svi_size, 256, 65535, &v))
             return fail("--svi-size: 256..65535");
@@ -590,6 +601,28 @@ cmd_onboard(const struct opts *o)
             &dl, o->download_dir != NULL ? o->download_dir : fs.dir, &dlmod) !=
         ZTO_OK)
         return fail("--download-dir: unusable path");
+    if (o->opcred_key != NULL && strcmp(o->opcred_key, "p256") != 0 &&
+        strcmp(o->opcred_key, "p384") != 0)
+        return fail("--opcred-key must be p256 or p384");
+    if (o->opcred_dir != NULL && mkdir_p(o->opcred_dir) != 0)
+        return fail("--opcred-dir %s: %s", o->opcred_dir, strerror(errno));
+    /* Large (CA bundle): on the heap. The CN is a hint to the owner: the
+     * serial number, or the GUID once the credential is loaded. */
+    if ((csr = malloc(sizeof(*csr))) == NULL ||
+        zto_posix_csr_init(csr, o->opcred_dir != NULL ? o->opcred_dir : fs.dir,
+                           o->opcred_key != NULL &&
+                                   strcmp(o->opcred_key, "p384") == 0
+                               ? ZTO_PK_SECP384R1
+                               : ZTO_PK_SECP256R1,
+                           o->opcred_keygen,
+                           o->serial != NULL && o->serial[0] != '\0' &&
+                                   strlen(o->serial) < sizeof(csr->cn)
+                               ? o->serial
+                               : "device",
+                           &csrmod) != ZTO_OK) {
+        free(csr);
+        return fail("--opcred-dir: unusable path");
+    }
 
     /* What the device says about itself (devmod). */
     memset(&dm, 0, sizeof(dm));
@@ -612,6 +645,7 @@ cmd_onboard(const struct opts *o)
     dm.dir = dl.dir;
     dm.bin = un.machine;
     mods[0] = &dlmod;
+    mods[1] = &csrmod;
 
     zto_posix_platform_init(&plat, PROG,
                             o->verbose >= 2   ? ZTO_LOG_DEBUG
@@ -627,7 +661,7 @@ cmd_onboard(const struct opts *o)
     cfg.allow_cred_reuse = o->allow_reuse;
     cfg.devmod = &dm;
     cfg.modules = mods;
-    cfg.nmodules = 1;
+    cfg.nmodules = 2;
     zto_device_init(&dev);
     if ((work = malloc(work_len)) == NULL) {
         rc = fail("out of memory");
@@ -646,6 +680,8 @@ cmd_onboard(const struct opts *o)
     if (zto_hex_encode(zto_device_cred(&dev)->guid.b, 16, guid, sizeof(guid)) !=
         ZTO_OK)
         memcpy(guid, "?", 2);
+    if (strcmp(csr->cn, "device") == 0)
+        memcpy(csr->cn, guid, sizeof(guid));
     if (o->owner != NULL) {
         if (zto_target_url(&owner, url, sizeof(url)) != ZTO_OK)
             memcpy(url, "?", 2);
@@ -670,6 +706,8 @@ cmd_onboard(const struct opts *o)
                       dl.last_error, dl.last_error[0] != '\0' ? "); " : "",
                       res->peer_error, zto_wire_code_name(res->peer_error),
                       res->peer_error_text);
+        else if (csr->last_error[0] != '\0')
+            rc = fail("onboarding failed: %s", csr->last_error);
         else
             rc = fail("onboarding failed: %s%s%s", zto_strerror(r),
                       detail[0] != '\0' ? ": " : "", detail);
@@ -678,6 +716,21 @@ cmd_onboard(const struct opts *o)
     if (dl.files > 0)
         printf("onboard: received %u file%s, last %s\n", dl.files,
                dl.files == 1 ? "" : "s", dl.last_file);
+    if (csr->stored) {
+        char until[32];
+        time_t t = (time_t)csr->not_after;
+        struct tm tm;
+        if (gmtime_r(&t, &tm) == NULL ||
+            strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+            memcpy(until, "?", 2);
+        printf("onboard: operational certificate \"%s\" valid until %s: "
+               "%s, key %s, CA bundle %s\n",
+               csr->subject, until, csr->cert_path, csr->key_path,
+               csr->ca_path);
+    } else if (csr->last_error[0] != '\0') {
+        rc = fail("%s", csr->last_error);
+        goto out;
+    }
     if (zto_hex_encode(res->guid.b, 16, url, sizeof(url)) != ZTO_OK)
         memcpy(url, "?", 2);
     if (res->cred_replaced)
@@ -690,6 +743,8 @@ out:
     zto_device_free(&dev);
     free(work);
     zto_posix_download_free(&dl);
+    zto_posix_csr_free(csr);
+    free(csr);
     mt_free(&mt);
     return rc;
 }
@@ -704,7 +759,8 @@ static const struct cmd cmds[] = {
     {"onboard", cmd_onboard,
      "onboard --cred FILE [--download-dir D] [--allow-reuse] "
      "[--owner URL] [--kex NAME] [--cipher ID] [--svi-size N] "
-     "[--passes N] [--serial S] [--model M]"},
+     "[--passes N] [--serial S] [--model M] [--opcred-dir D] "
+     "[--opcred-key p256|p384] [--opcred-serverkeygen]"},
 };
 
 static void
@@ -754,6 +810,9 @@ main(int argc, char **argv)
         } else if (strcmp(a, "--allow-reuse") == 0) {
             o.allow_reuse = true;
             continue;
+        } else if (strcmp(a, "--opcred-serverkeygen") == 0) {
+            o.opcred_keygen = true;
+            continue;
         } else if (strcmp(a, "-v") == 0) {
             o.verbose = 1;
             continue;
@@ -784,6 +843,10 @@ main(int argc, char **argv)
             dst = &o.svi_size;
         } else if (strcmp(a, "--passes") == 0) {
             dst = &o.passes;
+        } else if (strcmp(a, "--opcred-dir") == 0) {
+            dst = &o.opcred_dir;
+        } else if (strcmp(a, "--opcred-key") == 0) {
+            dst = &o.opcred_key;
         } else {
             fprintf(stderr, PROG ": unknown option '%s'\n", a);
             usage(stderr);
