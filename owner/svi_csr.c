@@ -451,8 +451,9 @@ device_guid(const struct svi_run *run)
     return run->guid;
 }
 
+/* Answer fdo.csr:error `code`; why (+ detail) goes to the log. */
 static void
-refuse(struct svi_run *run, unsigned code, const char *fmt, const char *what)
+refuse(struct svi_run *run, unsigned code, const char *why, const char *detail)
 {
     char g[33];
 
@@ -460,7 +461,18 @@ refuse(struct svi_run *run, unsigned code, const char *fmt, const char *what)
     run->st->u[U_ERROR] = code;
     owner_logf(
         run->o, OWNER_LOG_WARN, "GUID %s: " MOD ": %s%s; answering error %u",
-        owner_guid_hex(run->guid, g), fmt, what != NULL ? what : "", code);
+        owner_guid_hex(run->guid, g), why, detail != NULL ? detail : "", code);
+}
+
+/* The session may go on in a process configured differently. */
+static zto_err_t
+need_ca(struct svi_run *run)
+{
+    if (run->o->csr_ca != NULL)
+        return ZTO_OK;
+    snprintf(run->why, run->whycap,
+             MOD ": no issuing CA configured (csr_ca_chain, csr_ca_key)");
+    return ZTO_E_CONFIG;
 }
 
 /* The bundle a device gets: PKCS#7 (281, unless bare), one certificate
@@ -793,11 +805,8 @@ start(struct svi_run *run)
 
     memset(run->st->u, 0, sizeof(run->st->u));
     run->st->blob_len = 0;
-    if (run->o->csr_ca == NULL) {
-        snprintf(run->why, run->whycap,
-                 MOD ": no issuing CA configured (csr_ca_chain, csr_ca_key)");
-        return ZTO_E_CONFIG;
-    }
+    if ((r = need_ca(run)) != ZTO_OK)
+        return r;
     /* Prepared files: fail now rather than in the middle. */
     if (has_premade(run)) {
         if ((r = premade_cert(run, &der, &len)) != ZTO_OK)
@@ -825,6 +834,8 @@ receive(struct svi_run *run, const char *message, const uint8_t *val,
     char g[33];
     zto_err_t r;
 
+    if ((r = need_ca(run)) != ZTO_OK)
+        return r;
     if (strcmp(message, "cacerts-req") == 0) {
         kind = 0;
     } else if (strcmp(message, "simpleenroll-req") == 0) {
@@ -1026,6 +1037,8 @@ produce(struct svi_run *run, struct svi_out *out, bool *more, bool *done)
 
     *more = false;
     *done = false;
+    if ((r = need_ca(run)) != ZTO_OK)
+        return r;
     if ((st->u[U_FLAGS] & F_STARTED) == 0) {
         /* "active" is in this message: the device speaks next. */
         st->u[U_FLAGS] |= F_STARTED;

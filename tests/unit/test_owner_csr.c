@@ -810,6 +810,17 @@ test_idle_and_size(const struct csr_pki *p)
     ASSERT_TRUE(m.done);
     sim_close(&m);
 
+    /* The session continued by a process configured without the CA. */
+    sim_open(&m, p, 2, true, NULL, NULL, 0, false);
+    sim_start(&m);
+    svi_csr_ca_free(m.o.csr_ca);
+    free(m.o.csr_ca);
+    m.o.csr_ca = NULL;
+    kv_uint(&k, "cacerts-req", 281);
+    ASSERT_ERR(round_trip(&m, &k, 1), ZTO_E_CONFIG);
+    ASSERT_TRUE(strstr(m.why, "no issuing CA") != NULL);
+    sim_close(&m);
+
     /* A bundle bigger than the device takes. */
     sim_open(&m, p, 2, true, NULL, NULL, 0, false);
     m.budget = 600;
