@@ -370,6 +370,7 @@ test_refused(const struct csr_pki *p)
     ASSERT_EQ(dir_list(&d, names, sizeof(names)), 0);
     ASSERT_TRUE(!d.c.stored);
     zto_key_free(&pub);
+    zto_key_free(&other);
     dev_close(&d);
 
     /* A certificate from another CA. */
