@@ -409,7 +409,7 @@ has_premade(struct svi_run *run)
 {
     char path[PATH_CAP];
 
-    return param_path(run, "cert", path, sizeof(path)) == ZTO_OK;
+    return param_path(run, "cert", path, sizeof(path)) != ZTO_E_NOT_FOUND;
 }
 
 struct policy {
@@ -718,8 +718,10 @@ premade_cert(struct svi_run *run, uint8_t **der, size_t *len)
     size_t tl = 0, pos = 0;
     zto_err_t r;
 
-    if ((r = param_path(run, "cert", path, sizeof(path))) != ZTO_OK)
-        return r;
+    if ((r = param_path(run, "cert", path, sizeof(path))) != ZTO_OK) {
+        snprintf(run->why, run->whycap, MOD ": cert= path too long");
+        return ZTO_E_CONFIG;
+    }
     if ((r = owner_file_read(path, PEM_FILE_MAX, &text, &tl)) != ZTO_OK) {
         snprintf(run->why, run->whycap, MOD ": %s: %s", path, strerror(errno));
         return r;
@@ -750,8 +752,10 @@ premade_key(struct svi_run *run, const uint8_t *der, size_t len,
     struct zto_key pub;
     zto_err_t r;
 
-    if ((r = param_path(run, "key", path, sizeof(path))) != ZTO_OK)
-        return r;
+    if ((r = param_path(run, "key", path, sizeof(path))) != ZTO_OK) {
+        snprintf(run->why, run->whycap, MOD ": key= path too long");
+        return ZTO_E_CONFIG;
+    }
     if ((r = owner_key_load(k, path, err, sizeof(err))) != ZTO_OK) {
         snprintf(run->why, run->whycap, MOD ": %s", err);
         return r;
