@@ -100,89 +100,22 @@ out:
     return r;
 }
 
-/* Add one extension in OpenSSL config syntax. */
-static bool
-add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
-{
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
-    bool ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
-
-    X509_EXTENSION_free(ext);
-    return ok;
-}
-
-/* 128-bit positive random serial number (RFC 5280 allows 20 bytes). */
-static bool
-set_serial(X509 *x)
-{
-    uint8_t rnd[16];
-    BIGNUM *bn = NULL;
-    bool ok = false;
-
-    if (zto_random(rnd, sizeof(rnd)) != ZTO_OK)
-        return false;
-    rnd[0] = (uint8_t)((rnd[0] & 0x7f) | 0x40); /* positive, 16 bytes */
-    if ((bn = BN_bin2bn(rnd, sizeof(rnd), NULL)) != NULL &&
-        BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL)
-        ok = true;
-    BN_free(bn);
-    return ok;
-}
-
 zto_err_t
 mfg_cert_issue(const struct mfg_ca *ca, const struct zto_key *dev,
                const char *cn, size_t cn_len, int64_t now, unsigned days,
                uint8_t *out, size_t cap, size_t *out_len)
 {
-    X509 *issuer = NULL, *x = NULL;
-    X509_NAME *name = NULL;
-    X509V3_CTX v3;
-    const EVP_MD *md;
-    unsigned char *p;
-    time_t t = (time_t)now;
-    int n;
-    zto_err_t r = ZTO_E_CRYPTO;
+    struct zto_cert_tmpl t;
 
     if (ca->n == 0 || dev->impl == NULL || cn_len == 0 || cn_len > 64 ||
         days == 0)
         return ZTO_E_ARG;
-    md = zto_key_hash_type(&ca->key) == ZTO_HASH_SHA384 ? EVP_sha384()
-                                                        : EVP_sha256();
-    if ((issuer = parse_der(ca->der[0], ca->len[0])) == NULL ||
-        (x = X509_new()) == NULL || (name = X509_NAME_new()) == NULL)
-        goto out;
-    if (X509_set_version(x, 2) != 1 || !set_serial(x) ||
-        X509_set_issuer_name(x, X509_get_subject_name(issuer)) != 1 ||
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                   (const unsigned char *)cn, (int)cn_len, -1,
-                                   0) != 1 ||
-        X509_set_subject_name(x, name) != 1 ||
-        /* An hour of slack for verifiers whose clock is a little behind. */
-        X509_time_adj_ex(X509_getm_notBefore(x), 0, -3600, &t) == NULL ||
-        X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, &t) == NULL ||
-        X509_set_pubkey(x, dev->impl) != 1)
-        goto out;
-    X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-    if (!add_ext(x, &v3, NID_basic_constraints, "critical,CA:FALSE") ||
-        !add_ext(x, &v3, NID_key_usage, "critical,digitalSignature") ||
-        !add_ext(x, &v3, NID_subject_key_identifier, "hash") ||
-        !add_ext(x, &v3, NID_authority_key_identifier, "keyid:always"))
-        goto out;
-    if (X509_sign(x, ca->key.impl, md) <= 0)
-        goto out;
-    if ((n = i2d_X509(x, NULL)) <= 0)
-        goto out;
-    if ((size_t)n > cap) {
-        r = ZTO_E_BUF_TOO_SMALL;
-        goto out;
-    }
-    p = out;
-    i2d_X509(x, &p);
-    *out_len = (size_t)n;
-    r = ZTO_OK;
-out:
-    X509_NAME_free(name);
-    X509_free(x);
-    X509_free(issuer);
-    return r;
+    memset(&t, 0, sizeof(t));
+    t.cn = cn;
+    t.cn_len = cn_len;
+    t.now = now;
+    t.days = days;
+    t.profile = ZTO_CERT_DEVICE;
+    return zto_cert_issue(&ca->key, ca->der[0], ca->len[0], dev, &t, out, cap,
+                          out_len);
 }

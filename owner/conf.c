@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "owner_conf.h"
+#include "svi_csr.h"
 #include "zto_log.h"
 
 #define KW(name, type, field, def, min, max, req, help)                        \
@@ -48,6 +49,20 @@ static const struct zto_conf_kw owner_kw[] = {
        4294967295LL, false, "largest file (bytes) an upload step accepts"),
     KW("svi_output_max", ZTO_CONF_INT, svi_output_max, "65536", 0, 16777216,
        false, "bytes of a command's stdout/stderr logged per step"),
+    KW("csr_ca_chain", ZTO_CONF_STR, csr_ca_chain, NULL, 0, 0, false,
+       "fdo.csr: PEM issuing CA certificate, then its issuers"),
+    KW("csr_ca_key", ZTO_CONF_STR, csr_ca_key, NULL, 0, 0, false,
+       "fdo.csr: PEM private key of the issuing CA (mode 0600)"),
+    KW("csr_ca_bundle", ZTO_CONF_STR, csr_ca_bundle, NULL, 0, 0, false,
+       "fdo.csr: more PEM CA certificates for the devices' bundle"),
+    KW("csr_days", ZTO_CONF_INT, csr_days, "365", 1, 36500, false,
+       "fdo.csr: validity of issued certificates in days"),
+    KW("csr_subject", ZTO_CONF_STR, csr_subject, "guid", 0, 0, false,
+       "fdo.csr: guid (CN = device GUID) or csr (the request's subject)"),
+    KW("csr_serverkeygen", ZTO_CONF_BOOL, csr_serverkeygen, "yes", 0, 0, false,
+       "fdo.csr: generate keys for devices that ask (serverkeygen)"),
+    KW("csr_bare_certs", ZTO_CONF_BOOL, csr_bare_certs, "no", 0, 0, false,
+       "fdo.csr: bare DER certificates instead of PKCS#7 (go-fdo devices)"),
     KW("to2_addresses", ZTO_CONF_STR, to2_addresses, NULL, 0, 0, false,
        "URLs where devices reach this owner (registered by TO0)"),
     KW("to0", ZTO_CONF_BOOL, to0, "yes", 0, 0, false,
@@ -249,6 +264,25 @@ owner_conf_apply(const struct owner_conf *c, struct owner *o, char *err,
     }
     o->svi_upload_max = (uint64_t)c->svi_upload_max.v;
     o->svi_output_max = (uint32_t)c->svi_output_max.v;
+    if (c->csr_ca_chain.set) {
+        struct svi_csr_conf cc;
+        char why[400];
+        memset(&cc, 0, sizeof(cc));
+        cc.chain = c->csr_ca_chain.v;
+        cc.key = c->csr_ca_key.set ? c->csr_ca_key.v : NULL;
+        cc.bundle = c->csr_ca_bundle.set ? c->csr_ca_bundle.v : NULL;
+        cc.days = (unsigned)c->csr_days.v;
+        cc.subject = c->csr_subject.v;
+        cc.keygen = c->csr_serverkeygen.v;
+        cc.bare = c->csr_bare_certs.v;
+        if ((r = svi_csr_setup(o, &cc, why, sizeof(why))) != ZTO_OK) {
+            snprintf(err, errcap, "%s", why);
+            return r;
+        }
+    } else if (c->csr_ca_key.set || c->csr_ca_bundle.set) {
+        snprintf(err, errcap, "csr_ca_key and csr_ca_bundle need csr_ca_chain");
+        return ZTO_E_CONFIG;
+    }
     if (c->to2_addresses.set) {
         struct zto_rvto2addr addr;
         char hosts[ZTO_MAX_RVTO2_ENTRIES * ZTO_HOST_MAX], why[200];

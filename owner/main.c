@@ -14,8 +14,10 @@
  *                                [--stdout] [--stderr] [--timeout S]
  *                                command [--] PROGRAM [ARG...]
  *   fdo-owner plan    --config F add (...) [--optional] upload NAME [DEST]
+ *   fdo-owner plan    --config F add (...) [--optional] csr [KEY=VALUE...]
  *   fdo-owner plan    --config F list | del ID
  *   fdo-owner group   --config F --guid G NAME
+ *   fdo-owner certs   --config F [--guid G]
  *   fdo-owner hash-token [--generate]
  *
  * serve prints one "listening on URL" line per listener, "admin on URL"
@@ -38,6 +40,7 @@
 #include "owner_api.h"
 #include "owner_conf.h"
 #include "owner_to0.h"
+#include "svi_csr.h"
 #include "zto_log.h"
 #include "zto_srv.h"
 
@@ -454,6 +457,19 @@ plan_params(const struct args *a, const char *kind, const char **kv, size_t *np,
             kv[n++] = "dest";
             kv[n++] = a->pos[3];
         }
+    } else if (strcmp(kind, "csr") == 0) {
+        /* csr [KEY=VALUE...]: days, subject, keygen, cert, key. */
+        for (i = 2; i < a->npos; i++) {
+            const char *eq = strchr(a->pos[i], '=');
+            size_t kl = eq != NULL ? (size_t)(eq - a->pos[i]) : 0;
+            if (kl == 0 || kl >= sizeof(keys[0]))
+                return "csr [days=N] [subject=guid|csr] [keygen=yes|no] "
+                       "[cert=FILE key=FILE]";
+            memcpy(keys[i - 2], a->pos[i], kl);
+            keys[i - 2][kl] = '\0';
+            kv[n++] = keys[i - 2];
+            kv[n++] = eq + 1;
+        }
     }
     /* Unknown kinds: owner_plan_add() names the known ones. */
     *np = n / 2;
@@ -535,6 +551,24 @@ cmd_group(const struct args *a)
 }
 
 static int
+cmd_certs(const struct args *a)
+{
+    struct owner_conf c;
+    struct owner o;
+    struct zto_guid g;
+    zto_err_t r;
+
+    if (a->guid != NULL)
+        guid_arg(a->guid, &g);
+    setup(a, &c, &o, true);
+    r = owner_certs_list(&o, a->guid != NULL ? &g : NULL, stdout);
+    teardown(&c, &o);
+    if (r != ZTO_OK)
+        errx1("certs: %s", zto_strerror(r));
+    return 0;
+}
+
+static int
 cmd_hash_token(const struct args *a)
 {
     return zto_admin_hash_token_cmd(stdin, stdout, stderr, a->generate);
@@ -549,6 +583,7 @@ static const struct cmd cmds[] = {
     {"serve", cmd_serve},   {"import", cmd_import}, {"list", cmd_list},
     {"export", cmd_export}, {"plan", cmd_plan},     {"group", cmd_group},
     {"hash-token", cmd_hash_token},
+    {"certs", cmd_certs},
 };
 
 static void
@@ -570,8 +605,13 @@ usage(void)
             "device, no shell)\n"
             "               upload NAME [DEST]       (device file NAME -> "
             "svi_upload_dir/GUID/DEST)\n"
+            "               csr [days=N] [subject=guid|csr] [keygen=yes|no]\n"
+            "                   [cert=FILE key=FILE]  (fdo.csr: operational "
+            "certificate)\n"
             "       " PROG " plan   --config F list | del ID\n"
             "       " PROG " group  --config F --guid G NAME\n"
+            "       " PROG " certs  --config F [--guid G]   (certificates "
+            "fdo.csr delivered)\n"
             "       " PROG " hash-token [--generate]   (admin API token on "
             "standard input)\n"
             "serve also takes --admin HOST:PORT (admin API listener)\n");

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "owner_int.h"
+#include "svi_csr.h"
 
 void
 owner_init(struct owner *o)
@@ -30,6 +30,8 @@ owner_free(struct owner *o)
     owner_key_free(&o->owner2_store);
     for (i = 0; i < o->nroots; i++)
         free(o->root_der[i]);
+    svi_csr_ca_free(o->csr_ca);
+    free(o->csr_ca);
     memset(o, 0, sizeof(*o));
 }
 

@@ -253,6 +253,12 @@ owner_plan_add(struct owner *o, const char *scope, const char *target,
     }
     if ((r = k->check(params, n, why, whycap)) != ZTO_OK)
         return r;
+    if (k == &svi_kind_csr && o->csr_ca == NULL) {
+        snprintf(why, whycap,
+                 "the configuration has no csr_ca_chain (the "
+                 "CA that signs device certificates)");
+        return ZTO_E_CONFIG;
+    }
     if ((r = zto_db_owner_plan_add(o->db, scope, target, kind, params, n,
                                    optional, id)) != ZTO_OK)
         snprintf(why, whycap, "database: %s", zto_strerror(r));

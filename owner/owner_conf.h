@@ -29,6 +29,13 @@ struct owner_conf {
     struct zto_conf_str svi_upload_dir;
     struct zto_conf_int svi_upload_max;
     struct zto_conf_int svi_output_max;
+    struct zto_conf_str csr_ca_chain;
+    struct zto_conf_str csr_ca_key;
+    struct zto_conf_str csr_ca_bundle;
+    struct zto_conf_int csr_days;
+    struct zto_conf_str csr_subject;
+    struct zto_conf_bool csr_serverkeygen;
+    struct zto_conf_bool csr_bare_certs;
     struct zto_conf_str to2_addresses;
     struct zto_conf_bool to0;
     struct zto_conf_int to0_wait;

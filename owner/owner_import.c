@@ -193,8 +193,8 @@ one(struct import_ctx *c, const char *where, const uint8_t *cbor, size_t len)
     }
 }
 
-static zto_err_t
-read_all(const char *path, uint8_t **out, size_t *len)
+zto_err_t
+owner_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 {
     struct stat sb;
     uint8_t *buf;
@@ -205,7 +205,7 @@ read_all(const char *path, uint8_t **out, size_t *len)
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return ZTO_E_IO;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-        (uint64_t)sb.st_size > FILE_MAX) {
+        (uint64_t)sb.st_size > max) {
         close(fd);
         return ZTO_E_IO;
     }
@@ -247,7 +247,7 @@ import_file(struct import_ctx *c, const char *path)
     char where[600];
     zto_err_t r;
 
-    if ((r = read_all(path, &text, &len)) != ZTO_OK) {
+    if ((r = owner_file_read(path, FILE_MAX, &text, &len)) != ZTO_OK) {
         c->st->failed++;
         c->worst = r;
         reportf(c, "FAILED %s: cannot read (%s)", path, strerror(errno));

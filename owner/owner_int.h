@@ -7,7 +7,8 @@
  *                    TO2 addresses -> RVTO2Addr
  *   to2_session.c    TO2 session state <-> CBOR (kept in the database)
  *   to2_handlers.c   TO2 60-71: message in, message out, state in the DB
- *   svi_*.c          the ServiceInfo engine and its modules (svi_int.h)
+ *   svi_*.c          the ServiceInfo engine and its modules (svi_int.h;
+ *                    svi_csr.h: the fdo.csr issuing CA)
  *   owner_import.c   import / list / export of vouchers
  *   owner_to0.c      the TO0 thread (registers vouchers at rendezvous)
  *   conf.c, main.c   the fdo-owner process
@@ -55,6 +56,8 @@ struct owner_key {
     char fp[ZTO_DB_OWNER_KEY_HEX]; /* SHA-256 hex of the DER SPKI */
 };
 
+struct svi_csr_ca;
+
 struct owner {
     struct zto_db *db;
     struct owner_key keys[OWNER_MAX_KEYS];
@@ -82,6 +85,8 @@ struct owner {
     int64_t clock;            /* tests: fixed Unix time; 0 = now */
     void (*log)(void *ctx, int level, const char *line);
     void *log_ctx;
+    /* The fdo.csr issuing CA (svi_csr.h), or NULL. */
+    struct svi_csr_ca *csr_ca;
 };
 
 void owner_init(struct owner *o);
@@ -162,6 +167,11 @@ ZTO_MUST_CHECK zto_err_t owner_handle(struct owner *o, uint8_t type,
 struct owner_import_stats {
     unsigned ok, failed, duplicate;
 };
+
+/* A whole regular file of at most max bytes into *out (heap, NUL
+ * appended, freed by the caller). ZTO_E_IO (errno says why), ZTO_E_NOMEM. */
+ZTO_MUST_CHECK zto_err_t owner_file_read(const char *path, size_t max,
+                                         uint8_t **out, size_t *len);
 
 /* Import every voucher in a file (PEM with any number of voucher blocks,
  * or raw CBOR) or in every regular file of a directory. Each voucher is

@@ -28,6 +28,7 @@ static const struct svi_kind *const kinds[] = {
     &svi_kind_download,
     &svi_kind_command,
     &svi_kind_upload,
+    &svi_kind_csr,
 };
 
 const struct svi_kind *
@@ -427,6 +428,7 @@ dispatch(struct owner *o, struct svi_state *s, const struct zto_guid *guid,
         }
         run.o = o;
         run.guid = guid;
+        run.next_guid = &s->next_guid;
         run.st = st;
         run.why = why;
         run.whycap = whycap;
@@ -464,6 +466,7 @@ produce(struct owner *o, struct svi_state *s, const struct zto_guid *guid,
         }
         run.o = o;
         run.guid = guid;
+        run.next_guid = &s->next_guid;
         run.st = st;
         run.why = why;
         run.whycap = whycap;

@@ -8,6 +8,7 @@
  *   svi_download.c  fdo.download: a file to the device, in chunks
  *   svi_command.c   fdo.command: a program run on the device
  *   svi_upload.c    fdo.upload: a file from the device, kept on the owner
+ *   svi_csr.c       fdo.csr: operational certificates (svi_csr.h)
  *
  * Everything the engine keeps between messages is in struct svi_state,
  * which the TO2 session saves in the database after every round: a
@@ -93,12 +94,16 @@ struct svi_state {
     struct svi_step *step; /* heap, nsteps */
     uint32_t rounds;
     bool done_sent; /* IsDone went out: TO2.Done is next */
+    /* The GUID the device has after this TO2: set by the caller before
+     * every round (not saved); all zero = the session's GUID. */
+    struct zto_guid next_guid;
 };
 
 /* Passed to a module for one call. */
 struct svi_run {
     struct owner *o;
     const struct zto_guid *guid;
+    const struct zto_guid *next_guid; /* see svi_state */
     struct svi_step *st;
     char *why; /* reason, when the module fails TO2 */
     size_t whycap;
@@ -134,6 +139,7 @@ const char *svi_kind_names(char *buf, size_t cap);
 extern const struct svi_kind svi_kind_download;
 extern const struct svi_kind svi_kind_command; /* svi_command.c */
 extern const struct svi_kind svi_kind_upload;  /* svi_upload.c */
+extern const struct svi_kind svi_kind_csr;
 
 /* Plan parameters: a text value of the params map (NUL-terminated copy),
  * ZTO_E_NOT_FOUND if absent. */

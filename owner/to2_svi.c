@@ -113,6 +113,8 @@ to2_svi(struct to2_req *q)
 
     if ((r = zto_msg_to2_device_svi_decode(q->in, q->in_len, &m)) != ZTO_OK)
         return r;
+    /* fdo.csr names the device by the GUID it leaves TO2 with. */
+    s->svi.next_guid = s->reuse || s->reuse_offered ? s->guid : s->new_guid;
     if ((r = svi_round(q->o, &s->svi, &s->guid, &m, svi_budget(s), q->out,
                        q->cap, q->out_len, q->why, q->whycap)) != ZTO_OK)
         return r;

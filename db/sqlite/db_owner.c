@@ -1,6 +1,6 @@
 /*
- * db_owner.c - the owner's vouchers, TO0 state and ServiceInfo plan on
- * SQLite (zto_db_owner.h).
+ * db_owner.c - the owner's vouchers, TO0 state, ServiceInfo plan and
+ * delivered certificates on SQLite (zto_db_owner.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -616,6 +616,141 @@ zto_db_owner_plan_for(struct zto_db *db, const struct zto_guid *guid,
         (r = bind_text(st, 2, g)) == ZTO_OK &&
         (r = bind_text(st, 3, o)) == ZTO_OK)
         r = plan_rows(st, fn, ctx);
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* ---- certificates delivered by fdo.csr ---- */
+
+static bool
+origin_ok(const char *o)
+{
+    return strcmp(o, "enroll") == 0 || strcmp(o, "reenroll") == 0 ||
+           strcmp(o, "serverkeygen") == 0 || strcmp(o, "file") == 0;
+}
+
+zto_err_t
+zto_db_owner_cert_add(struct zto_db *db, const struct zto_db_cert *c,
+                      int64_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if (c == NULL || !origin_ok(c->origin) || c->cert.len == 0 ||
+        c->serial[0] == '\0')
+        return ZTO_E_ARG;
+    if ((r = db_prepare(db,
+                        "INSERT INTO svi_certs(guid, to2_guid, serial, "
+                        "subject, origin, not_before, not_after, issued_at, "
+                        "cert) VALUES (?,?,?,?,?,?,?,?,?)",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_blob(st, 1, c->guid.b, ZTO_GUID_LEN)) == ZTO_OK &&
+        (r = bind_blob(st, 2, c->to2_guid.b, ZTO_GUID_LEN)) == ZTO_OK &&
+        (r = bind_text(st, 3, c->serial)) == ZTO_OK &&
+        (r = bind_text(st, 4, c->subject)) == ZTO_OK &&
+        (r = bind_text(st, 5, c->origin)) == ZTO_OK &&
+        (r = bind_i64(st, 6, c->not_before)) == ZTO_OK &&
+        (r = bind_i64(st, 7, c->not_after)) == ZTO_OK &&
+        (r = bind_i64(st, 8, c->issued_at)) == ZTO_OK &&
+        (r = bind_blob(st, 9, c->cert.p, c->cert.len)) == ZTO_OK)
+        r = step_one(db, st);
+    if (r == ZTO_OK && id != NULL)
+        *id = sqlite3_last_insert_rowid(db->h);
+    sqlite3_finalize(st);
+    return r == ZTO_E_NOT_FOUND ? ZTO_E_DB : r;
+}
+
+#define CERT_COLS                                                              \
+    "id, guid, to2_guid, serial, subject, origin, not_before, not_after, "     \
+    "issued_at, cert"
+
+/* A CERT_COLS row; cert views SQLite's memory. */
+static zto_err_t
+cert_row(sqlite3_stmt *st, struct zto_db_cert *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->id = sqlite3_column_int64(st, 0);
+    if (!col_guid(st, 1, &c->guid) || !col_guid(st, 2, &c->to2_guid))
+        return ZTO_E_CORRUPT;
+    col_text(st, 3, c->serial, sizeof(c->serial));
+    col_text(st, 4, c->subject, sizeof(c->subject));
+    col_text(st, 5, c->origin, sizeof(c->origin));
+    c->not_before = sqlite3_column_int64(st, 6);
+    c->not_after = sqlite3_column_int64(st, 7);
+    c->issued_at = sqlite3_column_int64(st, 8);
+    c->cert = ZTO_BYTES(sqlite3_column_blob(st, 9),
+                        (size_t)sqlite3_column_bytes(st, 9));
+    return ZTO_OK;
+}
+
+zto_err_t
+zto_db_owner_cert_get(struct zto_db *db, int64_t id, uint8_t *buf, size_t cap,
+                      struct zto_db_cert *row)
+{
+    sqlite3_stmt *st = NULL;
+    struct zto_db_cert tmp;
+    zto_err_t r;
+    int rc;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db, "SELECT " CERT_COLS " FROM svi_certs WHERE id = ?",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, id)) != ZTO_OK)
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        r = rc == SQLITE_DONE ? ZTO_E_NOT_FOUND : ZTO_E_DB;
+        goto out;
+    }
+    if ((r = cert_row(st, &tmp)) != ZTO_OK)
+        goto out;
+    if (tmp.cert.len > cap) {
+        row->cert.len = tmp.cert.len;
+        r = ZTO_E_BUF_TOO_SMALL;
+        goto out;
+    }
+    if (tmp.cert.len > 0)
+        memcpy(buf, tmp.cert.p, tmp.cert.len);
+    tmp.cert = ZTO_BYTES(buf, tmp.cert.len);
+    *row = tmp;
+out:
+    sqlite3_finalize(st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_cert_list(struct zto_db *db, const struct zto_guid *guid,
+                       zto_db_cert_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    struct zto_db_cert c;
+    zto_err_t r;
+    int rc;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        guid != NULL
+                            ? "SELECT " CERT_COLS " FROM svi_certs WHERE "
+                              "guid = ?1 OR to2_guid = ?1 ORDER BY id"
+                            : "SELECT " CERT_COLS " FROM svi_certs ORDER BY id",
+                        &st)) != ZTO_OK)
+        return r;
+    if (guid != NULL && (r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) != ZTO_OK)
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((r = cert_row(st, &c)) != ZTO_OK)
+            goto out;
+        if (fn(ctx, &c) != 0)
+            goto out;
+    }
+    r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
+out:
     sqlite3_finalize(st);
     return r;
 }

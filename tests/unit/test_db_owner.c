@@ -1,5 +1,6 @@
 /* test_db_owner.c - the owner's tables: vouchers, replacement in one
- * transaction, TO0 state, ServiceInfo plan. */
+ * transaction, TO0 state, ServiceInfo plan, certificates
+ * delivered by fdo.csr. */
 #include <stdlib.h>
 
 #include "test.h"
@@ -247,6 +248,83 @@ test_plan(void)
     zto_db_close(db);
 }
 
+struct cert_seen {
+    int n;
+    int64_t last_id;
+    char serial[ZTO_DB_CERT_SERIAL_HEX];
+};
+
+static int
+cert_cb(void *ctx, const struct zto_db_cert *c)
+{
+    struct cert_seen *s = ctx;
+
+    s->n++;
+    s->last_id = c->id;
+    memcpy(s->serial, c->serial, sizeof(s->serial));
+    return 0;
+}
+
+static void
+test_certs(void)
+{
+    struct zto_db *db = NULL;
+    struct zto_db_cert c, got;
+    struct cert_seen seen;
+    struct zto_guid other;
+    uint8_t buf[16];
+    int64_t id1 = 0, id2 = 0;
+
+    ASSERT_OK(zto_db_open(":memory:", ZTO_DB_OWNER, NULL, &db));
+    memset(&c, 0, sizeof(c));
+    memset(c.guid.b, 0x11, sizeof(c.guid.b));
+    memset(c.to2_guid.b, 0x22, sizeof(c.to2_guid.b));
+    snprintf(c.serial, sizeof(c.serial), "4a01");
+    snprintf(c.subject, sizeof(c.subject), "CN=dev");
+    snprintf(c.origin, sizeof(c.origin), "enroll");
+    c.not_before = 100;
+    c.not_after = 200;
+    c.issued_at = 150;
+    c.cert = ZTO_BYTES("\x30\x03\x02\x01\x05", 5);
+    ASSERT_OK(zto_db_owner_cert_add(db, &c, &id1));
+    snprintf(c.serial, sizeof(c.serial), "4a02");
+    snprintf(c.origin, sizeof(c.origin), "file");
+    memset(c.guid.b, 0x33, sizeof(c.guid.b));
+    ASSERT_OK(zto_db_owner_cert_add(db, &c, &id2));
+    ASSERT_TRUE(id2 > id1);
+    snprintf(c.origin, sizeof(c.origin), "other");
+    ASSERT_ERR(zto_db_owner_cert_add(db, &c, NULL), ZTO_E_ARG);
+
+    ASSERT_OK(zto_db_owner_cert_get(db, id1, buf, sizeof(buf), &got));
+    ASSERT_EQ(got.cert.len, 5);
+    ASSERT_MEM_EQ(got.cert.p, "\x30\x03\x02\x01\x05", 5);
+    ASSERT_TRUE(strcmp(got.serial, "4a01") == 0);
+    ASSERT_TRUE(strcmp(got.origin, "enroll") == 0);
+    ASSERT_EQ(got.not_after, 200);
+    ASSERT_ERR(zto_db_owner_cert_get(db, id1, buf, 4, &got),
+               ZTO_E_BUF_TOO_SMALL);
+    ASSERT_EQ(got.cert.len, 5);
+    ASSERT_ERR(zto_db_owner_cert_get(db, 999, buf, sizeof(buf), &got),
+               ZTO_E_NOT_FOUND);
+
+    /* All, by the GUID after TO2, by the GUID at its start. */
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_cert_list(db, NULL, cert_cb, &seen));
+    ASSERT_EQ(seen.n, 2);
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_cert_list(db, &c.guid, cert_cb, &seen));
+    ASSERT_EQ(seen.n, 1);
+    ASSERT_EQ(seen.last_id, id2);
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_cert_list(db, &c.to2_guid, cert_cb, &seen));
+    ASSERT_EQ(seen.n, 2);
+    memset(other.b, 0x44, sizeof(other.b));
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_cert_list(db, &other, cert_cb, &seen));
+    ASSERT_EQ(seen.n, 0);
+    zto_db_close(db);
+}
+
 int
 main(void)
 {
@@ -254,5 +332,6 @@ main(void)
     test_vouchers();
     test_to0();
     test_plan();
+    test_certs();
     TEST_DONE();
 }

@@ -151,6 +151,30 @@ void zto_svi_enc_close(struct zto_cbor_enc *e, struct zto_cbor_mark *m);
 size_t zto_svi_kv_size(const char *module, const char *message,
                        size_t val_len);
 
+/* ---- fdo.csr serverkeygen-res body (RFC 7030 section 4.4.2) ----
+ * A multipart/mixed MIME body with boundary "fdo": an application/pkcs8
+ * part (the private key, DER PrivateKeyInfo) and then an
+ * application/pkcs7-mime; smime-type=certs-only part (the certificate),
+ * each base64 in 76-column CRLF lines.
+ * decode is lenient about what other implementations write: the
+ * boundary is the one on the first delimiter line, LF or CRLF, headers
+ * in any order and case, parts in any order, unknown parts ignored.
+ * Both parts must be there exactly once, Content-Transfer-Encoding
+ * base64 (or absent). Errors: ZTO_E_MISSING (no delimiter, or a part
+ * missing), ZTO_E_TRUNCATED (no closing delimiter), ZTO_E_PROTO (a part
+ * twice), ZTO_E_UNSUPPORTED (another transfer encoding), ZTO_E_PEM
+ * (base64), ZTO_E_BUF_TOO_SMALL. */
+#define ZTO_CSR_MIME_BOUNDARY "fdo"
+size_t zto_csr_mime_len(size_t key_len, size_t p7_len);
+ZTO_MUST_CHECK zto_err_t zto_csr_mime_encode(const uint8_t *key,
+                                             size_t key_len, const uint8_t *p7,
+                                             size_t p7_len, char *out,
+                                             size_t cap, size_t *out_len);
+ZTO_MUST_CHECK zto_err_t zto_csr_mime_decode(const char *in, size_t n,
+                                             uint8_t *key, size_t key_cap,
+                                             size_t *key_len, uint8_t *p7,
+                                             size_t p7_cap, size_t *p7_len);
+
 /* ---- ErrorMessage (section 4.5) ---- */
 struct zto_error_msg {
     uint16_t code;

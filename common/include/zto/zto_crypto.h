@@ -167,6 +167,17 @@ ZTO_MUST_CHECK zto_err_t zto_csr_create(const struct zto_key *k,
                                         size_t *out_len);
 ZTO_MUST_CHECK zto_err_t zto_csr_verify(const uint8_t *der, size_t n,
                                         struct zto_key *out);
+/* zto_csr_parse(): a request from a peer asking for a certificate (the
+ * fdo.csr ServiceInfo module): as zto_csr_verify(), and also the
+ * signature must use SHA-256 or stronger (ZTO_E_UNSUPPORTED if not) and
+ * the key must be one FDO knows (P-256, P-384, RSA 2048/3072; ZTO_E_KEY
+ * if not). With check_sig false the signature is not checked at all
+ * (server-side key generation ignores it). subj gets the DER subject
+ * Name (may be an empty sequence). */
+ZTO_MUST_CHECK zto_err_t zto_csr_parse(const uint8_t *der, size_t n,
+                                       bool check_sig, struct zto_key *out,
+                                       uint8_t *subj, size_t cap,
+                                       size_t *subj_len);
 
 /* ---- Certificates ---- */
 /* Verify a chain (leaf first) up to one of the roots; with no roots, up to
@@ -176,6 +187,72 @@ ZTO_MUST_CHECK zto_err_t zto_cert_chain_verify(const struct zto_bytes *chain,
                                                size_t n,
                                                const struct zto_bytes *roots,
                                                size_t nroots);
+
+/* What a certificate says about itself. */
+struct zto_cert_info {
+    uint8_t serial[20]; /* big-endian, without leading zero bytes */
+    size_t serial_len;
+    int64_t not_before, not_after; /* Unix seconds */
+    bool is_ca;                    /* basicConstraints CA (or v1 root) */
+    char subject[256];             /* RFC 2253 text, cut to fit */
+};
+
+/* Parse one DER certificate (no trailing bytes; ZTO_E_CERT if it does
+ * not parse or its serial is longer than 20 bytes). */
+ZTO_MUST_CHECK zto_err_t zto_cert_info(const uint8_t *der, size_t n,
+                                       struct zto_cert_info *info);
+
+/* Profiles of certificates this suite issues. */
+enum zto_cert_profile {
+    /* FDO device attestation (DI): digitalSignature. */
+    ZTO_CERT_DEVICE = 0,
+    /* Operational device certificate (fdo.csr): digitalSignature (and
+     * keyEncipherment for RSA keys), extendedKeyUsage clientAuth. */
+    ZTO_CERT_OPERATIONAL = 1,
+    /* A CA (tests and demos): keyCertSign, cRLSign, CA:TRUE. */
+    ZTO_CERT_CA = 2
+};
+
+struct zto_cert_tmpl {
+    /* Subject: a DER Name (subject_len > 0), else CN = cn (1..64 bytes
+     * UTF-8). */
+    const uint8_t *subject;
+    size_t subject_len;
+    const char *cn;
+    size_t cn_len;
+    int64_t now;   /* Unix seconds; notBefore is an hour earlier */
+    unsigned days; /* notAfter = now + days */
+    int profile;   /* enum zto_cert_profile */
+};
+
+/*
+ * Issue an X.509 v3 certificate for subject_key's public key, signed by
+ * ca_key (SHA-256, or SHA-384 for P-384 and RSA-3072 issuers) with a
+ * random 128-bit serial, subject and authority key identifiers. The
+ * issuer is the subject of ca_der, or the new certificate itself when
+ * ca_der is NULL (self-signed: subject_key must be ca_key). DER into out.
+ */
+ZTO_MUST_CHECK zto_err_t zto_cert_issue(const struct zto_key *ca_key,
+                                        const uint8_t *ca_der, size_t ca_len,
+                                        const struct zto_key *subject_key,
+                                        const struct zto_cert_tmpl *t,
+                                        uint8_t *out, size_t cap,
+                                        size_t *out_len);
+
+/* ---- PKCS#7 "certs-only" (RFC 8551 section 3.8: a SignedData with no
+ * content and no signers; application/pkcs7-mime; smime-type=certs-only)
+ * ----
+ * encode: the n DER certificates, in order.
+ * decode: DER without trailing bytes; each certificate is re-encoded
+ * into buf back to back and certs[i] views it; at most max of them
+ * (ZTO_E_TOO_BIG beyond), at least one (ZTO_E_CERT if none). */
+ZTO_MUST_CHECK zto_err_t zto_p7_certs_encode(const struct zto_bytes *certs,
+                                             size_t n, uint8_t *out,
+                                             size_t cap, size_t *out_len);
+ZTO_MUST_CHECK zto_err_t zto_p7_certs_decode(const uint8_t *der, size_t n,
+                                             uint8_t *buf, size_t cap,
+                                             struct zto_bytes *certs,
+                                             size_t max, size_t *count);
 
 #ifdef __cplusplus
 }

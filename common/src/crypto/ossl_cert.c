@@ -1,9 +1,13 @@
 /*
  * ossl_cert.c - certificate chain verification (device attestation chain,
- * FDO 1.1 section 8.7).
+ * FDO 1.1 section 8.7; operational certificates of fdo.csr) and what a
+ * certificate says about itself (serial, validity, subject).
  */
 #include <limits.h>
+#include <string.h>
+#include <time.h>
 
+#include <openssl/bn.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -87,5 +91,74 @@ out:
     sk_X509_pop_free(untrusted, X509_free);
     X509_free(leaf);
     X509_STORE_free(store);
+    return r;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian calendar). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool
+unix_time(const ASN1_TIME *t, int64_t *out)
+{
+    struct tm tm;
+
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+        return false;
+    *out = days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+                           (unsigned)tm.tm_mday) *
+               86400 +
+           (int64_t)tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+    return true;
+}
+
+zto_err_t
+zto_cert_info(const uint8_t *der, size_t n, struct zto_cert_info *info)
+{
+    struct zto_bytes b = ZTO_BYTES(der, n);
+    X509 *x;
+    BIGNUM *bn = NULL;
+    BIO *bio = NULL;
+    int len;
+    zto_err_t r = ZTO_E_CERT;
+
+    memset(info, 0, sizeof(*info));
+    if ((x = parse(&b)) == NULL)
+        return ZTO_E_CERT;
+    if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL ||
+        BN_is_negative(bn) || (len = BN_num_bytes(bn)) > 20 ||
+        BN_bn2bin(bn, info->serial) != len)
+        goto out;
+    info->serial_len = (size_t)len;
+    if (!unix_time(X509_get0_notBefore(x), &info->not_before) ||
+        !unix_time(X509_get0_notAfter(x), &info->not_after))
+        goto out;
+    info->is_ca = X509_check_ca(x) != 0;
+    if ((bio = BIO_new(BIO_s_mem())) == NULL) {
+        r = ZTO_E_CRYPTO;
+        goto out;
+    }
+    if (X509_NAME_print_ex(bio, X509_get_subject_name(x), 0,
+                           XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+        r = ZTO_E_CRYPTO;
+        goto out;
+    }
+    len = BIO_read(bio, info->subject, (int)sizeof(info->subject) - 1);
+    info->subject[len > 0 ? len : 0] = '\0';
+    r = ZTO_OK;
+out:
+    BIO_free(bio);
+    BN_free(bn);
+    X509_free(x);
     return r;
 }

@@ -80,3 +80,59 @@ out:
     X509_REQ_free(req);
     return r;
 }
+
+/* Digests a request from a peer may be signed with. */
+static bool
+strong_sig(const X509_REQ *req)
+{
+    int md = NID_undef, pk = NID_undef;
+
+    if (!OBJ_find_sigid_algs(X509_REQ_get_signature_nid(req), &md, &pk))
+        return false;
+    return md == NID_sha256 || md == NID_sha384 || md == NID_sha512;
+}
+
+zto_err_t
+zto_csr_parse(const uint8_t *der, size_t n, bool check_sig, struct zto_key *out,
+              uint8_t *subj, size_t cap, size_t *subj_len)
+{
+    const unsigned char *p = der;
+    X509_REQ *req = NULL;
+    EVP_PKEY *pk = NULL;
+    unsigned char *w;
+    int len;
+    zto_err_t r = ZTO_E_CERT;
+
+    if (n == 0 || n > LONG_MAX)
+        return ZTO_E_CERT;
+    if ((req = d2i_X509_REQ(NULL, &p, (long)n)) == NULL || p != der + n)
+        goto out;
+    if ((pk = X509_REQ_get_pubkey(req)) == NULL)
+        goto out;
+    if (check_sig) {
+        if (X509_REQ_verify(req, pk) != 1) {
+            r = ZTO_E_SIGNATURE;
+            goto out;
+        }
+        if (!strong_sig(req)) {
+            r = ZTO_E_UNSUPPORTED;
+            goto out;
+        }
+    }
+    if ((len = i2d_X509_NAME(X509_REQ_get_subject_name(req), NULL)) <= 0)
+        goto out;
+    if ((size_t)len > cap) {
+        r = ZTO_E_BUF_TOO_SMALL;
+        goto out;
+    }
+    w = subj;
+    if (i2d_X509_NAME(X509_REQ_get_subject_name(req), &w) != len)
+        goto out;
+    *subj_len = (size_t)len;
+    r = ossl_key_wrap(pk, false, out); /* ZTO_E_KEY for other key types */
+    pk = NULL;
+out:
+    EVP_PKEY_free(pk);
+    X509_REQ_free(req);
+    return r;
+}

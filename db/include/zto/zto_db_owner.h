@@ -1,6 +1,6 @@
 /*
- * zto_db_owner.h - the owner's devices, TO0 state and ServiceInfo plan
- * (schema db/schema/owner/002_vouchers.sql).
+ * zto_db_owner.h - the owner's devices, TO0 state, ServiceInfo plan and
+ * the operational certificates it delivered (schema db/schema/owner/).
  *
  * Vouchers are keyed by the device's current GUID. TO2 replaces GUID and
  * voucher together in one transaction (zto_db_owner_ov_replace), so a
@@ -149,6 +149,37 @@ ZTO_MUST_CHECK zto_err_t zto_db_owner_plan_for(struct zto_db *db,
                                                const struct zto_guid *orig,
                                                const char *grp,
                                                zto_db_plan_fn fn, void *ctx);
+
+/* ---- Certificates delivered by fdo.csr (003_svi_certs.sql) ---- */
+
+#define ZTO_DB_CERT_SERIAL_HEX 41 /* 20 bytes in hex + NUL */
+
+struct zto_db_cert {
+    int64_t id;
+    struct zto_guid guid;     /* the device's GUID after the TO2 */
+    struct zto_guid to2_guid; /* its GUID when the TO2 started */
+    char serial[ZTO_DB_CERT_SERIAL_HEX];
+    char subject[ZTO_DB_TEXT_MAX];
+    char origin[16]; /* enroll, reenroll, serverkeygen, file */
+    int64_t not_before, not_after, issued_at;
+    struct zto_bytes cert; /* DER; see _get and _list for its memory */
+};
+
+/* Record a certificate; *id (may be NULL) gets its row id. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_cert_add(struct zto_db *db,
+                                               const struct zto_db_cert *c,
+                                               int64_t *id);
+/* Row `id`, the certificate copied into buf (ZTO_E_BUF_TOO_SMALL with
+ * row->cert.len = the size needed; ZTO_E_NOT_FOUND). */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_cert_get(struct zto_db *db, int64_t id,
+                                               uint8_t *buf, size_t cap,
+                                               struct zto_db_cert *row);
+typedef int (*zto_db_cert_fn)(void *ctx, const struct zto_db_cert *c);
+/* Every row (guid NULL) or those naming guid as guid or to2_guid, in
+ * issue order; cert views SQLite's memory during the callback. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_cert_list(struct zto_db *db,
+                                                const struct zto_guid *guid,
+                                                zto_db_cert_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

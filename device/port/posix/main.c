@@ -9,7 +9,9 @@
  *                      [--owner URL] [--kex NAME] [--cipher ID]
  *                      [--svi-size N] [--passes N] [--work-dir D]
  *                      [--no-command] [--command-timeout S]
- *                      [--upload-anywhere] [common options]
+ *                      [--upload-anywhere] [--opcred-dir D]
+ *                      [--opcred-key p256|p384] [--opcred-serverkeygen]
+ *                      [common options]
  *
  * Common options: --ca FILE / --insecure (https, coaps), -v (info) or
  * -vv (debug) for the library's log lines on stderr.
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <coap3/coap.h>
@@ -61,6 +64,9 @@ struct opts {
     const char *command_timeout;
     bool no_command;
     bool upload_anywhere;
+    const char *opcred_dir;
+    const char *opcred_key;
+    bool opcred_keygen;
 };
 
 struct cmd {
@@ -533,11 +539,13 @@ mkdir_p(const char *path)
 /* Why fdo.command or fdo.upload failed TO2, or NULL. */
 static const char *
 module_error(const struct zto_posix_command *c,
-             const struct zto_posix_upload *u)
+             const struct zto_posix_upload *u, const struct zto_posix_csr *csr)
 {
     if (c->last_error[0] != '\0')
         return c->last_error;
-    return u->last_error[0] != '\0' ? u->last_error : NULL;
+    if (u->last_error[0] != '\0')
+        return u->last_error;
+    return csr->last_error[0] != '\0' ? csr->last_error : NULL;
 }
 
 static int
@@ -551,8 +559,9 @@ cmd_onboard(const struct opts *o)
     struct zto_posix_download dl;
     struct zto_posix_command cmd;
     struct zto_posix_upload up;
-    struct zto_svi_module dlmod, cmdmod, upmod;
-    const struct zto_svi_module *mods[3];
+    struct zto_posix_csr *csr = NULL;
+    struct zto_svi_module dlmod, cmdmod, upmod, csrmod;
+    const struct zto_svi_module *mods[4];
     const char *why;
     struct zto_target owner;
     struct multi mt;
@@ -591,6 +600,9 @@ cmd_onboard(const struct opts *o)
                         "(1 A128GCM, 3 A256GCM, 30..33 AES-CCM, ...)");
         cfg.cipher = (int32_t)v;
     }
+    /* Large enough for a CA bundle or a certificate with its key in one
+     * fdo.csr value (values cannot be split). */
+    cfg.max_owner_svi_size = 8192;
     if (o->svi_size != NULL) {
         if (!num_arg(o->svi_size, 256, 65535, &v))
             return fail("--svi-size: 256..65535");
@@ -628,6 +640,28 @@ cmd_onboard(const struct opts *o)
             return fail("--command-timeout: 1..604800 seconds");
         cmd.timeout_s = (unsigned)v;
     }
+    if (o->opcred_key != NULL && strcmp(o->opcred_key, "p256") != 0 &&
+        strcmp(o->opcred_key, "p384") != 0)
+        return fail("--opcred-key must be p256 or p384");
+    if (o->opcred_dir != NULL && mkdir_p(o->opcred_dir) != 0)
+        return fail("--opcred-dir %s: %s", o->opcred_dir, strerror(errno));
+    /* Large (CA bundle): on the heap. The CN is a hint to the owner: the
+     * serial number, or the GUID once the credential is loaded. */
+    if ((csr = malloc(sizeof(*csr))) == NULL ||
+        zto_posix_csr_init(csr, o->opcred_dir != NULL ? o->opcred_dir : fs.dir,
+                           o->opcred_key != NULL &&
+                                   strcmp(o->opcred_key, "p384") == 0
+                               ? ZTO_PK_SECP384R1
+                               : ZTO_PK_SECP256R1,
+                           o->opcred_keygen,
+                           o->serial != NULL && o->serial[0] != '\0' &&
+                                   strlen(o->serial) < sizeof(csr->cn)
+                               ? o->serial
+                               : "device",
+                           &csrmod) != ZTO_OK) {
+        free(csr);
+        return fail("--opcred-dir: unusable path");
+    }
 
     /* What the device says about itself (devmod). */
     memset(&dm, 0, sizeof(dm));
@@ -651,7 +685,8 @@ cmd_onboard(const struct opts *o)
     dm.bin = un.machine;
     mods[0] = &dlmod;
     mods[1] = &upmod;
-    mods[2] = &cmdmod; /* last: --no-command leaves it out */
+    mods[2] = &csrmod;
+    mods[3] = &cmdmod; /* last: --no-command leaves it out */
 
     zto_posix_platform_init(&plat, PROG,
                             o->verbose >= 2   ? ZTO_LOG_DEBUG
@@ -667,7 +702,7 @@ cmd_onboard(const struct opts *o)
     cfg.allow_cred_reuse = o->allow_reuse;
     cfg.devmod = &dm;
     cfg.modules = mods;
-    cfg.nmodules = o->no_command ? 2 : 3;
+    cfg.nmodules = o->no_command ? 3 : 4;
     zto_device_init(&dev);
     if ((work = malloc(work_len)) == NULL) {
         rc = fail("out of memory");
@@ -686,6 +721,8 @@ cmd_onboard(const struct opts *o)
     if (zto_hex_encode(zto_device_cred(&dev)->guid.b, 16, guid, sizeof(guid)) !=
         ZTO_OK)
         memcpy(guid, "?", 2);
+    if (strcmp(csr->cn, "device") == 0)
+        memcpy(csr->cn, guid, sizeof(guid));
     if (o->owner != NULL) {
         if (zto_target_url(&owner, url, sizeof(url)) != ZTO_OK)
             memcpy(url, "?", 2);
@@ -710,7 +747,7 @@ cmd_onboard(const struct opts *o)
                       dl.last_error, dl.last_error[0] != '\0' ? "); " : "",
                       res->peer_error, zto_wire_code_name(res->peer_error),
                       res->peer_error_text);
-        else if (r == ZTO_E_SVI && (why = module_error(&cmd, &up)) != NULL)
+        else if (r == ZTO_E_SVI && (why = module_error(&cmd, &up, csr)) != NULL)
             rc = fail("onboarding failed: %s", why);
         else
             rc = fail("onboarding failed: %s%s%s", zto_strerror(r),
@@ -726,6 +763,21 @@ cmd_onboard(const struct opts *o)
     if (up.files > 0)
         printf("onboard: sent %u file%s, last %s\n", up.files,
                up.files == 1 ? "" : "s", up.last_file);
+    if (csr->stored) {
+        char until[32];
+        time_t t = (time_t)csr->not_after;
+        struct tm tm;
+        if (gmtime_r(&t, &tm) == NULL ||
+            strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+            memcpy(until, "?", 2);
+        printf("onboard: operational certificate \"%s\" valid until %s: "
+               "%s, key %s, CA bundle %s\n",
+               csr->subject, until, csr->cert_path, csr->key_path,
+               csr->ca_path);
+    } else if (csr->last_error[0] != '\0') {
+        rc = fail("%s", csr->last_error);
+        goto out;
+    }
     if (zto_hex_encode(res->guid.b, 16, url, sizeof(url)) != ZTO_OK)
         memcpy(url, "?", 2);
     if (res->cred_replaced)
@@ -740,6 +792,8 @@ out:
     zto_posix_download_free(&dl);
     zto_posix_command_free(&cmd);
     zto_posix_upload_free(&up);
+    zto_posix_csr_free(csr);
+    free(csr);
     mt_free(&mt);
     return rc;
 }
@@ -756,7 +810,9 @@ static const struct cmd cmds[] = {
      "[--owner URL] [--kex NAME] [--cipher ID] [--svi-size N] "
      "[--passes N] [--serial S] [--model M]\n"
      "          [--work-dir D] [--no-command] [--command-timeout S] "
-     "[--upload-anywhere]"},
+     "[--upload-anywhere]\n"
+     "          [--opcred-dir D] [--opcred-key p256|p384] "
+     "[--opcred-serverkeygen]"},
 };
 
 static void
@@ -824,6 +880,9 @@ main(int argc, char **argv)
         } else if (strcmp(a, "--upload-anywhere") == 0) {
             o.upload_anywhere = true;
             continue;
+        } else if (strcmp(a, "--opcred-serverkeygen") == 0) {
+            o.opcred_keygen = true;
+            continue;
         } else if (strcmp(a, "-v") == 0) {
             o.verbose = 1;
             continue;
@@ -858,6 +917,10 @@ main(int argc, char **argv)
             dst = &o.work_dir;
         } else if (strcmp(a, "--command-timeout") == 0) {
             dst = &o.command_timeout;
+        } else if (strcmp(a, "--opcred-dir") == 0) {
+            dst = &o.opcred_dir;
+        } else if (strcmp(a, "--opcred-key") == 0) {
+            dst = &o.opcred_key;
         } else {
             fprintf(stderr, PROG ": unknown option '%s'\n", a);
             usage(stderr);

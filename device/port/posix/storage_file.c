@@ -157,43 +157,74 @@ sync_parent(const char *path)
     return r;
 }
 
+zto_err_t
+zto_file_stage(const char *path, const uint8_t *data, size_t len, unsigned mode,
+               char *tmp, size_t tmpcap)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    size_t dirlen = (size_t)(base - path);
+    int fd = -1, n;
+    zto_err_t r;
+
+    n = snprintf(tmp, tmpcap, "%.*s.%s.tmp.XXXXXX", (int)dirlen, path, base);
+    if (n <= 0 || (size_t)n >= tmpcap || base[0] == '\0') {
+        if (tmpcap > 0)
+            tmp[0] = '\0';
+        return ZTO_E_ARG;
+    }
+    if ((fd = mkstemp(tmp)) < 0) {
+        tmp[0] = '\0';
+        return errno == EACCES ? ZTO_E_PERM : ZTO_E_IO;
+    }
+    if (fchmod(fd, (mode_t)mode) != 0 ||
+        (r = write_all(fd, data, len)) != ZTO_OK || fsync(fd) != 0) {
+        close(fd);
+        zto_file_discard(tmp);
+        return ZTO_E_IO;
+    }
+    if (close(fd) != 0) {
+        zto_file_discard(tmp);
+        return ZTO_E_IO;
+    }
+    return ZTO_OK;
+}
+
+zto_err_t
+zto_file_commit(char *tmp, const char *path)
+{
+    if (tmp[0] == '\0')
+        return ZTO_E_STATE;
+    if (rename(tmp, path) != 0) {
+        zto_file_discard(tmp);
+        return ZTO_E_IO;
+    }
+    tmp[0] = '\0';
+    /* The new content is in place; only its durability is at stake. */
+    return sync_parent(path);
+}
+
+void
+zto_file_discard(char *tmp)
+{
+    if (tmp == NULL || tmp[0] == '\0')
+        return;
+    unlink(tmp);
+    tmp[0] = '\0';
+}
+
 static zto_err_t
 fs_write(void *ctx, const char *name, const uint8_t *buf, size_t len)
 {
     char path[PATH_MAX], tmp[PATH_MAX];
-    const char *base;
-    size_t dirlen;
-    int fd = -1, n;
     zto_err_t r;
 
     if ((r = path_of(ctx, name, path, sizeof(path))) != ZTO_OK)
         return r;
-    base = strrchr(path, '/') + 1;
-    dirlen = (size_t)(base - path);
-    n = snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.XXXXXX", (int)dirlen, path,
-                 base);
-    if (n <= 0 || (size_t)n >= sizeof(tmp))
-        return ZTO_E_ARG;
-    if ((fd = mkstemp(tmp)) < 0)
-        return errno == EACCES ? ZTO_E_PERM : ZTO_E_IO;
-    if (fchmod(fd, S_IRUSR | S_IWUSR) != 0 ||
-        (r = write_all(fd, buf, len)) != ZTO_OK || fsync(fd) != 0) {
-        r = ZTO_E_IO;
-        goto fail;
-    }
-    n = close(fd);
-    fd = -1;
-    if (n != 0 || rename(tmp, path) != 0) {
-        r = ZTO_E_IO;
-        goto fail;
-    }
-    /* The new content is in place; only its durability is at stake. */
-    return sync_parent(path);
-fail:
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return r;
+    if ((r = zto_file_stage(path, buf, len, S_IRUSR | S_IWUSR, tmp,
+                            sizeof(tmp))) != ZTO_OK)
+        return r;
+    return zto_file_commit(tmp, path);
 }
 
 const struct zto_storage_ops zto_file_store_ops = {fs_read, fs_write};

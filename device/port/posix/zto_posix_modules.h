@@ -1,6 +1,7 @@
 /*
  * zto_posix_modules.h - ServiceInfo modules of the POSIX port (device
- * side, struct zto_svi_module of zto_device.h).
+ * side, struct zto_svi_module of zto_device.h): fdo.download,
+ * fdo.command, fdo.upload and fdo.csr.
  *
  *     struct zto_posix_download dl;
  *     struct zto_svi_module mod;
@@ -129,6 +130,50 @@ ZTO_MUST_CHECK zto_err_t zto_posix_upload_init(struct zto_posix_upload *u,
                                                const char *dir,
                                                struct zto_svi_module *m);
 void zto_posix_upload_free(struct zto_posix_upload *u);
+
+/*
+ * fdo.csr: the device's operational certificate (mod_csr.c). When the
+ * owner opens the module the device asks for the CA bundle, then sends
+ * a PKCS#10 request for a key it makes (the private key stays here) or,
+ * with serverkeygen, asks the owner for key and certificate. What comes
+ * back must match the key and verify against the bundle; it is written
+ * to temporary files at once and put in place as
+ *     DIR/opcred-key.pem (PKCS#8, 0600), DIR/opcred-cert.pem,
+ *     DIR/opcred-ca.pem
+ * only when TO2 completes (each file atomically; the key before the
+ * certificate). Otherwise nothing changes.
+ */
+#define ZTO_POSIX_CSR_MAX_CA 16
+#define ZTO_POSIX_CSR_CA_BUF 16384
+
+struct zto_posix_csr {
+    char dir[PATH_MAX];
+    int32_t key_type;  /* ZTO_PK_SECP256R1 (default) or ZTO_PK_SECP384R1 */
+    bool serverkeygen; /* the owner makes the key */
+    char cn[65];       /* subject CN of the request (a hint to the owner) */
+    /* One TO2. */
+    int state;
+    unsigned tries;
+    struct zto_key key;
+    uint8_t ca_buf[ZTO_POSIX_CSR_CA_BUF];
+    struct zto_bytes ca[ZTO_POSIX_CSR_MAX_CA];
+    size_t nca;
+    char tmp_key[PATH_MAX], tmp_cert[PATH_MAX], tmp_ca[PATH_MAX];
+    /* What happened, for the caller. */
+    bool stored; /* the files are in place (after a completed TO2) */
+    char key_path[PATH_MAX], cert_path[PATH_MAX], ca_path[PATH_MAX];
+    char subject[256];
+    int64_t not_after;
+    char last_error[256]; /* why it failed, or "" */
+};
+
+/* dir must exist; cn: 1..64 bytes. Fills m (name "fdo.csr"). */
+ZTO_MUST_CHECK zto_err_t zto_posix_csr_init(struct zto_posix_csr *c,
+                                            const char *dir, int32_t key_type,
+                                            bool serverkeygen, const char *cn,
+                                            struct zto_svi_module *m);
+/* Drop what is pending (temporary files, key). */
+void zto_posix_csr_free(struct zto_posix_csr *c);
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,21 @@ ZTO_MUST_CHECK zto_err_t zto_file_store_init(struct zto_file_store *s,
 
 extern const struct zto_storage_ops zto_file_store_ops;
 
+/*
+ * The same atomic write in two phases, for a module that must keep
+ * several files or none: zto_file_stage() writes data to a fresh
+ * temporary file next to path (mode `mode`, e.g. 0600), fsyncs it and
+ * names it in tmp; zto_file_commit() renames it over path and fsyncs
+ * the directory; zto_file_discard() removes it. Both clear tmp; an
+ * empty tmp is a no-op for discard. The store's write() is stage +
+ * commit.
+ */
+ZTO_MUST_CHECK zto_err_t zto_file_stage(const char *path, const uint8_t *data,
+                                        size_t len, unsigned mode, char *tmp,
+                                        size_t tmpcap);
+ZTO_MUST_CHECK zto_err_t zto_file_commit(char *tmp, const char *path);
+void zto_file_discard(char *tmp);
+
 struct zto_posix_platform {
     int level;          /* lines above this level are dropped */
     const char *prefix; /* e.g. "fdo-device"; NULL: none */

@@ -5,8 +5,10 @@
 #   fdo-manufacturer (DI) -> voucher exported and extended to the owner
 #   -> fdo-owner import -> TO0 to fdo-rendezvous (the owner's thread)
 #   -> fdo-device onboard: TO1 at the rendezvous server, TO2 at the owner
-#   -> the device holds the planned file (right SHA-384) and a new
-#      credential; the owner holds the replacement voucher.
+#   -> the device holds the planned file (right SHA-384), a new
+#      credential and its operational certificate, key and CA bundle
+#      (fdo.csr: checked with openssl); the owner holds the replacement
+#      voucher and lists the certificate.
 #
 # P-256 and P-384 PKIs and devices; TO2 over HTTP (IPv4) and CoAP (IPv6);
 # the replacement voucher verified with the device's own secret; a
@@ -112,12 +114,17 @@ replacement_rv = $rv_line
 to0 = $([ $have_rv = 1 ] && echo yes || echo no)
 to0_poll = 1
 to0_wait_seconds = 3600
+csr_ca_chain = $pki/ops-ca.chain.pem
+csr_ca_key = $pki/ops-ca.key.pem
+csr_days = 30
 EOF2
         check "$curve/$via: owner config" "$own" serve \
             --config "$tmp/own-$curve-$via.conf" --check-config
         check "$curve/$via: plan: a 20 kB download" "$own" plan \
             --config "$tmp/own-$curve-$via.conf" add --all download \
             "$tmp/payload.bin" "etc/op.bin"
+        check "$curve/$via: plan: an operational certificate" "$own" plan \
+            --config "$tmp/own-$curve-$via.conf" add --all csr
         srv_start o_${curve}_$via "$own" serve \
             --config "$tmp/own-$curve-$via.conf" --log-level info
     done
@@ -138,6 +145,11 @@ EOF2
         eval "ourl=\$o_${curve}_${via}_$via"
         cred=$tmp/$curve-$via.cred
         dl=$tmp/dl-$curve-$via
+        # fdo.csr: P-256 devices make a P-256 key and enroll it; P-384
+        # devices a P-384 key, except over CoAP where the owner makes it.
+        op=$tmp/op-$curve-$via
+        opt="--opcred-dir $op --opcred-key $curve"
+        [ $curve = p384 ] && [ $via = coap ] && opt="$opt --opcred-serverkeygen"
         check "$curve/$via: DI" "$dev" di --url "$mfg_http" --cred "$cred" \
             --key-type $curve --serial "SN-$curve-$via"
         guid=$(sed -n 's/.*GUID \([0-9a-f]*\)$/\1/p' "$tmp/last.out")
@@ -155,13 +167,27 @@ EOF2
                 "$own" list --config "$oc"
                 fails=$((fails + 1))
             fi
+            # shellcheck disable=SC2086
             check "$curve/$via: onboard (TO1 + TO2)" "$dev" onboard \
                 --cred "$cred" --download-dir "$dl" --kex \
-                "$([ $curve = p256 ] && echo ECDH256 || echo ECDH384)"
+                "$([ $curve = p256 ] && echo ECDH256 || echo ECDH384)" $opt
         else
+            # shellcheck disable=SC2086
             check "$curve/$via: onboard (TO2 at $ourl)" "$dev" onboard \
-                --cred "$cred" --download-dir "$dl" --owner "$ourl"
+                --cred "$cred" --download-dir "$dl" --owner "$ourl" $opt
         fi
+        expect "$curve/$via: the device reports its operational certificate" \
+            "grep -q 'operational certificate \"CN=' '$tmp/last.out'"
+        expect "$curve/$via: certificate verifies against the CA bundle" \
+            "openssl verify -CAfile '$op/opcred-ca.pem' '$op/opcred-cert.pem' >/dev/null"
+        expect "$curve/$via: the key is the certificate's" \
+            "[ \"\$(openssl pkey -in '$op/opcred-key.pem' -pubout)\" = \
+               \"\$(openssl x509 -in '$op/opcred-cert.pem' -noout -pubkey)\" ]"
+        expect "$curve/$via: a $curve key, mode 0600" \
+            "openssl pkey -in '$op/opcred-key.pem' -noout -text |
+                 grep -q '$([ $curve = p256 ] && echo prime256v1 || echo secp384r1)' &&
+             [ \"\$(stat -c %a '$op/opcred-key.pem')\" = 600 ]"
+
         newg=$(sed -n 's/.*new credential stored in .*, GUID \([0-9a-f]*\)$/\1/p' \
             "$tmp/last.out")
         expect "$curve/$via: new credential, new GUID" \
@@ -171,6 +197,15 @@ EOF2
         check "$curve/$via: show the new credential" "$dev" show --cred "$cred"
         expect "$curve/$via: the credential names the new GUID" \
             "grep -q 'GUID *$newg' '$tmp/last.out'"
+        expect "$curve/$via: the certificate names it too" \
+            "openssl x509 -in '$op/opcred-cert.pem' -noout -subject |
+                 grep -q 'CN *= *$newg'"
+        check "$curve/$via: owner certs" "$own" certs --config "$oc" \
+            --guid "$newg"
+        expect "$curve/$via: the owner lists the certificate it issued" \
+            "grep -q '^[0-9]*  $newg  [0-9a-f]*  $([ $curve = p384 ] &&
+                 [ $via = coap ] && echo serverkeygen || echo enroll) ' \
+                 '$tmp/last.out'"
         check "$curve/$via: owner list" "$own" list --config "$oc"
         expect "$curve/$via: the owner holds the replacement voucher" \
             "grep -q '^$newg  onboarded at .*(new GUID, was $guid)' '$tmp/last.out'"
@@ -368,6 +403,15 @@ sed "s|^owner_keys = .*|owner_keys = $tmp/open.key.pem|" \
     "$tmp/example.conf" >"$tmp/open.conf"
 check_fails "a group/world-readable owner key is refused" "$own" serve \
     --config "$tmp/open.conf" --check-config
+# ... and so is such an fdo.csr CA key.
+cp "$tmp/pki-p256/ops-ca.key.pem" "$tmp/open-ca.key.pem"
+chmod 640 "$tmp/open-ca.key.pem"
+{ cat "$tmp/example.conf"
+  echo "csr_ca_chain = $tmp/pki-p256/ops-ca.chain.pem"
+  echo "csr_ca_key = $tmp/open-ca.key.pem"; } >"$tmp/open-ca.conf"
+check_fails "a group-readable fdo.csr CA key is refused" "$own" serve \
+    --config "$tmp/open-ca.conf" --check-config
+expect "... saying so" "grep -q 'open-ca.key.pem.*group or others' '$tmp/last.err'"
 
 echo "$checks checks, $fails failed"
 [ $fails -eq 0 ]
