@@ -38,6 +38,8 @@
 #include "zto_srv.h"
 
 #define PROG "fdo-owner"
+/* SIGTERM: how long a TO0 exchange under way is waited for. */
+#define TO0_STOP_WAIT_MS 2000
 #define MAX_ARGS 64
 
 struct args {
@@ -105,6 +107,9 @@ setup(const struct args *a, struct owner_conf *c, struct owner *o,
                             &lvl) != ZTO_OK)
         errx1("bad log level");
     zto_log_setup(PROG, lvl, foreground);
+    if (zto_log_target_parse(c->log_target.v, &lvl) != ZTO_OK)
+        errx1("%s: log_target must be auto, stderr or syslog", a->config);
+    zto_log_set_target(lvl);
     owner_init(o);
     o->log = log_sink;
     if (owner_conf_apply(c, o, err, sizeof(err)) != ZTO_OK)
@@ -134,7 +139,66 @@ struct served {
     struct owner *o;
     struct zto_srv *srv;
     struct event *purge;
+    const struct args *args;
+    struct owner_conf *conf;
+    struct zto_admin *adm;
 };
+
+static void
+needs_restart(void *ctx, const char *name)
+{
+    (void)ctx;
+    log_warn("reload: '%s' changed; it takes effect at the next restart", name);
+}
+
+/* SIGHUP: the configuration file (and the files it names) is read again.
+ * Nothing changes unless all of it is valid; then the reloadable options
+ * take effect for the next TO2 and the others are named as waiting for a
+ * restart. */
+static void
+on_reload(void *ctx)
+{
+    struct served *s = ctx;
+    const struct args *a = s->args;
+    struct owner_conf fresh;
+    struct owner tmp;
+    struct zto_admin_opts ao;
+    char err[512] = "";
+    size_t applied = 0, restart;
+    int lvl = ZTO_SRV_LOG_INFO;
+
+    owner_init(&tmp);
+    if (owner_conf_load(&fresh, a->config, err, sizeof(err)) != ZTO_OK) {
+        log_err("reload: %s; keeping the running configuration", err);
+        return;
+    }
+    memset(&ao, 0, sizeof(ao));
+    if ((a->admin != NULL &&
+         zto_conf_add_listen(&fresh.admin.listen, a->admin, ZTO_SRV_HTTP) !=
+             ZTO_OK) ||
+        zto_admin_conf_apply(&fresh.admin, &fresh.srv, &ao, err,
+                             sizeof(err)) != ZTO_OK ||
+        owner_conf_apply(&fresh, &tmp, err, sizeof(err)) != ZTO_OK) {
+        owner_free(&tmp);
+        owner_conf_free(&fresh);
+        log_err("reload: %s; keeping the running configuration",
+                err[0] != '\0' ? err : "invalid --admin");
+        return;
+    }
+    restart = owner_conf_reload(s->conf, &fresh, needs_restart, NULL, &applied);
+    owner_take_settings(s->o, &tmp);
+    owner_free(&tmp);
+    if (zto_log_level_parse(a->log_level != NULL ? a->log_level
+                                                 : s->conf->log_level.v,
+                            &lvl) == ZTO_OK)
+        zto_log_set_level(lvl);
+    if (s->adm != NULL)
+        zto_admin_set_tokens(s->adm, (const uint8_t(*)[32])ao.token_sha256,
+                             ao.ntokens);
+    log_info("reload: configuration read again (%zu change(s) applied, %zu "
+             "waiting for a restart), log level %s",
+             applied, restart, zto_log_level_name(zto_log_get_level()));
+}
 
 static void
 handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
@@ -241,10 +305,14 @@ cmd_serve(const struct args *a)
     }
     memset(&s, 0, sizeof(s));
     s.o = &o;
+    s.args = a;
+    s.conf = &c;
     memset(&so, 0, sizeof(so));
     zto_srv_conf_apply(&c.srv, &so);
     so.handler = handler;
     so.handler_ctx = &s;
+    so.reload = on_reload;
+    so.reload_ctx = &s;
     if ((r = zto_srv_new(&so, &s.srv)) != ZTO_OK)
         errx1("cannot listen: %s", zto_strerror(r));
     s.purge =
@@ -280,6 +348,7 @@ cmd_serve(const struct args *a)
                 ZTO_OK ||
             (r = owner_api_add_routes(adm, &api)) != ZTO_OK)
             errx1("cannot start the admin API: %s", zto_strerror(r));
+        s.adm = adm;
     }
     for (i = 0; i < zto_srv_bound_count(s.srv); i++)
         if (zto_listen_format(zto_srv_bound(s.srv, i), url, sizeof(url)) ==
@@ -295,12 +364,28 @@ cmd_serve(const struct args *a)
              c.to0.v ? ", TO0 client running" : "");
     r = zto_srv_run(s.srv);
     zto_admin_free(adm);
-    owner_to0_stop(to0);
+    if (!owner_to0_stop(to0, TO0_STOP_WAIT_MS)) {
+        /* The TO0 thread still holds the owner keys: end the process
+         * without freeing them. Every protocol state is in the database
+         * already (sessions, registrations). */
+        event_free(s.purge);
+        zto_srv_free(s.srv);
+        zto_db_close(o.db);
+        log_info("stopped");
+        fflush(stdout);
+        fflush(stderr);
+        _exit(r == ZTO_OK ? 0 : 1);
+    }
     event_free(s.purge);
     zto_srv_free(s.srv);
     teardown(&c, &o);
     coap_cleanup();
-    return r == ZTO_OK ? 0 : 1;
+    if (r != ZTO_OK) {
+        log_err_r(r, "stopped");
+        return 1;
+    }
+    log_info("stopped");
+    return 0;
 }
 
 /* ---- import / list / export / plan / group ---- */
