@@ -503,7 +503,8 @@ cmd_hash_token(const struct args *a)
 
 static const struct cmd cmds[] = {
     {"serve", cmd_serve,
-     "serve --config FILE [--log-level L] [--check-config|-t] [-T] "
+     "serve --config FILE [--log-level L] [--check-config|-t] "
+     "[--print-config|-T] "
      "[--admin HOST:PORT]"},
     {"export", cmd_export,
      "export --config FILE --guid GUID [--extend-to OWNER_PEM] [-o OUT]"},
@@ -521,6 +522,47 @@ usage(FILE *f)
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         fprintf(f, "  " PROG " %s\n", cmds[i].usage);
     fprintf(f, "serve is the default command.\n");
+}
+
+/* -h / --help: the manual in short (docs/man/fdo-manufacturer.1). */
+static void
+help(void)
+{
+    usage(stdout);
+    fputs(
+        "\n"
+        "The FDO 1.1 manufacturer: Device Initialize (DI) over HTTP and\n"
+        "CoAP; keeps every voucher in its database.\n"
+        "\n"
+        "Commands:\n"
+        "  serve       answer DI (the default command)\n"
+        "  export      write a device's voucher as PEM, optionally\n"
+        "              extended to an owner's public key\n"
+        "  list        the devices made: GUID, serial, time, device info\n"
+        "  hash-token  the admin_token_sha256 line of a token read on\n"
+        "              standard input, or of a new one (--generate)\n"
+        "\n"
+        "Options:\n"
+        "  -c, --config FILE     configuration file\n"
+        "                        (deploy/manufacturer.conf.example)\n"
+        "  --log-level L         err, warn, info or debug (overrides the\n"
+        "                        file)\n"
+        "  -t, --check-config    check the configuration, keys and\n"
+        "                        database, then exit\n"
+        "  -T, --print-config    print the effective configuration, exit\n"
+        "  --admin HOST:PORT     an admin API listener (also https://)\n"
+        "  --guid GUID           export: the device\n"
+        "  --extend-to PEM       export: the owner's public key or\n"
+        "                        certificate\n"
+        "  -o, --output FILE     export: write here (default stdout)\n"
+        "  --generate            hash-token: make a random token\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "serve prints \"listening on URL\" per listener and \"ready\" on\n"
+        "stdout. SIGHUP reads the configuration and keys again, SIGTERM\n"
+        "and SIGINT stop. Exit status: 0 success, 1 failure, 2 usage\n"
+        "error. See fdo-manufacturer(1) and docs/deploy.md.\n",
+        stdout);
 }
 
 int
@@ -549,7 +591,7 @@ main(int argc, char **argv)
         const char **dst = NULL;
 
         if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
-            usage(stdout);
+            help();
             return 0;
         } else if (strcmp(o, "--check-config") == 0 || strcmp(o, "-t") == 0) {
             a.check = true;

@@ -569,11 +569,11 @@ static const struct cmd cmds[] = {
 };
 
 static void
-usage(void)
+usage(FILE *f)
 {
-    fprintf(stderr,
+    fprintf(f,
             "usage: " PROG " serve  --config F [--log-level L] "
-            "[--check-config] [--print-config]\n"
+            "[--check-config|-t] [--print-config|-T] [--admin HOST:PORT]\n"
             "       " PROG " import --config F FILE|DIR...\n"
             "       " PROG " list   --config F\n"
             "       " PROG " export --config F --guid G [--extend-to PEM] "
@@ -583,9 +583,65 @@ usage(void)
             "       " PROG " plan   --config F list | del ID\n"
             "       " PROG " group  --config F --guid G NAME\n"
             "       " PROG " hash-token [--generate]   (admin API token on "
-            "standard input)\n"
-            "serve also takes --admin HOST:PORT (admin API listener)\n");
+            "standard input)\n");
+}
+
+static void
+bad_usage(const char *what, const char *arg)
+{
+    if (what != NULL)
+        fprintf(stderr, PROG ": %s '%s'\n", what, arg);
+    usage(stderr);
     exit(2);
+}
+
+/* -h / --help: the manual in short (docs/man/fdo-owner.1). */
+static void
+help(void)
+{
+    usage(stdout);
+    fputs(
+        "\n"
+        "The FDO 1.1 owner: imports the vouchers it bought, registers them\n"
+        "at their rendezvous servers (TO0) and onboards the devices (TO2,\n"
+        "ServiceInfo) over HTTP and CoAP.\n"
+        "\n"
+        "Commands:\n"
+        "  serve       answer TO2 and run the TO0 thread (the default)\n"
+        "  import      verify vouchers (PEM or CBOR files, directories)\n"
+        "              and store them; non-zero if any was refused\n"
+        "  list        vouchers, their state and their registrations\n"
+        "  export      a voucher as PEM (- for stdout), extended to the\n"
+        "              next owner's key with --extend-to (resale)\n"
+        "  plan        the ServiceInfo plan: add a download step for all\n"
+        "              devices, a group or one device; list; delete\n"
+        "  group       put a device in a ServiceInfo group\n"
+        "  hash-token  the admin_token_sha256 line of a token read on\n"
+        "              standard input, or of a new one (--generate)\n"
+        "\n"
+        "Options:\n"
+        "  -c, --config F        configuration file\n"
+        "                        (deploy/owner.conf.example)\n"
+        "  --log-level L         err, warn, info or debug (overrides the\n"
+        "                        file)\n"
+        "  -t, --check-config    check the configuration and keys, exit\n"
+        "  -T, --print-config    print the effective configuration, exit\n"
+        "  --admin HOST:PORT     serve: an admin API listener (also\n"
+        "                        https://)\n"
+        "  --guid G              the device (32 hex digits)\n"
+        "  --extend-to PEM       export: the next owner's public key\n"
+        "  -o, --out OUT         export: where to write\n"
+        "  --all, --group N      plan add: every device, or a group\n"
+        "  --optional            plan add: skip the step when the device\n"
+        "                        lacks the module\n"
+        "  --generate            hash-token: make a random token\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "serve prints \"listening on URL\" per listener and \"ready\" on\n"
+        "stdout. SIGHUP reads the configuration again, SIGTERM and SIGINT\n"
+        "stop. Exit status: 0 success, 1 failure, 2 usage error. See\n"
+        "fdo-owner(1), docs/owner.md and docs/deploy.md.\n",
+        stdout);
 }
 
 int
@@ -601,8 +657,13 @@ main(int argc, char **argv)
         for (i = 0, cmd = NULL; i < sizeof(cmds) / sizeof(cmds[0]); i++)
             if (strcmp(argv[1], cmds[i].name) == 0)
                 cmd = &cmds[i];
-        if (cmd == NULL)
-            usage();
+        if (cmd == NULL) {
+            if (strcmp(argv[1], "help") == 0) {
+                help();
+                return 0;
+            }
+            bad_usage("unknown command", argv[1]);
+        }
         k = 2;
     }
     for (; k < argc; k++) {
@@ -611,7 +672,7 @@ main(int argc, char **argv)
 #define VAL(field)                                                             \
     do {                                                                       \
         if (v == NULL)                                                         \
-            usage();                                                           \
+            bad_usage("a value is needed after", o);                           \
         a.field = v;                                                           \
         k++;                                                                   \
     } while (0)
@@ -623,7 +684,8 @@ main(int argc, char **argv)
             VAL(guid);
         else if (strcmp(o, "--extend-to") == 0)
             VAL(extend_to);
-        else if (strcmp(o, "-o") == 0 || strcmp(o, "--out") == 0)
+        else if (strcmp(o, "-o") == 0 || strcmp(o, "--out") == 0 ||
+                 strcmp(o, "--output") == 0)
             VAL(out);
         else if (strcmp(o, "--group") == 0)
             VAL(group);
@@ -639,10 +701,11 @@ main(int argc, char **argv)
             a.check = true;
         else if (strcmp(o, "--print-config") == 0 || strcmp(o, "-T") == 0)
             a.print = true;
-        else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0)
-            usage();
-        else if (o[0] == '-' && o[1] != '\0')
-            usage();
+        else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            help();
+            return 0;
+        } else if (o[0] == '-' && o[1] != '\0')
+            bad_usage("unknown option", o);
         else if (a.npos < MAX_ARGS)
             a.pos[a.npos++] = o;
 #undef VAL

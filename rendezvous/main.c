@@ -361,6 +361,39 @@ usage(FILE *f)
                "on standard input)\n");
 }
 
+/* -h / --help: the manual in short (docs/man/fdo-rendezvous.1). */
+static void
+help(void)
+{
+    usage(stdout);
+    fputs(
+        "\n"
+        "The FDO 1.1 rendezvous server: owners register where their\n"
+        "devices can find them (TO0), devices ask (TO1), over HTTP and\n"
+        "CoAP. It refuses to start without a trust policy.\n"
+        "\n"
+        "Options:\n"
+        "  -c, --config FILE     configuration file\n"
+        "                        (deploy/rendezvous.conf.example)\n"
+        "  --log-level L         err, warn, info or debug (overrides the\n"
+        "                        file)\n"
+        "  -t, --check-config    check the configuration and trust lists,\n"
+        "                        then exit\n"
+        "  -T, --print-config    print the effective configuration, exit\n"
+        "  --admin HOST:PORT     an admin API listener (also https://)\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "Commands:\n"
+        "  hash-token [--generate]  the admin_token_sha256 line of a token\n"
+        "                        read on standard input, or of a new one\n"
+        "\n"
+        "It prints \"listening on URL\" per listener and \"ready\" on\n"
+        "stdout. SIGHUP reads the configuration and trust lists again,\n"
+        "SIGTERM and SIGINT stop. Exit status: 0 success, 1 failure, 2\n"
+        "usage error. See fdo-rendezvous(1) and docs/rendezvous.md.\n",
+        stdout);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -368,16 +401,26 @@ main(int argc, char **argv)
     int i;
 
     memset(&a, 0, sizeof(a));
-    if (argc > 1 && strcmp(argv[1], "hash-token") == 0)
-        return zto_admin_hash_token_cmd(
-            stdin, stdout, stderr,
-            argc > 2 && strcmp(argv[2], "--generate") == 0);
+    if (argc > 1 && strcmp(argv[1], "hash-token") == 0) {
+        bool gen = argc == 3 && strcmp(argv[2], "--generate") == 0;
+        if (argc == 3 &&
+            (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
+            help();
+            return 0;
+        }
+        if (argc > 3 || (argc == 3 && !gen)) {
+            fprintf(stderr, PROG ": hash-token takes only --generate\n");
+            usage(stderr);
+            return 2;
+        }
+        return zto_admin_hash_token_cmd(stdin, stdout, stderr, gen);
+    }
     for (i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char **dst = NULL;
 
         if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
-            usage(stdout);
+            help();
             return 0;
         } else if (strcmp(o, "--check-config") == 0 || strcmp(o, "-t") == 0) {
             a.check = true;
