@@ -47,6 +47,8 @@ static const struct zto_conf_kw mfg_kw[] = {
        false, "seconds a device has between DI.AppStart and DI.SetHMAC"),
     KW("log_level", ZTO_CONF_STR, log_level, "info", 0, 0, false,
        "err, warn, info or debug"),
+    KW("log_target", ZTO_CONF_STR, log_target, "auto", 0, 0, false,
+       "auto (journald or stderr), stderr or syslog"),
     ZTO_ADMIN_CONF_KW(struct mfg_conf, admin),
 };
 /* clang-format on */
@@ -232,6 +234,12 @@ mfg_conf_load(struct mfg_conf *c, const char *path, char *err, size_t errcap)
         r = ZTO_E_CONFIG;
         goto out;
     }
+    if (zto_log_target_parse(c->log_target.v, &c->log_target_v) != ZTO_OK) {
+        snprintf(err, errcap, "%s: log_target must be auto, stderr or syslog",
+                 path);
+        r = ZTO_E_CONFIG;
+        goto out;
+    }
     if ((r = resolve(&c->db, path)) != ZTO_OK ||
         (r = resolve(&c->mfg_key, path)) != ZTO_OK ||
         (r = resolve(&c->ca_key, path)) != ZTO_OK ||
@@ -256,6 +264,47 @@ mfg_conf_free(struct mfg_conf *c)
     for (i = 0; i < c->nrv; i++)
         free(c->rv[i]);
     c->nrv = 0;
+}
+
+size_t
+mfg_conf_reload(struct mfg_conf *live, struct mfg_conf *fresh,
+                void (*restart)(void *ctx, const char *name), void *ctx,
+                size_t *applied)
+{
+    static const char *const reloadable[] = {
+        "log_level",       "manufacturer_key",   "device_ca_key",
+        "device_ca_chain", "device_info",        "device_cert_days",
+        "session_timeout", "admin_token_sha256", NULL,
+    };
+    size_t n, nrv;
+    char *rv[ZTO_MAX_RV_ENTRIES];
+    uint8_t rvinfo[MFG_MAX_RVINFO];
+    size_t rvinfo_len;
+
+    n = zto_conf_reload(mfg_kw, NKW, live, fresh, reloadable, restart, ctx,
+                        applied);
+    if (live->rvinfo_len != fresh->rvinfo_len ||
+        memcmp(live->rvinfo, fresh->rvinfo, live->rvinfo_len) != 0) {
+        nrv = live->nrv;
+        memcpy(rv, live->rv, sizeof(rv));
+        memcpy(rvinfo, live->rvinfo, sizeof(rvinfo));
+        rvinfo_len = live->rvinfo_len;
+        live->nrv = fresh->nrv;
+        memcpy(live->rv, fresh->rv, sizeof(rv));
+        memcpy(live->rvinfo, fresh->rvinfo, sizeof(rvinfo));
+        live->rvinfo_len = fresh->rvinfo_len;
+        fresh->nrv = nrv;
+        memcpy(fresh->rv, rv, sizeof(rv));
+        memcpy(fresh->rvinfo, rvinfo, sizeof(rvinfo));
+        fresh->rvinfo_len = rvinfo_len;
+        if (applied != NULL)
+            (*applied)++;
+    }
+    /* Checked by mfg_conf_load(). */
+    if (zto_log_level_parse(live->log_level.v, &live->log_level_v) != ZTO_OK)
+        live->log_level_v = ZTO_SRV_LOG_INFO;
+    mfg_conf_free(fresh);
+    return n;
 }
 
 void

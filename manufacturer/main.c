@@ -69,6 +69,8 @@ struct ctx {
     struct mfg_conf conf;
     struct zto_db *db;
     struct mfg m;
+    const struct args *args; /* serve: for SIGHUP */
+    struct zto_admin *adm;   /* serve: NULL without admin listeners */
 };
 
 static void
@@ -78,15 +80,72 @@ log_line(void *ctx, int level, const char *line)
     ZTO_LOG_(level, NULL, false, ZTO_OK, "%s", line);
 }
 
+/* The key and chain files of a configuration, read. */
+struct keyfiles {
+    char *key, *cakey, *chain;
+    size_t kn, cn, chn;
+};
+
+static void
+keys_free(struct keyfiles *k)
+{
+    if (k->key != NULL)
+        zto_zeroize(k->key, k->kn);
+    if (k->cakey != NULL)
+        zto_zeroize(k->cakey, k->cn);
+    free(k->key);
+    free(k->cakey);
+    free(k->chain);
+    memset(k, 0, sizeof(*k));
+}
+
+static zto_err_t
+keys_read(const struct mfg_conf *conf, struct keyfiles *k, char *err,
+          size_t errcap)
+{
+    zto_err_t r;
+
+    memset(k, 0, sizeof(*k));
+    if ((r = mfg_conf_read_file("manufacturer_key", conf->mfg_key.v, true,
+                                &k->key, &k->kn, err, errcap)) != ZTO_OK ||
+        (r = mfg_conf_read_file("device_ca_key", conf->ca_key.v, true,
+                                &k->cakey, &k->cn, err, errcap)) != ZTO_OK ||
+        (r = mfg_conf_read_file("device_ca_chain", conf->ca_chain.v, false,
+                                &k->chain, &k->chn, err, errcap)) != ZTO_OK)
+        keys_free(k);
+    return r;
+}
+
+/* The manufacturer context a configuration describes. */
+static zto_err_t
+mfg_build(const struct mfg_conf *conf, const struct keyfiles *k,
+          struct zto_db *db, struct mfg *m, char *err, size_t errcap)
+{
+    struct mfg_params p;
+
+    memset(&p, 0, sizeof(p));
+    p.db = db;
+    p.key_pem = k->key;
+    p.key_pem_len = k->kn;
+    p.ca_key_pem = k->cakey;
+    p.ca_key_pem_len = k->cn;
+    p.ca_chain_pem = k->chain;
+    p.ca_chain_pem_len = k->chn;
+    p.rvinfo = conf->rvinfo;
+    p.rvinfo_len = conf->rvinfo_len;
+    p.device_info = conf->device_info.v;
+    p.cert_days = (unsigned)conf->cert_days.v;
+    p.session_ttl = (unsigned)conf->session_timeout.v;
+    return mfg_setup(m, &p, err, errcap);
+}
+
 /* Config, database and keys; exits with a message on any failure. */
 static void
 ctx_open(struct ctx *c, const struct args *a)
 {
-    struct mfg_params p;
+    struct keyfiles k;
     struct zto_db_opts dbo;
     char err[512];
-    char *key = NULL, *cakey = NULL, *chain = NULL;
-    size_t kn = 0, cn = 0, chn = 0;
     zto_err_t r;
 
     memset(c, 0, sizeof(*c));
@@ -99,12 +158,8 @@ ctx_open(struct ctx *c, const struct args *a)
         zto_log_level_parse(a->log_level, &c->conf.log_level_v) != ZTO_OK)
         errx1("--log-level must be err, warn, info or debug");
     zto_log_set_level(c->conf.log_level_v);
-    if (mfg_conf_read_file("manufacturer_key", c->conf.mfg_key.v, true, &key,
-                           &kn, err, sizeof(err)) != ZTO_OK ||
-        mfg_conf_read_file("device_ca_key", c->conf.ca_key.v, true, &cakey, &cn,
-                           err, sizeof(err)) != ZTO_OK ||
-        mfg_conf_read_file("device_ca_chain", c->conf.ca_chain.v, false, &chain,
-                           &chn, err, sizeof(err)) != ZTO_OK)
+    zto_log_set_target(c->conf.log_target_v);
+    if (keys_read(&c->conf, &k, err, sizeof(err)) != ZTO_OK)
         errx1("%s", err);
     if (c->conf.srv.tls_key.set) {
         char *tk = NULL;
@@ -120,26 +175,9 @@ ctx_open(struct ctx *c, const struct args *a)
     if ((r = zto_db_open(c->conf.db.v, ZTO_DB_MANUFACTURER, &dbo, &c->db)) !=
         ZTO_OK)
         errx1("database %s: %s", c->conf.db.v, zto_strerror(r));
-    memset(&p, 0, sizeof(p));
-    p.db = c->db;
-    p.key_pem = key;
-    p.key_pem_len = kn;
-    p.ca_key_pem = cakey;
-    p.ca_key_pem_len = cn;
-    p.ca_chain_pem = chain;
-    p.ca_chain_pem_len = chn;
-    p.rvinfo = c->conf.rvinfo;
-    p.rvinfo_len = c->conf.rvinfo_len;
-    p.device_info = c->conf.device_info.v;
-    p.cert_days = (unsigned)c->conf.cert_days.v;
-    p.session_ttl = (unsigned)c->conf.session_timeout.v;
     c->m.log = log_line;
-    r = mfg_setup(&c->m, &p, err, sizeof(err));
-    zto_zeroize(key, kn);
-    zto_zeroize(cakey, cn);
-    free(key);
-    free(cakey);
-    free(chain);
+    r = mfg_build(&c->conf, &k, c->db, &c->m, err, sizeof(err));
+    keys_free(&k);
     if (r != ZTO_OK)
         errx1("%s", err);
 }
@@ -153,6 +191,67 @@ ctx_close(struct ctx *c)
 }
 
 /* ---- serve ---- */
+
+static void
+needs_restart(void *ctx, const char *name)
+{
+    (void)ctx;
+    log_warn("reload: '%s' changed; it takes effect at the next restart", name);
+}
+
+/* SIGHUP: the configuration file and the key files are read again.
+ * Nothing changes unless all of it is valid; then the reloadable options
+ * take effect for the next device and the others are named as waiting
+ * for a restart. */
+static void
+on_reload(void *arg)
+{
+    struct ctx *c = arg;
+    const struct args *a = c->args;
+    struct mfg_conf fresh;
+    struct keyfiles k;
+    struct zto_admin_opts ao;
+    struct mfg m;
+    char err[512] = "";
+    size_t applied = 0, restart;
+    int lvl;
+
+    memset(&k, 0, sizeof(k));
+    mfg_init(&m);
+    if (mfg_conf_load(&fresh, a->config, err, sizeof(err)) != ZTO_OK) {
+        log_err("reload: %s; keeping the running configuration", err);
+        return;
+    }
+    memset(&ao, 0, sizeof(ao));
+    if ((a->admin != NULL &&
+         zto_conf_add_listen(&fresh.admin.listen, a->admin, ZTO_SRV_HTTP) !=
+             ZTO_OK) ||
+        zto_admin_conf_apply(&fresh.admin, &fresh.srv, &ao, err,
+                             sizeof(err)) != ZTO_OK ||
+        keys_read(&fresh, &k, err, sizeof(err)) != ZTO_OK ||
+        mfg_build(&fresh, &k, c->db, &m, err, sizeof(err)) != ZTO_OK) {
+        keys_free(&k);
+        mfg_free(&m);
+        mfg_conf_free(&fresh);
+        log_err("reload: %s; keeping the running configuration",
+                err[0] != '\0' ? err : "invalid --admin");
+        return;
+    }
+    keys_free(&k);
+    restart = mfg_conf_reload(&c->conf, &fresh, needs_restart, NULL, &applied);
+    mfg_take(&c->m, &m);
+    lvl = c->conf.log_level_v;
+    if (a->log_level != NULL &&
+        zto_log_level_parse(a->log_level, &lvl) != ZTO_OK)
+        lvl = c->conf.log_level_v; /* checked at start */
+    zto_log_set_level(lvl);
+    if (c->adm != NULL)
+        zto_admin_set_tokens(c->adm, (const uint8_t(*)[32])ao.token_sha256,
+                             ao.ntokens);
+    log_info("reload: configuration and keys read again (%zu change(s) "
+             "applied, %zu waiting for a restart), log level %s",
+             applied, restart, zto_log_level_name(zto_log_get_level()));
+}
 
 static void
 handle(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
@@ -217,6 +316,9 @@ cmd_serve(const struct args *a)
     zto_srv_conf_apply(&c.conf.srv, &o);
     o.handler = handle;
     o.handler_ctx = &c.m;
+    o.reload = on_reload;
+    o.reload_ctx = &c;
+    c.args = a;
     if ((r = zto_srv_new(&o, &srv)) != ZTO_OK) {
         ctx_close(&c);
         errx1("cannot start the listeners: %s", zto_strerror(r));
@@ -234,6 +336,7 @@ cmd_serve(const struct args *a)
             ctx_close(&c);
             errx1("cannot start the admin API: %s", zto_strerror(r));
         }
+        c.adm = adm;
     }
     for (i = 0; i < zto_srv_bound_count(srv); i++) {
         char url[ZTO_LISTEN_HOST_MAX + 32];
@@ -256,6 +359,7 @@ cmd_serve(const struct args *a)
     coap_cleanup();
     if (r != ZTO_OK)
         errx1("%s", zto_strerror(r));
+    log_info("stopped");
     return 0;
 }
 
@@ -399,7 +503,8 @@ cmd_hash_token(const struct args *a)
 
 static const struct cmd cmds[] = {
     {"serve", cmd_serve,
-     "serve --config FILE [--log-level L] [--check-config|-t] [-T] "
+     "serve --config FILE [--log-level L] [--check-config|-t] "
+     "[--print-config|-T] "
      "[--admin HOST:PORT]"},
     {"export", cmd_export,
      "export --config FILE --guid GUID [--extend-to OWNER_PEM] [-o OUT]"},
@@ -417,6 +522,47 @@ usage(FILE *f)
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         fprintf(f, "  " PROG " %s\n", cmds[i].usage);
     fprintf(f, "serve is the default command.\n");
+}
+
+/* -h / --help: the manual in short (docs/man/fdo-manufacturer.1). */
+static void
+help(void)
+{
+    usage(stdout);
+    fputs(
+        "\n"
+        "The FDO 1.1 manufacturer: Device Initialize (DI) over HTTP and\n"
+        "CoAP; keeps every voucher in its database.\n"
+        "\n"
+        "Commands:\n"
+        "  serve       answer DI (the default command)\n"
+        "  export      write a device's voucher as PEM, optionally\n"
+        "              extended to an owner's public key\n"
+        "  list        the devices made: GUID, serial, time, device info\n"
+        "  hash-token  the admin_token_sha256 line of a token read on\n"
+        "              standard input, or of a new one (--generate)\n"
+        "\n"
+        "Options:\n"
+        "  -c, --config FILE     configuration file\n"
+        "                        (deploy/manufacturer.conf.example)\n"
+        "  --log-level L         err, warn, info or debug (overrides the\n"
+        "                        file)\n"
+        "  -t, --check-config    check the configuration, keys and\n"
+        "                        database, then exit\n"
+        "  -T, --print-config    print the effective configuration, exit\n"
+        "  --admin HOST:PORT     an admin API listener (also https://)\n"
+        "  --guid GUID           export: the device\n"
+        "  --extend-to PEM       export: the owner's public key or\n"
+        "                        certificate\n"
+        "  -o, --output FILE     export: write here (default stdout)\n"
+        "  --generate            hash-token: make a random token\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "serve prints \"listening on URL\" per listener and \"ready\" on\n"
+        "stdout. SIGHUP reads the configuration and keys again, SIGTERM\n"
+        "and SIGINT stop. Exit status: 0 success, 1 failure, 2 usage\n"
+        "error. See fdo-manufacturer(1) and docs/deploy.md.\n",
+        stdout);
 }
 
 int
@@ -445,7 +591,7 @@ main(int argc, char **argv)
         const char **dst = NULL;
 
         if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
-            usage(stdout);
+            help();
             return 0;
         } else if (strcmp(o, "--check-config") == 0 || strcmp(o, "-t") == 0) {
             a.check = true;

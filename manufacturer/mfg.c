@@ -26,6 +26,24 @@ mfg_free(struct mfg *m)
     mfg_init(m);
 }
 
+void
+mfg_take(struct mfg *m, struct mfg *from)
+{
+    void (*log)(void *ctx, int level, const char *line) = m->log;
+    void *log_ctx = m->log_ctx;
+    int64_t clock = m->clock;
+
+    zto_key_free(&m->key);
+    mfg_ca_free(&m->ca);
+    *m = *from;
+    /* The signer points at the key it signs with. */
+    zto_signer_from_key(&m->signer, &m->key);
+    m->log = log;
+    m->log_ctx = log_ctx;
+    m->clock = clock;
+    mfg_init(from);
+}
+
 int64_t
 mfg_now(const struct mfg *m)
 {

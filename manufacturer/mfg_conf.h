@@ -21,6 +21,7 @@ struct mfg_conf {
     struct zto_conf_int cert_days;
     struct zto_conf_int session_timeout;
     struct zto_conf_str log_level;
+    struct zto_conf_str log_target;
     struct zto_admin_conf admin; /* admin_* keywords (zto_admin.h) */
 
     /* "rv = ..." lines (repeatable; parsed by mfg_rvconf.c). */
@@ -30,6 +31,7 @@ struct mfg_conf {
     uint8_t rvinfo[MFG_MAX_RVINFO];
     size_t rvinfo_len;
     int log_level_v;
+    int log_target_v;
 };
 
 /* Parse path, apply defaults, resolve relative file names against the
@@ -38,6 +40,13 @@ struct mfg_conf {
 ZTO_MUST_CHECK zto_err_t mfg_conf_load(struct mfg_conf *c, const char *path,
                                        char *err, size_t errcap);
 void mfg_conf_free(struct mfg_conf *c);
+/* SIGHUP: take the reloadable options of fresh (loaded with
+ * mfg_conf_load()) into live, the "rv" lines included; the others keep
+ * their running value and are named through restart(). Returns how many
+ * need a restart; fresh is freed. */
+size_t mfg_conf_reload(struct mfg_conf *live, struct mfg_conf *fresh,
+                       void (*restart)(void *ctx, const char *name), void *ctx,
+                       size_t *applied);
 void mfg_conf_print(const struct mfg_conf *c, FILE *out);
 
 /* Read a key or chain file named in the configuration (at most 1 MiB).

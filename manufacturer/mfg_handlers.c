@@ -279,7 +279,9 @@ app_start(struct mfg *m, struct di_work *w, const uint8_t *in, size_t in_len,
     }
     *guid = s.guid;
     *out_len = n;
-    mfg_logf(m, MFG_LOG_INFO, "DI: GUID %s serial \"%.*s\" %s device key",
+    mfg_logf(m, MFG_LOG_INFO,
+             "DI GUID %s: 10 AppStart (serial \"%.*s\", %s device key) -> "
+             "11 SetCredentials",
              guid_hex, (int)mi.serial.len, (const char *)mi.serial.p,
              mi.key_type == ZTO_PK_SECP384R1 ? "P-384" : "P-256");
     r = ZTO_OK;
@@ -464,7 +466,8 @@ mfg_handle(struct mfg *m, uint8_t type, const uint8_t *in, size_t in_len,
         if (r == ZTO_OK) {
             *out_type = ZTO_MSG_DI_DONE;
             guid_text(&guid, gh);
-            mfg_logf(m, MFG_LOG_INFO, "DI: voucher stored for GUID %s", gh);
+            mfg_logf(m, MFG_LOG_INFO,
+                     "DI GUID %s: 12 SetHMAC -> 13 Done: voucher stored", gh);
         }
         break;
     case ZTO_MSG_ERROR:
@@ -491,8 +494,8 @@ fail:
     /* The runtime logs the refusal with the peer at WARN; this adds the
      * GUID, the local reason and the correlation id. */
     mfg_logf(m, MFG_LOG_INFO,
-             "DI: message %u (GUID %s) rejected with %u: %s: %s (cid %u)",
-             (unsigned)type, gh, zto_err_wire_code(r), why != NULL ? why : "-",
+             "DI GUID %s: %u rejected with %u: %s: %s (cid %u)", gh,
+             (unsigned)type, zto_err_wire_code(r), why != NULL ? why : "-",
              zto_strerror(r), (unsigned)cid);
     return r;
 }

@@ -87,6 +87,11 @@ void mfg_init(struct mfg *m);
 ZTO_MUST_CHECK zto_err_t mfg_setup(struct mfg *m, const struct mfg_params *p,
                                    char *err, size_t errcap);
 void mfg_free(struct mfg *m);
+/* SIGHUP: replace m's keys, chain and settings by those of `from` (set up
+ * with mfg_setup()), keeping m's log sink and clock; from is left empty.
+ * Sessions under way keep what they started with (it is in the
+ * database). */
+void mfg_take(struct mfg *m, struct mfg *from);
 
 int64_t mfg_now(const struct mfg *m);
 void mfg_logf(const struct mfg *m, int level, const char *fmt, ...)

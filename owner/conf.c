@@ -25,6 +25,8 @@ static const struct zto_conf_kw owner_kw[] = {
        "fsync every commit (survives power loss)"),
     KW("log_level", ZTO_CONF_STR, log_level, "info", 0, 0, false,
        "err, warn, info or debug"),
+    KW("log_target", ZTO_CONF_STR, log_target, "auto", 0, 0, false,
+       "auto (journald or stderr), stderr or syslog"),
     KW("owner_keys", ZTO_CONF_STR, owner_keys, NULL, 0, 0, true,
        "PEM private keys of this owner, separated by spaces"),
     KW("owner2_key", ZTO_CONF_STR, owner2_key, NULL, 0, 0, false,
@@ -109,6 +111,25 @@ void
 owner_conf_free(struct owner_conf *c)
 {
     zto_conf_free(owner_kw, NKW, c);
+}
+
+size_t
+owner_conf_reload(struct owner_conf *live, struct owner_conf *fresh,
+                  void (*restart)(void *ctx, const char *name), void *ctx,
+                  size_t *applied)
+{
+    static const char *const reloadable[] = {
+        "log_level",          "device_ca",
+        "replacement_rv",     "credential_reuse",
+        "session_ttl",        "device_svi_mtu",
+        "svi_max_rounds",     "svi_dir",
+        "admin_token_sha256", NULL,
+    };
+    size_t n = zto_conf_reload(owner_kw, NKW, live, fresh, reloadable, restart,
+                               ctx, applied);
+
+    owner_conf_free(fresh);
+    return n;
 }
 
 /* Call fn for each space-separated word of s. */
@@ -221,6 +242,11 @@ owner_conf_apply(const struct owner_conf *c, struct owner *o, char *err,
 
     if ((r = zto_log_level_parse(c->log_level.v, &lvl)) != ZTO_OK) {
         snprintf(err, errcap, "log_level: %s is not a level", c->log_level.v);
+        return ZTO_E_CONFIG;
+    }
+    if ((r = zto_log_target_parse(c->log_target.v, &lvl)) != ZTO_OK) {
+        snprintf(err, errcap, "log_target: auto, stderr or syslog, not %s",
+                 c->log_target.v);
         return ZTO_E_CONFIG;
     }
     if ((r = each_word(c->owner_keys.v, add_key, &a)) != ZTO_OK)

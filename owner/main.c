@@ -45,6 +45,8 @@
 #include "zto_srv.h"
 
 #define PROG "fdo-owner"
+/* SIGTERM: how long a TO0 exchange under way is waited for. */
+#define TO0_STOP_WAIT_MS 2000
 #define MAX_ARGS 64
 
 struct args {
@@ -115,6 +117,9 @@ setup(const struct args *a, struct owner_conf *c, struct owner *o,
                             &lvl) != ZTO_OK)
         errx1("bad log level");
     zto_log_setup(PROG, lvl, foreground);
+    if (zto_log_target_parse(c->log_target.v, &lvl) != ZTO_OK)
+        errx1("%s: log_target must be auto, stderr or syslog", a->config);
+    zto_log_set_target(lvl);
     owner_init(o);
     o->log = log_sink;
     if (owner_conf_apply(c, o, err, sizeof(err)) != ZTO_OK)
@@ -144,7 +149,66 @@ struct served {
     struct owner *o;
     struct zto_srv *srv;
     struct event *purge;
+    const struct args *args;
+    struct owner_conf *conf;
+    struct zto_admin *adm;
 };
+
+static void
+needs_restart(void *ctx, const char *name)
+{
+    (void)ctx;
+    log_warn("reload: '%s' changed; it takes effect at the next restart", name);
+}
+
+/* SIGHUP: the configuration file (and the files it names) is read again.
+ * Nothing changes unless all of it is valid; then the reloadable options
+ * take effect for the next TO2 and the others are named as waiting for a
+ * restart. */
+static void
+on_reload(void *ctx)
+{
+    struct served *s = ctx;
+    const struct args *a = s->args;
+    struct owner_conf fresh;
+    struct owner tmp;
+    struct zto_admin_opts ao;
+    char err[512] = "";
+    size_t applied = 0, restart;
+    int lvl = ZTO_SRV_LOG_INFO;
+
+    owner_init(&tmp);
+    if (owner_conf_load(&fresh, a->config, err, sizeof(err)) != ZTO_OK) {
+        log_err("reload: %s; keeping the running configuration", err);
+        return;
+    }
+    memset(&ao, 0, sizeof(ao));
+    if ((a->admin != NULL &&
+         zto_conf_add_listen(&fresh.admin.listen, a->admin, ZTO_SRV_HTTP) !=
+             ZTO_OK) ||
+        zto_admin_conf_apply(&fresh.admin, &fresh.srv, &ao, err,
+                             sizeof(err)) != ZTO_OK ||
+        owner_conf_apply(&fresh, &tmp, err, sizeof(err)) != ZTO_OK) {
+        owner_free(&tmp);
+        owner_conf_free(&fresh);
+        log_err("reload: %s; keeping the running configuration",
+                err[0] != '\0' ? err : "invalid --admin");
+        return;
+    }
+    restart = owner_conf_reload(s->conf, &fresh, needs_restart, NULL, &applied);
+    owner_take_settings(s->o, &tmp);
+    owner_free(&tmp);
+    if (zto_log_level_parse(a->log_level != NULL ? a->log_level
+                                                 : s->conf->log_level.v,
+                            &lvl) == ZTO_OK)
+        zto_log_set_level(lvl);
+    if (s->adm != NULL)
+        zto_admin_set_tokens(s->adm, (const uint8_t(*)[32])ao.token_sha256,
+                             ao.ntokens);
+    log_info("reload: configuration read again (%zu change(s) applied, %zu "
+             "waiting for a restart), log level %s",
+             applied, restart, zto_log_level_name(zto_log_get_level()));
+}
 
 static void
 handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
@@ -251,10 +315,14 @@ cmd_serve(const struct args *a)
     }
     memset(&s, 0, sizeof(s));
     s.o = &o;
+    s.args = a;
+    s.conf = &c;
     memset(&so, 0, sizeof(so));
     zto_srv_conf_apply(&c.srv, &so);
     so.handler = handler;
     so.handler_ctx = &s;
+    so.reload = on_reload;
+    so.reload_ctx = &s;
     if ((r = zto_srv_new(&so, &s.srv)) != ZTO_OK)
         errx1("cannot listen: %s", zto_strerror(r));
     s.purge =
@@ -290,6 +358,7 @@ cmd_serve(const struct args *a)
                 ZTO_OK ||
             (r = owner_api_add_routes(adm, &api)) != ZTO_OK)
             errx1("cannot start the admin API: %s", zto_strerror(r));
+        s.adm = adm;
     }
     for (i = 0; i < zto_srv_bound_count(s.srv); i++)
         if (zto_listen_format(zto_srv_bound(s.srv, i), url, sizeof(url)) ==
@@ -305,12 +374,28 @@ cmd_serve(const struct args *a)
              c.to0.v ? ", TO0 client running" : "");
     r = zto_srv_run(s.srv);
     zto_admin_free(adm);
-    owner_to0_stop(to0);
+    if (!owner_to0_stop(to0, TO0_STOP_WAIT_MS)) {
+        /* The TO0 thread still holds the owner keys: end the process
+         * without freeing them. Every protocol state is in the database
+         * already (sessions, registrations). */
+        event_free(s.purge);
+        zto_srv_free(s.srv);
+        zto_db_close(o.db);
+        log_info("stopped");
+        fflush(stdout);
+        fflush(stderr);
+        _exit(r == ZTO_OK ? 0 : 1);
+    }
     event_free(s.purge);
     zto_srv_free(s.srv);
     teardown(&c, &o);
     coap_cleanup();
-    return r == ZTO_OK ? 0 : 1;
+    if (r != ZTO_OK) {
+        log_err_r(r, "stopped");
+        return 1;
+    }
+    log_info("stopped");
+    return 0;
 }
 
 /* ---- import / list / export / plan / group ---- */
@@ -587,11 +672,11 @@ static const struct cmd cmds[] = {
 };
 
 static void
-usage(void)
+usage(FILE *f)
 {
-    fprintf(stderr,
+    fprintf(f,
             "usage: " PROG " serve  --config F [--log-level L] "
-            "[--check-config] [--print-config]\n"
+            "[--check-config|-t] [--print-config|-T] [--admin HOST:PORT]\n"
             "       " PROG " import --config F FILE|DIR...\n"
             "       " PROG " list   --config F\n"
             "       " PROG " export --config F --guid G [--extend-to PEM] "
@@ -613,9 +698,65 @@ usage(void)
             "       " PROG " certs  --config F [--guid G]   (certificates "
             "fdo.csr delivered)\n"
             "       " PROG " hash-token [--generate]   (admin API token on "
-            "standard input)\n"
-            "serve also takes --admin HOST:PORT (admin API listener)\n");
+            "standard input)\n");
+}
+
+static void
+bad_usage(const char *what, const char *arg)
+{
+    if (what != NULL)
+        fprintf(stderr, PROG ": %s '%s'\n", what, arg);
+    usage(stderr);
     exit(2);
+}
+
+/* -h / --help: the manual in short (docs/man/fdo-owner.1). */
+static void
+help(void)
+{
+    usage(stdout);
+    fputs(
+        "\n"
+        "The FDO 1.1 owner: imports the vouchers it bought, registers them\n"
+        "at their rendezvous servers (TO0) and onboards the devices (TO2,\n"
+        "ServiceInfo) over HTTP and CoAP.\n"
+        "\n"
+        "Commands:\n"
+        "  serve       answer TO2 and run the TO0 thread (the default)\n"
+        "  import      verify vouchers (PEM or CBOR files, directories)\n"
+        "              and store them; non-zero if any was refused\n"
+        "  list        vouchers, their state and their registrations\n"
+        "  export      a voucher as PEM (- for stdout), extended to the\n"
+        "              next owner's key with --extend-to (resale)\n"
+        "  plan        the ServiceInfo plan: add a download step for all\n"
+        "              devices, a group or one device; list; delete\n"
+        "  group       put a device in a ServiceInfo group\n"
+        "  hash-token  the admin_token_sha256 line of a token read on\n"
+        "              standard input, or of a new one (--generate)\n"
+        "\n"
+        "Options:\n"
+        "  -c, --config F        configuration file\n"
+        "                        (deploy/owner.conf.example)\n"
+        "  --log-level L         err, warn, info or debug (overrides the\n"
+        "                        file)\n"
+        "  -t, --check-config    check the configuration and keys, exit\n"
+        "  -T, --print-config    print the effective configuration, exit\n"
+        "  --admin HOST:PORT     serve: an admin API listener (also\n"
+        "                        https://)\n"
+        "  --guid G              the device (32 hex digits)\n"
+        "  --extend-to PEM       export: the next owner's public key\n"
+        "  -o, --out OUT         export: where to write\n"
+        "  --all, --group N      plan add: every device, or a group\n"
+        "  --optional            plan add: skip the step when the device\n"
+        "                        lacks the module\n"
+        "  --generate            hash-token: make a random token\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "serve prints \"listening on URL\" per listener and \"ready\" on\n"
+        "stdout. SIGHUP reads the configuration again, SIGTERM and SIGINT\n"
+        "stop. Exit status: 0 success, 1 failure, 2 usage error. See\n"
+        "fdo-owner(1), docs/owner.md and docs/deploy.md.\n",
+        stdout);
 }
 
 int
@@ -631,8 +772,13 @@ main(int argc, char **argv)
         for (i = 0, cmd = NULL; i < sizeof(cmds) / sizeof(cmds[0]); i++)
             if (strcmp(argv[1], cmds[i].name) == 0)
                 cmd = &cmds[i];
-        if (cmd == NULL)
-            usage();
+        if (cmd == NULL) {
+            if (strcmp(argv[1], "help") == 0) {
+                help();
+                return 0;
+            }
+            bad_usage("unknown command", argv[1]);
+        }
         k = 2;
     }
     for (; k < argc; k++) {
@@ -650,7 +796,7 @@ main(int argc, char **argv)
 #define VAL(field)                                                             \
     do {                                                                       \
         if (v == NULL)                                                         \
-            usage();                                                           \
+            bad_usage("a value is needed after", o);                           \
         a.field = v;                                                           \
         k++;                                                                   \
     } while (0)
@@ -662,7 +808,8 @@ main(int argc, char **argv)
             VAL(guid);
         else if (strcmp(o, "--extend-to") == 0)
             VAL(extend_to);
-        else if (strcmp(o, "-o") == 0 || strcmp(o, "--out") == 0)
+        else if (strcmp(o, "-o") == 0 || strcmp(o, "--out") == 0 ||
+                 strcmp(o, "--output") == 0)
             VAL(out);
         else if (strcmp(o, "--group") == 0)
             VAL(group);
@@ -686,10 +833,11 @@ main(int argc, char **argv)
             a.check = true;
         else if (strcmp(o, "--print-config") == 0 || strcmp(o, "-T") == 0)
             a.print = true;
-        else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0)
-            usage();
-        else if (o[0] == '-' && o[1] != '\0')
-            usage();
+        else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            help();
+            return 0;
+        } else if (o[0] == '-' && o[1] != '\0')
+            bad_usage("unknown option", o);
         else if (a.npos < MAX_ARGS)
             a.pos[a.npos++] = o;
         else

@@ -35,6 +35,30 @@ owner_free(struct owner *o)
     memset(o, 0, sizeof(*o));
 }
 
+void
+owner_take_settings(struct owner *o, struct owner *from)
+{
+    uint8_t *der[OWNER_MAX_ROOTS];
+    size_t len[OWNER_MAX_ROOTS], n;
+
+    memcpy(der, o->root_der, sizeof(der));
+    memcpy(len, o->root_len, sizeof(len));
+    n = o->nroots;
+    memcpy(o->root_der, from->root_der, sizeof(der));
+    memcpy(o->root_len, from->root_len, sizeof(len));
+    o->nroots = from->nroots;
+    memcpy(from->root_der, der, sizeof(der));
+    memcpy(from->root_len, len, sizeof(len));
+    from->nroots = n;
+    memcpy(o->rvinfo, from->rvinfo, from->rvinfo_len);
+    o->rvinfo_len = from->rvinfo_len;
+    o->reuse = from->reuse;
+    o->session_ttl = from->session_ttl;
+    o->device_svi_mtu = from->device_svi_mtu;
+    o->svi_max_rounds = from->svi_max_rounds;
+    memcpy(o->svi_dir, from->svi_dir, sizeof(o->svi_dir));
+}
+
 int64_t
 owner_now(const struct owner *o)
 {

@@ -17,6 +17,7 @@ struct owner_conf {
     struct zto_conf_str db;
     struct zto_conf_bool db_sync_full;
     struct zto_conf_str log_level;
+    struct zto_conf_str log_target;
     struct zto_conf_str owner_keys;
     struct zto_conf_str owner2_key;
     struct zto_conf_str device_ca;
@@ -53,6 +54,13 @@ ZTO_MUST_CHECK zto_err_t owner_conf_load(struct owner_conf *c, const char *path,
                                          char *err, size_t errcap);
 void owner_conf_print(const struct owner_conf *c, FILE *out);
 void owner_conf_free(struct owner_conf *c);
+/* SIGHUP: take the reloadable options of fresh (loaded with
+ * owner_conf_load()) into live; the others keep their running value and
+ * are named through restart(). Returns how many need a restart; fresh is
+ * freed. */
+size_t owner_conf_reload(struct owner_conf *live, struct owner_conf *fresh,
+                         void (*restart)(void *ctx, const char *name),
+                         void *ctx, size_t *applied);
 /* Load keys, roots, replacement RendezvousInfo, policy into o (whose db
  * the caller opens). Checks everything a running server needs. */
 ZTO_MUST_CHECK zto_err_t owner_conf_apply(const struct owner_conf *c,

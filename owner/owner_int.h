@@ -91,6 +91,12 @@ struct owner {
 
 void owner_init(struct owner *o);
 void owner_free(struct owner *o);
+/* SIGHUP: exchange with `from` (set up by owner_conf_apply()) what may
+ * change while the server runs: device CA roots, replacement
+ * RendezvousInfo, credential reuse, session and ServiceInfo limits,
+ * svi_dir. Keys stay (the TO0 thread signs with them); free `from`
+ * afterwards. */
+void owner_take_settings(struct owner *o, struct owner *from);
 int64_t owner_now(const struct owner *o);
 void owner_logf(const struct owner *o, int level, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)

@@ -39,6 +39,7 @@ struct owner_to0 {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
+    bool done; /* thread_main returned (under mu) */
     struct zto_http_transport *http;
     struct zto_coap_transport *coap;
 };
@@ -273,6 +274,10 @@ thread_main(void *arg)
     }
     pthread_mutex_unlock(&t->mu);
     zto_db_close(db);
+    pthread_mutex_lock(&t->mu);
+    t->done = true;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
     return NULL;
 }
 
@@ -333,15 +338,34 @@ owner_to0_start(struct owner *o, const struct owner_to0_cfg *cfg,
     return ZTO_OK;
 }
 
-void
-owner_to0_stop(struct owner_to0 *t)
+bool
+owner_to0_stop(struct owner_to0 *t, unsigned wait_ms)
 {
+    struct timespec until;
+    bool done;
+
     if (t == NULL)
-        return;
+        return true;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(wait_ms / 1000);
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
     pthread_mutex_lock(&t->mu);
     t->stop = true;
-    pthread_cond_signal(&t->cv);
+    pthread_cond_broadcast(&t->cv);
+    while (!t->done && pthread_cond_timedwait(&t->cv, &t->mu, &until) == 0)
+        ;
+    done = t->done;
     pthread_mutex_unlock(&t->mu);
+    if (!done) {
+        log_warn("TO0: an exchange with a rendezvous server is still under "
+                 "way; not waiting for it");
+        pthread_detach(t->th);
+        return false; /* t stays: the thread still uses it */
+    }
     pthread_join(t->th, NULL);
     zto_http_transport_free(t->http);
     zto_coap_transport_free(t->coap);
@@ -350,6 +374,7 @@ owner_to0_stop(struct owner_to0 *t)
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     free(t);
+    return true;
 }
 
 #else /* built without the TO0 client library */
@@ -364,10 +389,12 @@ owner_to0_start(struct owner *o, const struct owner_to0_cfg *cfg,
     return ZTO_E_NOT_SUPPORTED;
 }
 
-void
-owner_to0_stop(struct owner_to0 *t)
+bool
+owner_to0_stop(struct owner_to0 *t, unsigned wait_ms)
 {
     (void)t;
+    (void)wait_ms;
+    return true;
 }
 
 #endif

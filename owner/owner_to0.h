@@ -37,7 +37,11 @@ struct owner_to0;
 ZTO_MUST_CHECK zto_err_t owner_to0_start(struct owner *o,
                                          const struct owner_to0_cfg *cfg,
                                          struct owner_to0 **out);
-/* Stop and join (waits for a running exchange to end). NULL is fine. */
-void owner_to0_stop(struct owner_to0 *t);
+/* Stop the thread and join it. An exchange under way (a rendezvous server
+ * that does not answer can hold one for a minute) is waited for at most
+ * wait_ms: then the thread is left running, still using o, and false is
+ * returned: the caller must end the process without freeing o. NULL is
+ * fine (true). */
+bool owner_to0_stop(struct owner_to0 *t, unsigned wait_ms);
 
 #endif

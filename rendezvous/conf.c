@@ -43,6 +43,8 @@ static const struct zto_conf_kw rv_kw[] = {
        "directory)"),
     KW("log_level", ZTO_CONF_STR, log_level, "info", 0, 0,
        "err, warn, info or debug"),
+    KW("log_target", ZTO_CONF_STR, log_target, "auto", 0, 0,
+       "auto (journald or stderr), stderr or syslog"),
     ZTO_ADMIN_CONF_KW(struct rv_conf, admin),
 };
 /* clang-format on */
@@ -87,6 +89,12 @@ rv_conf_load(struct rv_conf *c, const char *path, char *err, size_t errcap)
         r = ZTO_E_CONFIG;
         goto out;
     }
+    if (zto_log_target_parse(c->log_target.v, &c->log_target_v) != ZTO_OK) {
+        snprintf(err, errcap, "%s: log_target must be auto, stderr or syslog",
+                 path);
+        r = ZTO_E_CONFIG;
+        goto out;
+    }
     if (c->srv.tls_cert.set != c->srv.tls_key.set) {
         snprintf(err, errcap, "%s: tls_cert and tls_key go together", path);
         r = ZTO_E_CONFIG;
@@ -110,6 +118,33 @@ void
 rv_conf_free(struct rv_conf *c)
 {
     zto_conf_free(rv_kw, NKW, c);
+}
+
+size_t
+rv_conf_reload(struct rv_conf *live, struct rv_conf *fresh,
+               void (*restart)(void *ctx, const char *name), void *ctx,
+               size_t *applied)
+{
+    static const char *const reloadable[] = {
+        "log_level",
+        "max_wait_seconds",
+        "session_timeout",
+        "purge_interval",
+        "allow_all",
+        "trusted_owner_keys",
+        "trusted_manufacturer_keys",
+        "trusted_device_ca",
+        "admin_token_sha256",
+        NULL,
+    };
+    size_t n = zto_conf_reload(rv_kw, NKW, live, fresh, reloadable, restart,
+                               ctx, applied);
+
+    /* Checked by rv_conf_load(): the new level or the old one stands. */
+    if (zto_log_level_parse(live->log_level.v, &live->log_level_v) != ZTO_OK)
+        live->log_level_v = ZTO_SRV_LOG_INFO;
+    rv_conf_free(fresh);
+    return n;
 }
 
 void

@@ -9,9 +9,11 @@
  *
  * Prints one "listening on URL" line per listener, "admin on URL" per
  * admin API listener (docs/admin-api.md) and "ready" on stdout once every
- * listener is bound. SIGHUP re-reads the trust lists (files and the
- * entries added through the admin API); SIGTERM and SIGINT stop. See
- * docs/rendezvous.md.
+ * listener is bound. SIGHUP reads the configuration file again and applies
+ * what can change while running (log level, trust lists with the entries
+ * added through the admin API, registration and session timing, admin
+ * tokens); SIGTERM and SIGINT stop. See docs/rendezvous.md and
+ * docs/deploy.md.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +40,7 @@ struct args {
 };
 
 struct rv {
+    const struct args *args;
     struct rv_conf conf;
     struct zto_rv_policy policy;
     struct zto_db *db;
@@ -45,6 +48,7 @@ struct rv {
     struct event *purge_ev;
     struct rv_admin admin;
     struct zto_admin_opts admin_opts;
+    struct zto_admin *adm;
 };
 
 static void errx1(const char *fmt, ...)
@@ -106,6 +110,7 @@ load(struct rv *rv, const struct args *a)
         zto_log_level_parse(a->log_level, &rv->conf.log_level_v) != ZTO_OK)
         errx1("--log-level must be err, warn, info or debug");
     zto_log_set_level(rv->conf.log_level_v);
+    zto_log_set_target(rv->conf.log_target_v);
     if (rv_conf_policy(&rv->conf, &rv->policy, err, sizeof(err)) != ZTO_OK)
         errx1("%s: %s", a->config, err);
     if (rv->conf.srv.tls_key.set &&
@@ -171,25 +176,72 @@ on_purge(evutil_socket_t fd, short what, void *arg)
     purge(arg);
 }
 
-/* SIGHUP: the trust lists are read again; on any problem the running
- * policy stays. */
+static void
+needs_restart(void *ctx, const char *name)
+{
+    (void)ctx;
+    log_warn("reload: '%s' changed; it takes effect at the next restart", name);
+}
+
+/* SIGHUP: the configuration file is read again. Nothing changes unless
+ * all of it is valid (trust lists included); then the reloadable options
+ * take effect and the others are named as waiting for a restart. */
 static void
 on_reload(void *ctx)
 {
     struct rv *rv = ctx;
+    const struct args *a = rv->args;
+    struct rv_conf fresh;
     struct zto_rv_policy p;
+    struct zto_admin_opts ao;
+    struct timeval tv;
+    long long purge_was = rv->conf.purge_interval.v;
+    size_t applied = 0, restart;
+    int lvl;
     char err[512];
 
     err[0] = '\0';
-    if (rv_conf_policy(&rv->conf, &p, err, sizeof(err)) != ZTO_OK ||
-        rv_admin_merge(&rv->admin, &p, err, sizeof(err)) != ZTO_OK) {
-        zto_rv_policy_free(&p);
-        log_err("reload: %s; keeping the current trust policy", err);
+    zto_rv_policy_init(&p);
+    if (rv_conf_load(&fresh, a->config, err, sizeof(err)) != ZTO_OK) {
+        log_err("reload: %s; keeping the running configuration", err);
         return;
     }
+    memset(&ao, 0, sizeof(ao));
+    if ((a->admin != NULL &&
+         zto_conf_add_listen(&fresh.admin.listen, a->admin, ZTO_SRV_HTTP) !=
+             ZTO_OK) ||
+        zto_admin_conf_apply(&fresh.admin, &fresh.srv, &ao, err,
+                             sizeof(err)) != ZTO_OK ||
+        rv_conf_policy(&fresh, &p, err, sizeof(err)) != ZTO_OK ||
+        rv_admin_merge(&rv->admin, &p, err, sizeof(err)) != ZTO_OK) {
+        zto_rv_policy_free(&p);
+        rv_conf_free(&fresh);
+        log_err("reload: %s; keeping the running configuration",
+                err[0] != '\0' ? err : "invalid --admin");
+        return;
+    }
+    restart = rv_conf_reload(&rv->conf, &fresh, needs_restart, NULL, &applied);
+    lvl = rv->conf.log_level_v;
+    if (a->log_level != NULL &&
+        zto_log_level_parse(a->log_level, &lvl) != ZTO_OK)
+        lvl = rv->conf.log_level_v; /* checked at start */
+    zto_log_set_level(lvl);
     zto_rv_policy_free(&rv->policy);
     rv->policy = p;
-    log_info("reload: trust policy read again");
+    rv->cfg.max_wait = (uint32_t)rv->conf.max_wait.v;
+    rv->cfg.session_ttl = (uint32_t)rv->conf.session_timeout.v;
+    if (rv->adm != NULL)
+        zto_admin_set_tokens(rv->adm, (const uint8_t(*)[32])ao.token_sha256,
+                             ao.ntokens);
+    if (rv->conf.purge_interval.v != purge_was && rv->purge_ev != NULL) {
+        tv.tv_sec = (time_t)rv->conf.purge_interval.v;
+        tv.tv_usec = 0;
+        if (event_add(rv->purge_ev, &tv) != 0)
+            log_err("reload: cannot re-arm the purge timer");
+    }
+    log_info("reload: configuration read again (%zu change(s) applied, %zu "
+             "waiting for a restart), log level %s",
+             applied, restart, zto_log_level_name(zto_log_get_level()));
     describe_policy(&rv->policy);
 }
 
@@ -207,6 +259,7 @@ serve(const struct args *a)
     zto_err_t r;
 
     memset(&rv, 0, sizeof(rv));
+    rv.args = a;
     zto_rv_policy_init(&rv.policy);
     zto_log_setup(PROG, ZTO_SRV_LOG_INFO, true);
     load(&rv, a);
@@ -262,6 +315,7 @@ serve(const struct args *a)
                                &adm)) != ZTO_OK ||
             (r = rv_admin_add_routes(adm, &rv.admin)) != ZTO_OK)
             errx1("cannot start the admin API: %s", zto_strerror(r));
+        rv.adm = adm;
     }
     tv.tv_sec = (time_t)rv.conf.purge_interval.v;
     tv.tv_usec = 0;
@@ -307,6 +361,39 @@ usage(FILE *f)
                "on standard input)\n");
 }
 
+/* -h / --help: the manual in short (docs/man/fdo-rendezvous.1). */
+static void
+help(void)
+{
+    usage(stdout);
+    fputs(
+        "\n"
+        "The FDO 1.1 rendezvous server: owners register where their\n"
+        "devices can find them (TO0), devices ask (TO1), over HTTP and\n"
+        "CoAP. It refuses to start without a trust policy.\n"
+        "\n"
+        "Options:\n"
+        "  -c, --config FILE     configuration file\n"
+        "                        (deploy/rendezvous.conf.example)\n"
+        "  --log-level L         err, warn, info or debug (overrides the\n"
+        "                        file)\n"
+        "  -t, --check-config    check the configuration and trust lists,\n"
+        "                        then exit\n"
+        "  -T, --print-config    print the effective configuration, exit\n"
+        "  --admin HOST:PORT     an admin API listener (also https://)\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "Commands:\n"
+        "  hash-token [--generate]  the admin_token_sha256 line of a token\n"
+        "                        read on standard input, or of a new one\n"
+        "\n"
+        "It prints \"listening on URL\" per listener and \"ready\" on\n"
+        "stdout. SIGHUP reads the configuration and trust lists again,\n"
+        "SIGTERM and SIGINT stop. Exit status: 0 success, 1 failure, 2\n"
+        "usage error. See fdo-rendezvous(1) and docs/rendezvous.md.\n",
+        stdout);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -314,16 +401,26 @@ main(int argc, char **argv)
     int i;
 
     memset(&a, 0, sizeof(a));
-    if (argc > 1 && strcmp(argv[1], "hash-token") == 0)
-        return zto_admin_hash_token_cmd(
-            stdin, stdout, stderr,
-            argc > 2 && strcmp(argv[2], "--generate") == 0);
+    if (argc > 1 && strcmp(argv[1], "hash-token") == 0) {
+        bool gen = argc == 3 && strcmp(argv[2], "--generate") == 0;
+        if (argc == 3 &&
+            (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
+            help();
+            return 0;
+        }
+        if (argc > 3 || (argc == 3 && !gen)) {
+            fprintf(stderr, PROG ": hash-token takes only --generate\n");
+            usage(stderr);
+            return 2;
+        }
+        return zto_admin_hash_token_cmd(stdin, stdout, stderr, gen);
+    }
     for (i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char **dst = NULL;
 
         if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
-            usage(stdout);
+            help();
             return 0;
         } else if (strcmp(o, "--check-config") == 0 || strcmp(o, "-t") == 0) {
             a.check = true;

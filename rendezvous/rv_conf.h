@@ -24,8 +24,10 @@ struct rv_conf {
     struct zto_conf_str trusted_manufacturer_keys;
     struct zto_conf_str trusted_device_ca;
     struct zto_conf_str log_level;
+    struct zto_conf_str log_target;
     struct zto_admin_conf admin; /* admin_* keywords (zto_admin.h) */
     int log_level_v;
+    int log_target_v;
 };
 
 /* Parse, apply defaults, check values and resolve relative paths against
@@ -34,6 +36,13 @@ struct rv_conf {
 ZTO_MUST_CHECK zto_err_t rv_conf_load(struct rv_conf *c, const char *path,
                                       char *err, size_t errcap);
 void rv_conf_free(struct rv_conf *c);
+/* SIGHUP: take the reloadable options of fresh (a configuration loaded
+ * with rv_conf_load()) into live; the others keep their running value and
+ * are named through restart(). Returns how many need a restart; fresh is
+ * freed. The reloadable options are listed in docs/deploy.md. */
+size_t rv_conf_reload(struct rv_conf *live, struct rv_conf *fresh,
+                      void (*restart)(void *ctx, const char *name), void *ctx,
+                      size_t *applied);
 void rv_conf_print(const struct rv_conf *c, FILE *out);
 
 /* The trust policy the configuration describes (lists read from their

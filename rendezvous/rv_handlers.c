@@ -316,6 +316,9 @@ to0_hello(struct rq *q)
         (r = session_new(q, SESSION_TO0, &s)) != ZTO_OK)
         return r;
     q->resp->msg_type = ZTO_MSG_TO0_HELLO_ACK;
+    /* TO0.Hello carries nothing: the GUID comes with TO0.OwnerSign. */
+    rv_log(q, ZTO_RV_LOG_INFO, "TO0 GUID -: 20 Hello -> 21 HelloAck, from %s",
+           peer(q));
     return ZTO_OK;
 }
 
@@ -445,10 +448,11 @@ to0_owner_sign(struct rq *q)
     q->resp->end_session = true;
     guid_hex(q, g);
     rv_log(q, ZTO_RV_LOG_INFO,
-           "TO0 from %s: GUID %s %s for %lu s (asked %lu, %zu entries)",
-           peer(q), g, replaced ? "re-registered" : "registered",
+           "TO0 GUID %s: 22 OwnerSign -> 23 AcceptOwner: %s for %lu s "
+           "(asked %lu, %zu entries), from %s",
+           g, replaced ? "re-registered" : "registered",
            (unsigned long)acc.wait_seconds, (unsigned long)t.wait_seconds,
-           v.nentries);
+           v.nentries, peer(q));
 out:
     zto_key_free(&dk);
     return r;
@@ -479,6 +483,7 @@ to1_hello_rv(struct rq *q)
     struct zto_msg_to1_hello_rv m;
     struct zto_msg_to1_hello_rv_ack ack;
     struct rv_session s;
+    char g[2 * ZTO_GUID_LEN + 1];
     zto_err_t r;
 
     if ((r = zto_msg_to1_hello_rv_decode(q->req->body, q->req->len, &m)) !=
@@ -512,6 +517,9 @@ to1_hello_rv(struct rq *q)
         (r = session_new(q, SESSION_TO1, &s)) != ZTO_OK)
         return r;
     q->resp->msg_type = ZTO_MSG_TO1_HELLO_RV_ACK;
+    guid_hex(q, g);
+    rv_log(q, ZTO_RV_LOG_INFO,
+           "TO1 GUID %s: 30 HelloRV -> 31 HelloRVAck, from %s", g, peer(q));
     return ZTO_OK;
 }
 
@@ -570,7 +578,9 @@ to1_prove(struct rq *q)
     q->resp->msg_type = ZTO_MSG_TO1_RV_REDIRECT;
     q->resp->end_session = true;
     guid_hex(q, g);
-    rv_log(q, ZTO_RV_LOG_INFO, "TO1 from %s: GUID %s redirected", peer(q), g);
+    rv_log(q, ZTO_RV_LOG_INFO,
+           "TO1 GUID %s: 32 ProveToRV -> 33 RVRedirect: redirected, from %s", g,
+           peer(q));
 out:
     zto_key_free(&dk);
     return r;

@@ -473,6 +473,101 @@ zto_conf_free(const struct zto_conf_kw *kw, size_t nkw, void *opts)
     }
 }
 
+bool
+zto_conf_equal(const struct zto_conf_kw *k, const void *a, const void *b)
+{
+    size_t i;
+
+    if (cell_is_set(a, k) != cell_is_set(b, k))
+        return false;
+    if (!cell_is_set(a, k))
+        return true;
+    switch (k->type) {
+    case ZTO_CONF_STR: {
+        const struct zto_conf_str *x = ccell(a, k), *y = ccell(b, k);
+        return x->v != NULL && y->v != NULL ? strcmp(x->v, y->v) == 0
+                                            : x->v == y->v;
+    }
+    case ZTO_CONF_INT:
+        return ((const struct zto_conf_int *)ccell(a, k))->v ==
+               ((const struct zto_conf_int *)ccell(b, k))->v;
+    case ZTO_CONF_BOOL:
+        return ((const struct zto_conf_bool *)ccell(a, k))->v ==
+               ((const struct zto_conf_bool *)ccell(b, k))->v;
+    case ZTO_CONF_LISTEN: {
+        const struct zto_conf_listen *x = ccell(a, k), *y = ccell(b, k);
+        if (x->n != y->n)
+            return false;
+        for (i = 0; i < x->n; i++)
+            if (x->v[i].transport != y->v[i].transport ||
+                x->v[i].port != y->v[i].port ||
+                strcmp(x->v[i].host, y->v[i].host) != 0)
+                return false;
+        return true;
+    }
+    }
+    return false;
+}
+
+static bool
+listed(const char *const *names, const char *name)
+{
+    for (; names != NULL && *names != NULL; names++)
+        if (strcmp(*names, name) == 0)
+            return true;
+    return false;
+}
+
+size_t
+zto_conf_reload(const struct zto_conf_kw *kw, size_t nkw, void *live,
+                void *fresh, const char *const *reloadable,
+                void (*restart)(void *ctx, const char *name), void *ctx,
+                size_t *applied)
+{
+    /* Large enough for every cell type. */
+    union {
+        struct zto_conf_str s;
+        struct zto_conf_int i;
+        struct zto_conf_bool b;
+        struct zto_conf_listen l;
+    } tmp;
+    size_t i, n = 0, sz = 0, changed = 0;
+
+    for (i = 0; i < nkw; i++) {
+        const struct zto_conf_kw *k = &kw[i];
+
+        if (zto_conf_equal(k, live, fresh))
+            continue;
+        if (!listed(reloadable, k->name)) {
+            if (restart != NULL)
+                restart(ctx, k->name);
+            n++;
+            continue;
+        }
+        switch (k->type) {
+        case ZTO_CONF_STR:
+            sz = sizeof(struct zto_conf_str);
+            break;
+        case ZTO_CONF_INT:
+            sz = sizeof(struct zto_conf_int);
+            break;
+        case ZTO_CONF_BOOL:
+            sz = sizeof(struct zto_conf_bool);
+            break;
+        case ZTO_CONF_LISTEN:
+            sz = sizeof(struct zto_conf_listen);
+            break;
+        }
+        memcpy(&tmp, cell(live, k), sz);
+        memcpy(cell(live, k), cell(fresh, k), sz);
+        memcpy(cell(fresh, k), &tmp, sz);
+        changed++;
+    }
+    if (applied != NULL)
+        *applied = changed;
+    return n;
+}
+
 void
 zto_srv_conf_apply(const struct zto_srv_conf *c, struct zto_srv_opts *o)
 {

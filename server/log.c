@@ -1,21 +1,46 @@
 /*
- * log.c - the daemons' log sink (stderr in the foreground, else syslog).
+ * log.c - the daemons' log sink: stderr (with a timestamp, or in the
+ * journal's format when stderr is the journal) or syslog.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "zto_log.h"
 
+enum sink { SINK_STDERR, SINK_JOURNAL, SINK_SYSLOG };
+
 /* Process-wide by design: a daemon has one log. */
 static int log_level = ZTO_SRV_LOG_INFO;
-static bool log_foreground = true;
+static enum sink log_sink = SINK_STDERR;
 static const char *log_ident = "zto";
 
 static const char *const level_names[] = {"ERR", "WARN", "INFO", "DEBUG"};
+/* syslog priorities, also the "<N>" prefix journald reads on stderr. */
+static const int level_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE for a service whose stderr is
+ * the journal; a redirected or inherited stderr does not match it. */
+static bool
+stderr_is_journal(void)
+{
+    const char *v = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    char extra;
+
+    if (v == NULL || sscanf(v, "%llu:%llu%c", &dev, &ino, &extra) != 2 ||
+        fstat(STDERR_FILENO, &st) != 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev &&
+           (unsigned long long)st.st_ino == ino;
+}
 
 void
 zto_log_setup(const char *ident, int level, bool foreground)
@@ -23,11 +48,48 @@ zto_log_setup(const char *ident, int level, bool foreground)
     if (ident != NULL)
         log_ident = ident;
     zto_log_set_level(level);
-    if (!foreground && log_foreground)
+    zto_log_set_target(foreground ? ZTO_LOG_TARGET_AUTO
+                                  : ZTO_LOG_TARGET_SYSLOG);
+}
+
+void
+zto_log_set_target(int target)
+{
+    enum sink s = SINK_STDERR;
+
+    if (target == ZTO_LOG_TARGET_SYSLOG)
+        s = SINK_SYSLOG;
+    else if (target == ZTO_LOG_TARGET_AUTO && stderr_is_journal())
+        s = SINK_JOURNAL;
+    if (s == SINK_SYSLOG && log_sink != SINK_SYSLOG)
         openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-    else if (foreground && !log_foreground)
+    else if (s != SINK_SYSLOG && log_sink == SINK_SYSLOG)
         closelog();
-    log_foreground = foreground;
+    log_sink = s;
+}
+
+zto_err_t
+zto_log_target_parse(const char *s, int *target)
+{
+    if (s == NULL)
+        return ZTO_E_ARG;
+    if (strcasecmp(s, "auto") == 0)
+        *target = ZTO_LOG_TARGET_AUTO;
+    else if (strcasecmp(s, "stderr") == 0)
+        *target = ZTO_LOG_TARGET_STDERR;
+    else if (strcasecmp(s, "syslog") == 0)
+        *target = ZTO_LOG_TARGET_SYSLOG;
+    else
+        return ZTO_E_CONFIG;
+    return ZTO_OK;
+}
+
+const char *
+zto_log_sink_name(void)
+{
+    return log_sink == SINK_SYSLOG    ? "syslog"
+           : log_sink == SINK_JOURNAL ? "journald"
+                                      : "stderr";
 }
 
 void
@@ -109,7 +171,12 @@ zto_log_write(int level, const char *func, bool has_r, zto_err_t r,
         snprintf(line, sizeof(line), "%s%s%s", func ? func : "",
                  func ? ": " : "", msg);
 
-    if (log_foreground) {
+    if (log_sink == SINK_JOURNAL) {
+        /* journald takes the priority from the prefix and adds the time,
+         * the unit and the pid itself. */
+        fprintf(stderr, "<%d>%s: %s\n", level_prio[level], level_names[level],
+                line);
+    } else if (log_sink == SINK_STDERR) {
         struct timespec ts;
         struct tm tm;
         char when[32] = "";
@@ -120,8 +187,7 @@ zto_log_write(int level, const char *func, bool has_r, zto_err_t r,
         fprintf(stderr, "%s.%03ldZ %s %s: %s\n", when, ts.tv_nsec / 1000000,
                 log_ident, level_names[level], line);
     } else {
-        static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
-        syslog(prio[level], "%s: %s", level_names[level], line);
+        syslog(level_prio[level], "%s: %s", level_names[level], line);
     }
 }
 

@@ -115,6 +115,23 @@ void zto_conf_print(const struct zto_conf_kw *kw, size_t nkw, const void *opts,
 void zto_conf_free(const struct zto_conf_kw *kw, size_t nkw, void *opts);
 
 /*
+ * SIGHUP: `fresh` is the file read again (parsed, defaults filled, checked
+ * by the role). Every keyword named in `reloadable` (NULL-terminated) has
+ * its cell exchanged between live and fresh: live then holds the new value
+ * and fresh the old one, for zto_conf_free(). Every other keyword whose
+ * value differs keeps its running value; `restart` (may be NULL) is called
+ * with its name. *applied (may be NULL) counts the reloadable keywords
+ * whose value changed; the result is the number of keywords that need a
+ * restart.
+ */
+size_t zto_conf_reload(const struct zto_conf_kw *kw, size_t nkw, void *live,
+                       void *fresh, const char *const *reloadable,
+                       void (*restart)(void *ctx, const char *name), void *ctx,
+                       size_t *applied);
+/* Same value (both unset, or equal) in a and b. */
+bool zto_conf_equal(const struct zto_conf_kw *k, const void *a, const void *b);
+
+/*
  * Transport settings every daemon has, under the same names
  * (docs/transport.md section 3.2). A role embeds the struct in its
  * options and the keywords in its table:

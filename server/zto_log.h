@@ -2,9 +2,14 @@
  * zto_log.h - logging for the daemons (not for libraries: the device
  * library and common/ report through callbacks and never print).
  *
- * One process-wide sink: stderr with a timestamp when running in the
- * foreground, syslog (which journald collects) otherwise. Lines above the
- * configured level are dropped before formatting.
+ * One process-wide sink, chosen by zto_log_set_target():
+ *   auto     the journal's own format on stderr ("<6>INFO: ...", no
+ *            timestamp) when stderr is connected to journald (systemd
+ *            sets JOURNAL_STREAM), else stderr with a UTC timestamp
+ *            (terminal, container runtime, redirected file);
+ *   stderr   always stderr with a timestamp;
+ *   syslog   syslog(3), facility daemon.
+ * Lines above the configured level are dropped before formatting.
  *
  * Macro suffixes: _f adds the calling function, _r appends
  * zto_strerror(r) and the numeric code, _fr both:
@@ -37,6 +42,17 @@ enum zto_srv_log_level {
 /* ident names the process in syslog ("fdo-owner"); it must outlive the
  * program. Until this is called: level INFO, stderr. */
 void zto_log_setup(const char *ident, int level, bool foreground);
+
+enum zto_log_target {
+    ZTO_LOG_TARGET_AUTO = 0,
+    ZTO_LOG_TARGET_STDERR = 1,
+    ZTO_LOG_TARGET_SYSLOG = 2
+};
+/* "auto", "stderr", "syslog". */
+ZTO_MUST_CHECK zto_err_t zto_log_target_parse(const char *s, int *target);
+void zto_log_set_target(int target);
+/* Where lines go now: "stderr", "journald" or "syslog". */
+const char *zto_log_sink_name(void);
 void zto_log_set_level(int level);
 int zto_log_get_level(void);
 bool zto_log_enabled(int level);

@@ -289,6 +289,87 @@ test_srv_conf(void)
     zto_conf_free(role_kw, NROLE, &rc);
 }
 
+struct restarts {
+    char names[8][32];
+    size_t n;
+};
+
+static void
+on_restart(void *ctx, const char *name)
+{
+    struct restarts *r = ctx;
+
+    if (r->n < 8)
+        snprintf(r->names[r->n++], sizeof(r->names[0]), "%s", name);
+}
+
+/* SIGHUP: reloadable keywords move from fresh to live, the others stay
+ * and are named; unchanged ones are neither. */
+static void
+test_reload(void)
+{
+    static const char *const reloadable[] = {"db", "http_timeout", "note",
+                                             NULL};
+    struct opts live, fresh;
+    struct restarts rs;
+    size_t applied = 99, n;
+
+    ASSERT_OK(parse(&live, "listen = http://127.0.0.1:80\n"
+                           "db = a.db\nhttp_timeout = 5\nsync_full = no\n"
+                           "api_key = k\n"));
+    ASSERT_OK(zto_conf_fill_defaults(kw, NKW, &live, err, sizeof(err)));
+    memset(&fresh, 0, sizeof(fresh));
+    ASSERT_OK(zto_conf_parse_text(
+        kw, NKW, &fresh, "t.conf",
+        "listen = http://127.0.0.1:81\ndb = b.db\nhttp_timeout = 5\n"
+        "sync_full = yes\napi_key = k\nnote = new\n",
+        strlen("listen = http://127.0.0.1:81\ndb = b.db\nhttp_timeout = 5\n"
+               "sync_full = yes\napi_key = k\nnote = new\n"),
+        err, sizeof(err)));
+    ASSERT_OK(zto_conf_fill_defaults(kw, NKW, &fresh, err, sizeof(err)));
+    ASSERT_TRUE(!zto_conf_equal(&kw[0], &live, &fresh));
+    ASSERT_TRUE(zto_conf_equal(&kw[3], &live, &fresh)); /* api_key */
+
+    memset(&rs, 0, sizeof(rs));
+    n = zto_conf_reload(kw, NKW, &live, &fresh, reloadable, on_restart, &rs,
+                        &applied);
+    /* listen and sync_full need a restart and keep their value. */
+    ASSERT_EQ(n, 2);
+    ASSERT_EQ(rs.n, 2);
+    ASSERT_TRUE(strcmp(rs.names[0], "listen") == 0);
+    ASSERT_TRUE(strcmp(rs.names[1], "sync_full") == 0);
+    ASSERT_EQ(live.listen.v[0].port, 80);
+    ASSERT_TRUE(!live.sync.v);
+    /* db and note (unset before) changed; http_timeout did not. */
+    ASSERT_EQ(applied, 2);
+    ASSERT_TRUE(strcmp(live.db.v, "b.db") == 0);
+    ASSERT_TRUE(strcmp(live.note.v, "new") == 0);
+    ASSERT_EQ(live.timeout.v, 5);
+    /* fresh holds the old values, for zto_conf_free(). */
+    ASSERT_TRUE(strcmp(fresh.db.v, "a.db") == 0);
+    ASSERT_TRUE(!fresh.note.set);
+    zto_conf_free(kw, NKW, &fresh);
+
+    /* The same file again: nothing to do. */
+    memset(&fresh, 0, sizeof(fresh));
+    ASSERT_OK(zto_conf_parse_text(
+        kw, NKW, &fresh, "t.conf",
+        "listen = http://127.0.0.1:80\ndb = b.db\nhttp_timeout = 5\n"
+        "api_key = k\nnote = new\n",
+        strlen("listen = http://127.0.0.1:80\ndb = b.db\nhttp_timeout = 5\n"
+               "api_key = k\nnote = new\n"),
+        err, sizeof(err)));
+    ASSERT_OK(zto_conf_fill_defaults(kw, NKW, &fresh, err, sizeof(err)));
+    memset(&rs, 0, sizeof(rs));
+    ASSERT_EQ(zto_conf_reload(kw, NKW, &live, &fresh, reloadable, on_restart,
+                              &rs, &applied),
+              0);
+    ASSERT_EQ(applied, 0);
+    ASSERT_EQ(rs.n, 0);
+    zto_conf_free(kw, NKW, &fresh);
+    zto_conf_free(kw, NKW, &live);
+}
+
 int
 main(void)
 {
@@ -298,5 +379,6 @@ main(void)
     test_bad();
     test_file();
     test_srv_conf();
+    test_reload();
     TEST_DONE();
 }

@@ -839,6 +839,53 @@ usage(FILE *f)
             ZTO_POSIX_CMD_TIMEOUT);
 }
 
+/* -h / --help: the whole manual in short (docs/man/fdo-device.1). */
+static void
+help(void)
+{
+    usage(stdout);
+    fputs("\n"
+          "The FDO 1.1 device on a POSIX system: Device Initialize at the\n"
+          "factory, onboarding (TO1, TO2, ServiceInfo) in the field.\n"
+          "\n"
+          "Commands:\n"
+          "  di       Device Initialize at the manufacturer; writes the\n"
+          "           credential (mode 0600, atomically)\n"
+          "  show     the credential: GUID, RendezvousInfo, device info,\n"
+          "           key type (never the secrets)\n"
+          "  onboard  find the owner through rendezvous (or --owner), run\n"
+          "           TO2 and store the new credential\n"
+          "\n"
+          "Options:\n"
+          "  --url URL            the manufacturer: http://HOST:PORT or\n"
+          "                       coap://HOST:PORT (https, coaps too)\n"
+          "  --cred FILE          the credential file\n"
+          "  --key-type p256|p384 device key made at DI (default p256)\n"
+          "  --serial S           serial number sent at DI and in devmod\n"
+          "  --model M            model sent at DI (the OVDeviceInfo)\n"
+          "  --force              di: replace an existing credential\n"
+          "  --download-dir D     where fdo.download files go (never\n"
+          "                       outside D)\n"
+          "  --owner URL          skip rendezvous: TO2 at this owner\n"
+          "  --allow-reuse        accept the owner's credential-reuse offer\n"
+          "  --kex NAME           ECDH256, ECDH384, DHKEXid14, DHKEXid15,\n"
+          "                       ASYMKEX2048, ASYMKEX3072\n"
+          "  --cipher ID          COSE id of the tunnel cipher (1 A128GCM,\n"
+          "                       3 A256GCM, 30..33 AES-CCM, ...)\n"
+          "  --svi-size N         largest owner ServiceInfo accepted per\n"
+          "                       message, 256..65535 (default 1300)\n"
+          "  --passes N           passes over RendezvousInfo before giving\n"
+          "                       up (default 1, 0 = until it works)\n"
+          "  --ca FILE            trusted CAs for https and coaps\n"
+          "  --insecure           accept any server certificate (tests)\n"
+          "  -v, -vv              the library's log lines (info, debug)\n"
+          "  -h, --help           this text\n"
+          "\n"
+          "Exit status: 0 success, 1 failure (one line on stderr), 2 usage\n"
+          "error. See fdo-device(1) and docs/device.md.\n",
+          stdout);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -848,10 +895,15 @@ main(int argc, char **argv)
     int i;
 
     memset(&o, 0, sizeof(o));
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "--help") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            help();
+            return 0;
+        }
     }
     for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
         if (strcmp(argv[1], cmds[k].name) == 0)

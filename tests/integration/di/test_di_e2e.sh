@@ -61,7 +61,8 @@ for curve in p256 p384; do
 done
 
 # The shipped example configuration is valid (with this test's files).
-sed -e "s|/etc/zto/|$tmp/pki-p256/|; s|/var/lib/zto/|$tmp/|" \
+sed -e "s|/etc/zto/manufacturer/|$tmp/pki-p256/|" \
+    -e "s|/var/lib/zto/manufacturer/|$tmp/|" \
     "$src/deploy/manufacturer.conf.example" >"$tmp/example.conf"
 check "deploy/manufacturer.conf.example passes --check-config" \
     "$mfg" --config "$tmp/example.conf" --check-config

@@ -391,8 +391,8 @@ expect "dead rv: list shows it not registered, with the failure" \
      grep -q 'failure(s), last:' '$tmp/last.out'"
 
 # The shipped example configuration is valid (with this test's files).
-sed -e "s|/etc/zto/owner.key.pem|$tmp/pki-p256/owner.key.pem|" \
-    -e "s|/var/lib/zto/|$tmp/|" "$src/deploy/owner.conf.example" \
+sed -e "s|/etc/zto/owner/owner.key.pem|$tmp/pki-p256/owner.key.pem|" \
+    -e "s|/var/lib/zto/owner/|$tmp/|" "$src/deploy/owner.conf.example" \
     >"$tmp/example.conf"
 check "deploy/owner.conf.example passes --check-config" "$own" serve \
     --config "$tmp/example.conf" --check-config
