@@ -15,6 +15,7 @@
  *   DELETE /serviceinfo/{id}                  remove a step
  *   POST   /devices/{guid}/to0                register it now
  *   POST   /devices/{guid}/resell             hand it on (PEM next key)
+ *   GET    /certs                             certificates fdo.csr issued
  *
  * Uploads are verified exactly like "fdo-owner import" (owner_import_one)
  * and, unless partial=true, stored all together or not at all.
@@ -1125,6 +1126,86 @@ out:
     free(buf);
 }
 
+/* ---- operational certificates (fdo.csr) ---- */
+
+struct certs_ctx {
+    struct zto_json *w;
+    int64_t skip, left, total;
+};
+
+static int
+cert_row(void *ctx, const struct zto_db_cert *c)
+{
+    struct certs_ctx *x = ctx;
+    char g[33];
+
+    x->total++;
+    if (x->skip > 0) {
+        x->skip--;
+        return 0;
+    }
+    if (x->left == 0)
+        return 0;
+    x->left--;
+    zto_json_obj(x->w);
+    zto_json_kint(x->w, "id", c->id);
+    zto_json_kstr(x->w, "serial", c->serial);
+    zto_json_kstr(x->w, "guid", zto_admin_guid_str(&c->guid, g));
+    zto_json_kstr(x->w, "to2_guid", zto_admin_guid_str(&c->to2_guid, g));
+    zto_json_kstr(x->w, "subject", c->subject);
+    zto_json_kstr(x->w, "origin", c->origin);
+    zto_json_ktime(x->w, "not_before", c->not_before);
+    zto_json_ktime(x->w, "not_after", c->not_after);
+    zto_json_ktime(x->w, "issued_at", c->issued_at);
+    zto_json_obj_end(x->w);
+    return 0;
+}
+
+static void
+certs_list(void *ctx, const struct zto_admin_req *req,
+           struct zto_admin_resp *resp)
+{
+    struct owner_api *api = ctx;
+    const char *gs = zto_admin_query(req, "guid");
+    struct zto_guid g;
+    struct certs_ctx x;
+    int64_t limit, offset;
+    zto_err_t r;
+
+    if (gs != NULL && zto_admin_guid_parse(gs, &g) != ZTO_OK) {
+        zto_admin_error(resp, 400, "bad_guid",
+                        "guid: '%s' is not a GUID (32 hex digits)", gs);
+        return;
+    }
+    if (zto_admin_query_int(req, "limit", LIST_DEF, 1, LIST_MAX, &limit) !=
+            ZTO_OK ||
+        zto_admin_query_int(req, "offset", 0, 0, INT64_MAX, &offset) !=
+            ZTO_OK) {
+        zto_admin_error(resp, 400, "bad_query",
+                        "limit: 1..%d, offset: >= 0, guid: 32 hex digits",
+                        LIST_MAX);
+        return;
+    }
+    memset(&x, 0, sizeof(x));
+    x.skip = offset;
+    x.left = limit;
+    x.w = zto_admin_json(resp, 200);
+    zto_json_obj(x.w);
+    zto_json_karr(x.w, "certs");
+    r = zto_db_owner_cert_list(api->o->db, gs != NULL ? &g : NULL, cert_row,
+                               &x);
+    zto_json_arr_end(x.w);
+    zto_json_kint(x.w, "total", x.total);
+    zto_json_kint(x.w, "offset", offset);
+    zto_json_kint(x.w, "limit", limit);
+    zto_json_obj_end(x.w);
+    if (r != ZTO_OK) {
+        log_err_r(r, "admin: listing certificates");
+        zto_admin_error(resp, 500, "db_error",
+                        "the certificate list is unavailable");
+    }
+}
+
 static const struct zto_admin_route routes[] = {
     {ZTO_ADMIN_POST, "/api/v1/owner/vouchers", ZTO_ADMIN_BODY_PEM,
      vouchers_upload},
@@ -1146,6 +1227,7 @@ static const struct zto_admin_route routes[] = {
     {ZTO_ADMIN_POST, "/api/v1/owner/devices/{guid}/to0", 0, device_to0},
     {ZTO_ADMIN_POST, "/api/v1/owner/devices/{guid}/resell", ZTO_ADMIN_BODY_PEM,
      device_resell},
+    {ZTO_ADMIN_GET, "/api/v1/owner/certs", 0, certs_list},
 };
 
 zto_err_t

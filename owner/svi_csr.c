@@ -78,6 +78,18 @@ static const char *const answer_msg[] = {
 static const char *const origin_name[] = {"", "enroll", "reenroll",
                                           "serverkeygen"};
 
+static const char *
+utc(int64_t t, char *buf, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL ||
+        strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, cap, "%lld", (long long)t);
+    return buf;
+}
+
 /* ---- the issuing CA ---- */
 
 void
@@ -565,8 +577,6 @@ record(struct svi_run *run, const uint8_t *der, size_t len, const char *origin)
     struct zto_db_cert c;
     struct zto_cert_info info;
     char g[33], until[32];
-    struct tm tm;
-    time_t t;
     int64_t id = 0;
     zto_err_t r;
 
@@ -592,15 +602,11 @@ record(struct svi_run *run, const uint8_t *der, size_t len, const char *origin)
         return r;
     }
     run->st->u[U_ROW] = (uint64_t)id;
-    t = (time_t)info.not_after;
-    if (gmtime_r(&t, &tm) == NULL ||
-        strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(until, sizeof(until), "%lld", (long long)info.not_after);
     owner_logf(run->o, OWNER_LOG_INFO,
                "GUID %s: " MOD ": certificate %s (%s) for \"%s\", valid "
                "until %s",
                owner_guid_hex(run->guid, g), c.serial, origin, info.subject,
-               until);
+               utc(info.not_after, until, sizeof(until)));
     return ZTO_OK;
 }
 
@@ -619,6 +625,48 @@ subject_for(struct svi_run *run, const struct policy *p, const uint8_t *subj,
     owner_guid_hex(device_guid(run), cn);
     t->cn = cn;
     t->cn_len = strlen(cn);
+}
+
+/* The validity of a certificate issued now: within the issuing CA's
+ * (notAfter cut to the CA's, logged), or a clear failure when the CA is
+ * not valid now. */
+static zto_err_t
+validity(struct svi_run *run, const struct policy *p, struct zto_cert_tmpl *t)
+{
+    const struct svi_csr_ca *ca = run->o->csr_ca;
+    struct zto_cert_info info;
+    int64_t now = owner_now(run->o);
+    char when[32], g[33];
+
+    if (zto_cert_info(ca->cert[0], ca->len[0], &info) != ZTO_OK) {
+        snprintf(run->why, run->whycap,
+                 MOD ": the issuing CA certificate does not parse");
+        return ZTO_E_CERT;
+    }
+    if (now >= info.not_after || now < info.not_before) {
+        snprintf(run->why, run->whycap,
+                 MOD ": cannot issue: the issuing CA (%.100s) %s %s; renew "
+                     "csr_ca_chain",
+                 info.subject,
+                 now >= info.not_after ? "expired on" : "is not valid before",
+                 utc(now >= info.not_after ? info.not_after : info.not_before,
+                     when, sizeof(when)));
+        return ZTO_E_CONFIG;
+    }
+    t->now = now;
+    t->days = p->days;
+    /* An hour of slack, but not before the CA itself. */
+    t->not_before = now - 3600 > info.not_before ? now - 3600 : info.not_before;
+    t->not_after = now + (int64_t)p->days * 86400;
+    if (t->not_after > info.not_after) {
+        t->not_after = info.not_after;
+        owner_logf(run->o, OWNER_LOG_INFO,
+                   "GUID %s: " MOD ": validity cut to the issuing CA's "
+                   "notAfter, %s (%u days asked)",
+                   owner_guid_hex(run->guid, g),
+                   utc(info.not_after, when, sizeof(when)), p->days);
+    }
+    return ZTO_OK;
 }
 
 /* A request answered with a certificate of this owner's CA. */
@@ -680,9 +728,9 @@ issue(struct svi_run *run, enum answer kind, const uint8_t *req, size_t len)
     }
     memset(&t, 0, sizeof(t));
     subject_for(run, &p, subj, subj_len, cn, &t);
-    t.now = owner_now(run->o);
-    t.days = p.days;
     t.profile = ZTO_CERT_OPERATIONAL;
+    if ((r = validity(run, &p, &t)) != ZTO_OK)
+        goto out;
     if ((der = malloc(SVI_CSR_DER_MAX)) == NULL) {
         r = ZTO_E_NOMEM;
         goto out;
@@ -1090,15 +1138,10 @@ cert_line(void *ctx, const struct zto_db_cert *c)
 {
     FILE *out = ctx;
     char g[33], until[32];
-    struct tm tm;
-    time_t t = (time_t)c->not_after;
 
-    if (gmtime_r(&t, &tm) == NULL ||
-        strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(until, sizeof(until), "%lld", (long long)c->not_after);
     fprintf(out, "%lld  %s  %s  %-12s  until %s  %s\n", (long long)c->id,
-            owner_guid_hex(&c->guid, g), c->serial, c->origin, until,
-            c->subject);
+            owner_guid_hex(&c->guid, g), c->serial, c->origin,
+            utc(c->not_after, until, sizeof(until)), c->subject);
     return 0;
 }
 

@@ -121,6 +121,22 @@ test_issue(int32_t type)
                               sizeof(leaf), &leaf_len),
                ZTO_E_ARG);
     t.days = 1;
+    /* An explicit validity (an issuer's clamp) wins over now and days;
+     * it must not be empty. */
+    t.now = NOW;
+    t.not_before = NOW + 60;
+    t.not_after = NOW + 7200;
+    ASSERT_OK(zto_cert_issue(&inter.key, inter.der, inter.len, &dev, &t, leaf,
+                             sizeof(leaf), &leaf_len));
+    ASSERT_OK(zto_cert_info(leaf, leaf_len, &info));
+    ASSERT_EQ(info.not_before, NOW + 60);
+    ASSERT_EQ(info.not_after, NOW + 7200);
+    t.not_after = NOW + 60;
+    ASSERT_ERR(zto_cert_issue(&inter.key, inter.der, inter.len, &dev, &t, leaf,
+                              sizeof(leaf), &leaf_len),
+               ZTO_E_ARG);
+    t.not_before = 0;
+    t.not_after = 0;
     t.profile = 7;
     ASSERT_ERR(zto_cert_issue(&inter.key, inter.der, inter.len, &dev, &t, leaf,
                               sizeof(leaf), &leaf_len),

@@ -4,7 +4,16 @@
  *
  *  - the device asks for the bundle (281), then sends a CSR for a fresh
  *    P-256 / P-384 key; key, certificate and bundle appear only when TO2
- *    completes (temporary files before; the key 0600), and match;
+ *    completes (a generation directory before; the key 0600), and match;
+ *    the names are links into DIR/opcred -> .opcred-<n>, a second
+ *    onboarding moves to .opcred-<n+1> and removes the first;
+ *  - the older layout (the files themselves in DIR) is taken over;
+ *  - crash safety: the module, built with crash points, is stopped
+ *    (_exit in a child) after each durable step of an onboarding, with
+ *    no earlier set, with one, and with the older layout; every time the
+ *    names show one complete, consistent set (old until the switch, new
+ *    from it on, or none before a first switch), and the next onboarding
+ *    removes what was left and succeeds;
  *  - a failed TO2 leaves the directory as it was (old files kept, no
  *    temporary file);
  *  - refused, nothing written: a certificate for another key, one that
@@ -16,6 +25,7 @@
  */
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../device/src/svi_int.h"
@@ -23,7 +33,15 @@
 #include "test.h"
 #include "zto/zto_codec.h"
 #include "zto/zto_util.h"
+#include "zto_crash.h"
 #include "zto_posix_modules.h"
+
+/* The crash points of mod_csr.c, compiled into this test (zto_crash.h). */
+unsigned zto_crash_at, zto_crash_count;
+int zto_crash_fd = -1;
+
+static const char *const names3[3] = {"opcred-key.pem", "opcred-cert.pem",
+                                      "opcred-ca.pem"};
 
 struct dev {
     char dir[64];
@@ -37,6 +55,16 @@ dev_open(struct dev *d, int32_t type, bool keygen)
     snprintf(d->dir, sizeof(d->dir), "/tmp/zto_modcsr_XXXXXX");
     ASSERT_TRUE(mkdtemp(d->dir) != NULL);
     ASSERT_OK(zto_posix_csr_init(&d->c, d->dir, type, keygen, "SN-9", &d->m));
+}
+
+/* Another onboarding in an existing directory. */
+static void
+dev_reopen(struct dev *d, const char *dir)
+{
+    if (d->dir != dir)
+        snprintf(d->dir, sizeof(d->dir), "%s", dir);
+    ASSERT_OK(zto_posix_csr_init(&d->c, d->dir, ZTO_PK_SECP256R1, false, "SN-9",
+                                 &d->m));
 }
 
 /* Files in the directory (names joined by spaces). */
@@ -224,6 +252,79 @@ read_file(const struct dev *d, const char *name, size_t *n, mode_t *mode)
     return test_read_file(path, n);
 }
 
+/* DIR/name is a link to target. */
+static bool
+is_link(const char *dir, const char *name, const char *target)
+{
+    char path[128], got[128];
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    n = readlink(path, got, sizeof(got) - 1);
+    if (n < 0)
+        return false;
+    got[n] = '\0';
+    return strcmp(got, target) == 0;
+}
+
+/* The generation DIR/opcred points at ("" if none). */
+static void
+current(const char *dir, char *gen, size_t cap)
+{
+    char path[128];
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/opcred", dir);
+    n = readlink(path, gen, cap - 1);
+    gen[n > 0 ? n : 0] = '\0';
+}
+
+/* Entries that should not be there: ".opcred-*" other than the current
+ * generation, and anything but the three names and "opcred". */
+static int
+leftovers(const char *dir)
+{
+    char gen[64];
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+    int n = 0, i;
+    bool known;
+
+    current(dir, gen, sizeof(gen));
+    if (dh == NULL)
+        return -1;
+    while ((e = readdir(dh)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        known = strcmp(e->d_name, "opcred") == 0 ||
+                (gen[0] != '\0' && strcmp(e->d_name, gen) == 0);
+        for (i = 0; i < 3; i++)
+            known = known || strcmp(e->d_name, names3[i]) == 0;
+        if (!known) {
+            fprintf(stderr, "left over: %s/%s\n", dir, e->d_name);
+            n++;
+        }
+    }
+    closedir(dh);
+    return n;
+}
+
+/* The completed layout: opcred -> .opcred-<n>, the names links into it. */
+static void
+check_layout(const char *dir)
+{
+    char gen[64], target[64];
+    int i;
+
+    current(dir, gen, sizeof(gen));
+    ASSERT_TRUE(strncmp(gen, ".opcred-", 8) == 0);
+    for (i = 0; i < 3; i++) {
+        snprintf(target, sizeof(target), "opcred/%s", names3[i]);
+        ASSERT_TRUE(is_link(dir, names3[i], target));
+    }
+    ASSERT_EQ(leftovers(dir), 0);
+}
+
 /* The three files are there and agree. */
 static void
 check_stored(struct dev *d, const struct csr_pki *p, const struct zto_key *pub,
@@ -269,13 +370,30 @@ check_stored(struct dev *d, const struct csr_pki *p, const struct zto_key *pub,
     leaf = ZTO_BYTES(der, n);
     ASSERT_OK(zto_cert_chain_verify(&leaf, 1, roots, cnt));
     (void)p;
-    /* No temporary file is left. */
-    ASSERT_EQ(dir_list(d, names, sizeof(names)), 3);
+    /* The names are links into opcred/, which points at the one
+     * generation left: nothing else. */
+    ASSERT_EQ(dir_list(d, names, sizeof(names)), 5);
+    check_layout(d->dir);
     zto_key_free(&k);
     zto_key_free(&ck);
     free(key);
     free(cert);
     free(ca);
+}
+
+/* One exchange up to the certificate (staged); the device's key in
+ * *pub. */
+static void
+enroll(struct dev *d, const struct csr_pki *p, struct zto_key *pub)
+{
+    uint8_t cert[2048];
+    size_t cl = 0;
+
+    zto_key_init(pub);
+    bundle(d, p, false);
+    request(d, "simpleenroll-req", pub);
+    issue_for(&p->ca, p->ca_der, p->ca_len, pub, cert, &cl);
+    ASSERT_OK(give_b64(d, "simpleenroll-res", cert, cl));
 }
 
 static void
@@ -294,21 +412,50 @@ test_enroll(const struct csr_pki *p, int32_t type)
     ASSERT_EQ(pub.pk_type, type);
     issue_for(&p->ca, p->ca_der, p->ca_len, &pub, cert, &cl);
     ASSERT_OK(give_b64(&d, "simpleenroll-res", cert, cl));
-    /* Staged: three temporary files, no target yet. */
-    ASSERT_EQ(dir_list(&d, names, sizeof(names)), 3);
-    ASSERT_TRUE(strstr(names, ".opcred-key.pem.tmp.") != NULL);
+    /* Staged: one generation directory holding the three, no name yet. */
+    ASSERT_EQ(dir_list(&d, names, sizeof(names)), 1);
+    ASSERT_TRUE(strcmp(names, ".opcred-1 ") == 0);
     {
         struct stat st;
         char path[128];
-        snprintf(path, sizeof(path), "%s/opcred-cert.pem", d.dir);
-        ASSERT_TRUE(stat(path, &st) != 0);
-        snprintf(path, sizeof(path), "%s/opcred-key.pem", d.dir);
-        ASSERT_TRUE(stat(path, &st) != 0);
+        int i;
+        for (i = 0; i < 3; i++) {
+            snprintf(path, sizeof(path), "%s/.opcred-1/%s", d.dir, names3[i]);
+            ASSERT_TRUE(stat(path, &st) == 0);
+            snprintf(path, sizeof(path), "%s/%s", d.dir, names3[i]);
+            ASSERT_TRUE(lstat(path, &st) != 0);
+        }
     }
     d.m.finish(d.m.ctx, true);
     check_stored(&d, p, &pub, type);
     ASSERT_TRUE(strcmp(d.c.subject, "CN=dev") == 0);
     zto_key_free(&pub);
+
+    /* A second onboarding: generation 2 replaces generation 1. */
+    {
+        char dir[64], gen[64];
+        snprintf(dir, sizeof(dir), "%s", d.dir);
+        zto_posix_csr_free(&d.c);
+        dev_reopen(&d, dir);
+        enroll(&d, p, &pub);
+        d.m.finish(d.m.ctx, true);
+        check_stored(&d, p, &pub, ZTO_PK_SECP256R1);
+        current(d.dir, gen, sizeof(gen));
+        ASSERT_TRUE(strcmp(gen, ".opcred-2") == 0);
+        zto_key_free(&pub);
+        /* A third that fails: generation 2 stays, nothing added. */
+        zto_posix_csr_free(&d.c);
+        dev_reopen(&d, dir);
+        enroll(&d, p, &pub);
+        ASSERT_EQ(dir_list(&d, names, sizeof(names)), 6);
+        d.m.finish(d.m.ctx, false);
+        ASSERT_TRUE(!d.c.stored);
+        ASSERT_EQ(dir_list(&d, names, sizeof(names)), 5);
+        current(d.dir, gen, sizeof(gen));
+        ASSERT_TRUE(strcmp(gen, ".opcred-2") == 0);
+        check_layout(d.dir);
+        zto_key_free(&pub);
+    }
     dev_close(&d);
 }
 
@@ -483,6 +630,243 @@ test_no_room(const struct csr_pki *p)
     dev_close(&d);
 }
 
+/* ---- the older layout, crashes ---- */
+
+static void
+put_file(const char *dir, const char *name, const uint8_t *data, size_t len,
+         mode_t mode)
+{
+    char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    ASSERT_TRUE(f != NULL);
+    if (f == NULL)
+        return;
+    ASSERT_EQ(fwrite(data, 1, len, f), len);
+    fclose(f);
+    ASSERT_TRUE(chmod(path, mode) == 0);
+}
+
+/* What the three names show: 0 nothing at all, 1 a complete set that
+ * agrees (a private key, mode 0600, its certificate, which verifies
+ * against the bundle; the key in *key), -1 anything else. */
+static int
+visible(const char *dir, struct zto_key *key)
+{
+    uint8_t *f[3] = {NULL, NULL, NULL}, der[2048], store[4][2048];
+    size_t len[3] = {0, 0, 0}, n = 0, pos = 0, cnt = 0;
+    struct zto_bytes leaf, roots[4];
+    struct zto_key ck;
+    char path[128];
+    struct stat st;
+    int i, have = 0, r = -1;
+    mode_t km = 0;
+
+    for (i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names3[i]);
+        if (stat(path, &st) == 0) {
+            if (i == 0)
+                km = st.st_mode & 0777;
+            f[i] = test_read_file(path, &len[i]);
+            have++;
+        }
+    }
+    if (have == 0)
+        return 0;
+    zto_key_init(&ck);
+    if (have == 3 && km == 0600 &&
+        zto_key_from_pem((const char *)f[0], len[0], key) == ZTO_OK &&
+        key->has_private &&
+        zto_pem_find((const char *)f[1], len[1], &pos, "CERTIFICATE", der,
+                     sizeof(der), &n) == ZTO_OK &&
+        zto_key_from_cert_der(der, n, &ck) == ZTO_OK &&
+        zto_key_equal(key, &ck) == ZTO_OK) {
+        pos = 0;
+        while (cnt < 4 &&
+               zto_pem_find((const char *)f[2], len[2], &pos, "CERTIFICATE",
+                            store[cnt], sizeof(store[cnt]),
+                            &roots[cnt].len) == ZTO_OK) {
+            roots[cnt].p = store[cnt];
+            cnt++;
+        }
+        leaf = ZTO_BYTES(der, n);
+        if (cnt > 0 && zto_cert_chain_verify(&leaf, 1, roots, cnt) == ZTO_OK)
+            r = 1;
+    }
+    zto_key_free(&ck);
+    for (i = 0; i < 3; i++)
+        free(f[i]);
+    return r;
+}
+
+enum prior { P_NONE, P_SET, P_LEGACY };
+static const char *const prior_name[] = {"no earlier set", "an earlier set",
+                                         "the older layout"};
+
+/* What the directory holds before the onboarding under test. */
+static void
+prepare(const char *dir, const struct csr_pki *p, enum prior prior)
+{
+    struct dev d;
+    struct zto_key pub;
+    uint8_t *data;
+    size_t n = 0;
+    char path[128];
+    int i;
+
+    if (prior == P_NONE)
+        return;
+    if (prior == P_SET)
+        dev_reopen(&d, dir);
+    else
+        dev_open(&d, ZTO_PK_SECP256R1, false);
+    enroll(&d, p, &pub);
+    d.m.finish(d.m.ctx, true);
+    ASSERT_TRUE(d.c.stored);
+    zto_key_free(&pub);
+    if (prior == P_SET) {
+        zto_posix_csr_free(&d.c);
+        return;
+    }
+    /* The older layout: the files themselves, and a temporary file it
+     * could leave. */
+    for (i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", d.dir, names3[i]);
+        data = test_read_file(path, &n);
+        put_file(dir, names3[i], data, n, i == 0 ? 0600 : 0644);
+        free(data);
+    }
+    put_file(dir, ".opcred-cert.pem.tmp.Ab12Cd", (const uint8_t *)"x", 1, 0600);
+    dev_close(&d);
+}
+
+static void
+test_legacy(const struct csr_pki *p)
+{
+    struct dev d;
+    struct zto_key pub, old;
+    char names[512];
+
+    dev_open(&d, ZTO_PK_SECP256R1, false);
+    prepare(d.dir, p, P_LEGACY);
+    zto_key_init(&old);
+    ASSERT_EQ(visible(d.dir, &old), 1);
+    zto_posix_csr_free(&d.c);
+    dev_reopen(&d, d.dir);
+    /* Set up again: the stray temporary file is gone. */
+    ASSERT_EQ(dir_list(&d, names, sizeof(names)), 3);
+    enroll(&d, p, &pub);
+    d.m.finish(d.m.ctx, true);
+    check_stored(&d, p, &pub, ZTO_PK_SECP256R1);
+    ASSERT_TRUE(zto_key_equal(&pub, &old) != ZTO_OK);
+    zto_key_free(&pub);
+    zto_key_free(&old);
+    dev_close(&d);
+}
+
+/*
+ * An onboarding stopped at its crash point k, for k = 1, 2, ... until
+ * one runs to the end. After each: the names show the old set (or none,
+ * when there was none) up to the switch and the new one from it on,
+ * always complete and consistent; the next onboarding in the directory
+ * removes what was left and succeeds.
+ */
+static void
+test_crash(const struct csr_pki *p, enum prior prior, unsigned min_points)
+{
+    unsigned k;
+    bool switched = false, finished = false;
+
+    for (k = 1; k < 64 && !finished; k++) {
+        struct dev d;
+        struct zto_key old, seen, pub;
+        char dir[64], what[64];
+        int fds[2], status = 0, before, v;
+        ssize_t n;
+        pid_t pid;
+
+        snprintf(dir, sizeof(dir), "/tmp/zto_modcsr_XXXXXX");
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        prepare(dir, p, prior);
+        zto_key_init(&old);
+        zto_key_init(&seen);
+        before = visible(dir, &old);
+        ASSERT_EQ(before, prior == P_NONE ? 0 : 1);
+        ASSERT_TRUE(pipe(fds) == 0);
+        fflush(NULL);
+        pid = fork();
+        if (pid == 0) {
+            int failed = test_failures;
+            close(fds[0]);
+            zto_crash_fd = fds[1];
+            dev_reopen(&d, dir);
+            zto_crash_count = 0;
+            zto_crash_at = k;
+            enroll(&d, p, &pub);
+            d.m.finish(d.m.ctx, true);
+            _exit(d.c.stored && test_failures == failed ? 0 : 3);
+        }
+        ASSERT_TRUE(pid > 0);
+        close(fds[1]);
+        n = read(fds[0], what, sizeof(what) - 1);
+        what[n > 0 ? n : 0] = '\0';
+        close(fds[0]);
+        waitpid(pid, &status, 0);
+        ASSERT_TRUE(WIFEXITED(status));
+        v = visible(dir, &seen);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            /* Past the last point: the onboarding completed. */
+            finished = true;
+            ASSERT_EQ(v, 1);
+            ASSERT_TRUE(before == 0 || zto_key_equal(&seen, &old) != ZTO_OK);
+            check_layout(dir);
+        } else {
+            ASSERT_EQ(WEXITSTATUS(status), ZTO_CRASH_EXIT);
+            if (v == 1 &&
+                (before == 0 || zto_key_equal(&seen, &old) != ZTO_OK)) {
+                /* The new set: from the switch on. */
+                if (!switched)
+                    ASSERT_TRUE(strcmp(what, "switched") == 0);
+                switched = true;
+            } else if (v == before) {
+                ASSERT_TRUE(!switched);
+            } else {
+                TEST_FAIL_("%s, crash after \"%s\" (point %u): the names "
+                           "show a partial or mismatched set",
+                           prior_name[prior], what, k);
+            }
+            /* The next onboarding: leftovers removed at set-up, what is
+             * shown unchanged, then the new set. */
+            dev_reopen(&d, dir);
+            ASSERT_EQ(leftovers(dir), 0);
+            zto_key_free(&seen);
+            zto_key_init(&seen);
+            ASSERT_EQ(visible(dir, &seen), v);
+            enroll(&d, p, &pub);
+            d.m.finish(d.m.ctx, true);
+            ASSERT_TRUE(d.c.stored);
+            zto_key_free(&seen);
+            zto_key_init(&seen);
+            ASSERT_EQ(visible(dir, &seen), 1);
+            ASSERT_OK(zto_key_equal(&seen, &pub));
+            check_layout(dir);
+            zto_key_free(&pub);
+            zto_posix_csr_free(&d.c);
+        }
+        zto_key_free(&old);
+        zto_key_free(&seen);
+        snprintf(d.dir, sizeof(d.dir), "%s", dir);
+        memset(&d.c, 0, sizeof(d.c));
+        zto_key_init(&d.c.key);
+        dev_close(&d);
+    }
+    ASSERT_TRUE(finished && switched);
+    printf("mod_csr: %s: %u crash points checked\n", prior_name[prior], k - 2);
+    ASSERT_TRUE(k - 2 >= min_points);
+}
+
 int
 main(void)
 {
@@ -494,6 +878,13 @@ main(void)
     test_enroll(&p, ZTO_PK_SECP256R1);
     test_enroll(&p, ZTO_PK_SECP384R1);
     test_failed_to2(&p);
+    test_legacy(&p);
+    /* Generation made, 3 files, generation durable, then the names (3
+     * links the first time; old layout: copied, adopted, 3 links), the
+     * switch, its fsync, the removal of the previous generation. */
+    test_crash(&p, P_NONE, 11);
+    test_crash(&p, P_SET, 8);
+    test_crash(&p, P_LEGACY, 13);
     test_refused(&p);
     test_serverkeygen(&p, false);
     test_serverkeygen(&p, true);

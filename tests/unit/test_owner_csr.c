@@ -18,7 +18,10 @@
  *    instead, a group-readable prepared key refused;
  *  - a device that asks nothing fails the step (or skips an optional
  *    one); an answer larger than the device's limit fails TO2 saying so;
- *  - plan parameters and CA configuration checked.
+ *  - plan parameters and CA configuration checked;
+ *  - a certificate never outlives the issuing CA (notAfter cut to the
+ *    CA's, logged at info; notBefore not before the CA's), and an
+ *    expired or not yet valid CA fails TO2 saying so, issuing nothing.
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -831,6 +834,110 @@ test_idle_and_size(const struct csr_pki *p)
     sim_close(&m);
 }
 
+/* ---- the issuing CA's own validity ---- */
+
+struct logs {
+    char text[4096];
+};
+
+static void
+log_line(void *ctx, int level, const char *line)
+{
+    struct logs *l = ctx;
+    size_t n = strlen(l->text);
+
+    if (level == OWNER_LOG_INFO)
+        snprintf(l->text + n, sizeof(l->text) - n, "%s\n", line);
+}
+
+/* An enrollment with the owner's clock at `at`; the certificate's
+ * validity in *info (zeroed when none was issued). */
+static zto_err_t
+enroll_at(const struct csr_pki *p, int64_t at, struct zto_cert_info *info,
+          struct logs *logs, char *why, size_t whycap)
+{
+    struct sim m;
+    struct kv k;
+    struct rows rows;
+    uint8_t *der;
+    size_t len = 0;
+    zto_err_t r;
+
+    memset(info, 0, sizeof(*info));
+    memset(logs, 0, sizeof(*logs));
+    sim_open(&m, p, 2, true, NULL, NULL, 0, false);
+    m.o.log = log_line;
+    m.o.log_ctx = logs;
+    m.o.clock = at;
+    sim_start(&m);
+    kv_csr(&m, &k, "simpleenroll-req", "SN-1");
+    r = round_trip(&m, &k, 1);
+    snprintf(why, whycap, "%s", m.why);
+    der = got_b64(&m, "simpleenroll-res", &len);
+    if (der != NULL) {
+        ASSERT_OK(zto_cert_info(der, len, info));
+        /* Verified at the real time: only what is valid now. */
+        if (info->not_before <= (int64_t)time(NULL))
+            check_cert(p, der, len, &m.key, info->subject);
+    }
+    free(der);
+    /* Recorded only when issued. */
+    memset(&rows, 0, sizeof(rows));
+    ASSERT_OK(zto_db_owner_cert_list(m.o.db, NULL, row_cb, &rows));
+    ASSERT_EQ(rows.n, der != NULL ? 1 : 0);
+    if (rows.n == 1)
+        ASSERT_EQ(rows.last.not_after, info->not_after);
+    sim_close(&m);
+    return r;
+}
+
+/* csr_pki's CA is valid from an hour ago for 365 days; certificates are
+ * asked for 30. */
+static void
+test_ca_validity(const struct csr_pki *p)
+{
+    struct zto_cert_info ca, info;
+    struct logs logs;
+    char why[512];
+    int64_t now = (int64_t)time(NULL), at;
+
+    ASSERT_OK(zto_cert_info(p->ca_der, p->ca_len, &ca));
+    /* Well inside: 30 days and an hour, nothing logged about it. */
+    ASSERT_OK(enroll_at(p, now, &info, &logs, why, sizeof(why)));
+    ASSERT_EQ(info.not_after - info.not_before, 30 * 86400 + 3600);
+    ASSERT_TRUE(strstr(logs.text, "cut") == NULL);
+    /* Ten days before the CA ends: notAfter is the CA's, logged at info. */
+    at = ca.not_after - 10 * 86400;
+    ASSERT_OK(enroll_at(p, at, &info, &logs, why, sizeof(why)));
+    ASSERT_EQ(info.not_after, ca.not_after);
+    ASSERT_EQ(info.not_before, at - 3600);
+    ASSERT_TRUE(strstr(logs.text, "validity cut to the issuing CA's "
+                                  "notAfter") != NULL);
+    ASSERT_TRUE(strstr(logs.text, "30 days asked") != NULL);
+    /* The CA's last second still issues, for that second. */
+    at = ca.not_after - 1;
+    ASSERT_OK(enroll_at(p, at, &info, &logs, why, sizeof(why)));
+    ASSERT_EQ(info.not_after, ca.not_after);
+    /* Expired: TO2 fails saying so, nothing issued or recorded. */
+    ASSERT_ERR(enroll_at(p, ca.not_after, &info, &logs, why, sizeof(why)),
+               ZTO_E_CONFIG);
+    ASSERT_EQ(info.not_after, 0);
+    ASSERT_TRUE(strstr(why, "the issuing CA (CN=test issuing CA) expired "
+                            "on ") != NULL);
+    ASSERT_ERR(enroll_at(p, now + 400 * 86400, &info, &logs, why, sizeof(why)),
+               ZTO_E_CONFIG);
+    ASSERT_TRUE(strstr(why, "expired on") != NULL);
+    /* Not valid yet. */
+    ASSERT_ERR(enroll_at(p, ca.not_before - 1, &info, &logs, why, sizeof(why)),
+               ZTO_E_CONFIG);
+    ASSERT_EQ(info.not_after, 0);
+    ASSERT_TRUE(strstr(why, "is not valid before") != NULL);
+    /* Within the CA's first hour: notBefore is the CA's, not earlier. */
+    at = ca.not_before + 60;
+    ASSERT_OK(enroll_at(p, at, &info, &logs, why, sizeof(why)));
+    ASSERT_EQ(info.not_before, ca.not_before);
+}
+
 int
 main(void)
 {
@@ -850,6 +957,7 @@ main(void)
     test_formats(&p256);
     test_config(&p384);
     test_idle_and_size(&p256);
+    test_ca_validity(&p256);
     csr_pki_free(&p256);
     csr_pki_free(&p384);
     TEST_DONE();

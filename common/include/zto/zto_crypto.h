@@ -223,6 +223,9 @@ struct zto_cert_tmpl {
     int64_t now;   /* Unix seconds; notBefore is an hour earlier */
     unsigned days; /* notAfter = now + days */
     int profile;   /* enum zto_cert_profile */
+    /* When > 0, used instead of the above (an issuer clamps the
+     * validity to its own); notAfter must be later than notBefore. */
+    int64_t not_before, not_after;
 };
 
 /*

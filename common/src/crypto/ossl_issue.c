@@ -117,7 +117,7 @@ zto_cert_issue(const struct zto_key *ca_key, const uint8_t *ca_der,
     X509V3_CTX v3;
     const EVP_MD *md;
     unsigned char *p;
-    time_t now;
+    time_t now, nb, na;
     int n;
     zto_err_t r = ZTO_E_CRYPTO;
 
@@ -131,6 +131,11 @@ zto_cert_issue(const struct zto_key *ca_key, const uint8_t *ca_der,
     if (ca_der == NULL && zto_key_equal(ca_key, subject_key) != ZTO_OK)
         return ZTO_E_ARG;
     now = (time_t)t->now;
+    nb = t->not_before > 0 ? (time_t)t->not_before : now - 3600;
+    na =
+        t->not_after > 0 ? (time_t)t->not_after : now + (time_t)t->days * 86400;
+    if (na <= nb)
+        return ZTO_E_ARG;
     md = zto_key_hash_type(ca_key) == ZTO_HASH_SHA384 ? EVP_sha384()
                                                       : EVP_sha256();
     if (ca_der != NULL && (issuer = parse_der(ca_der, ca_len)) == NULL)
@@ -140,10 +145,10 @@ zto_cert_issue(const struct zto_key *ca_key, const uint8_t *ca_der,
     if (X509_set_version(x, 2) != 1 || !set_serial(x) || !set_subject(x, t) ||
         X509_set_issuer_name(
             x, X509_get_subject_name(issuer != NULL ? issuer : x)) != 1 ||
-        /* An hour of slack for verifiers whose clock is a little behind. */
-        X509_time_adj_ex(X509_getm_notBefore(x), 0, -3600, &now) == NULL ||
-        X509_time_adj_ex(X509_getm_notAfter(x), (int)t->days, 0, &now) ==
-            NULL ||
+        /* By default an hour of slack for verifiers whose clock is a
+         * little behind. */
+        X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb) == NULL ||
+        X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &na) == NULL ||
         X509_set_pubkey(x, subject_key->impl) != 1) {
         r = t->subject_len > 0 ? ZTO_E_ARG : ZTO_E_CRYPTO;
         goto out;

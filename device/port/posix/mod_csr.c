@@ -15,20 +15,35 @@
  * Values are text: base64 of DER. The request goes out only after the
  * bundle arrived, one request per round (go-fdo's owner answers one at
  * a time). A certificate is taken only if its public key is the
- * device's and it verifies against the bundle; then key, certificate and
- * bundle are written to temporary files next to their targets
- * (zto_file_stage) and renamed into place when TO2 completes. A failed
- * TO2 removes them: the directory keeps what it had.
+ * device's and it verifies against the bundle.
+ *
+ * The files switch as one set. Key, certificate and bundle are written
+ * at once (each fsync'ed) into a fresh generation directory
+ * DIR/.opcred-<n>/; when TO2 completes, one rename of a new symbolic
+ * link over DIR/opcred (-> .opcred-<n>) puts them all in place, then
+ * the previous generation is removed. The names users configure,
+ * DIR/opcred-key.pem, opcred-cert.pem and opcred-ca.pem, are links
+ * into opcred/ that never change. A failed TO2 removes the new
+ * generation. After a crash at any point those names show the whole old
+ * set (or nothing, the first time) or the whole new one; what a crash
+ * left behind (".opcred-*" entries other than the current generation)
+ * is removed when the module is set up again. The older layout, the
+ * three files themselves in DIR, is taken over step by step the same
+ * way: copied into a generation, then each name replaced by its link,
+ * the content shown never changing.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "zto/zto_cbor.h"
 #include "zto/zto_codec.h"
 #include "zto/zto_util.h"
+#include "zto_crash.h"
 #include "zto_posix_modules.h"
 #include "zto_posix_port.h"
 
@@ -36,6 +51,18 @@
 #define DER_MAX 8192
 #define B64_MAX 65536 /* largest text value taken from the owner */
 #define TRIES_MAX 4   /* rounds the request may wait for room */
+
+#define LINK "opcred"         /* DIR/opcred -> .opcred-<n> */
+#define GEN ".opcred-"        /* generations; every leftover starts so */
+#define TMP_LINK ".opcred-ln" /* a link being made */
+#define FILE_MAX 65536        /* largest file taken over from the old layout */
+#define NAME_CAP 256
+
+enum { F_KEY, F_CERT, F_CA, NFILES };
+
+static const char *const file_name[NFILES] = {
+    "opcred-key.pem", "opcred-cert.pem", "opcred-ca.pem"};
+static const unsigned file_mode[NFILES] = {0600, 0644, 0644};
 
 enum csr_state {
     S_IDLE = 0, /* opened: ask for the bundle */
@@ -53,12 +80,264 @@ static const char *const error_text[] = {"",
                                          "rate exceeded, try later",
                                          "unsupported format"};
 
+/* ---- the files ---- */
+
+static bool
+path_in(char *out, size_t cap, const char *dir, const char *name)
+{
+    int n = snprintf(out, cap, "%s/%s", dir, name);
+
+    return n > 0 && (size_t)n < cap;
+}
+
+/* Remove a generation directory and its files, or a stray file. */
+static void
+remove_entry(const char *path)
+{
+    struct stat st;
+    struct dirent *e;
+    DIR *d;
+
+    if (lstat(path, &st) != 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        (void)unlink(path);
+        return;
+    }
+    if ((d = opendir(path)) != NULL) {
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                (void)unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
+    }
+    (void)rmdir(path);
+}
+
+/* Where DIR/opcred points ("" if nowhere). */
+static void
+current_gen(const struct zto_posix_csr *c, char *name, size_t cap)
+{
+    char path[PATH_MAX];
+    ssize_t n = -1;
+
+    if (path_in(path, sizeof(path), c->dir, LINK))
+        n = readlink(path, name, cap - 1);
+    name[n > 0 ? n : 0] = '\0';
+}
+
+/* Every ".opcred-*" entry but the current generation: generations
+ * unfinished or replaced, a link half made, temporary files of the
+ * older layout. */
+static void
+cleanup(const struct zto_posix_csr *c)
+{
+    char cur[NAME_CAP], path[PATH_MAX];
+    struct dirent *e;
+    DIR *d;
+
+    current_gen(c, cur, sizeof(cur));
+    if ((d = opendir(c->dir)) == NULL)
+        return;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, GEN, strlen(GEN)) == 0 &&
+            strcmp(e->d_name, cur) != 0 &&
+            path_in(path, sizeof(path), c->dir, e->d_name))
+            remove_entry(path);
+    closedir(d);
+}
+
+/* A fresh generation directory, numbered after the current one. */
+static zto_err_t
+gen_create(const struct zto_posix_csr *c, char *gen, size_t cap)
+{
+    char cur[NAME_CAP];
+    unsigned long n = 0;
+    int i, k;
+
+    current_gen(c, cur, sizeof(cur));
+    if (strncmp(cur, GEN, strlen(GEN)) == 0)
+        n = strtoul(cur + strlen(GEN), NULL, 10);
+    for (i = 0; i < 64; i++) {
+        n = n >= 999999999UL ? 1 : n + 1;
+        k = snprintf(gen, cap, "%s/" GEN "%lu", c->dir, n);
+        if (k <= 0 || (size_t)k >= cap)
+            break;
+        if (mkdir(gen, 0755) == 0)
+            return ZTO_OK;
+        if (errno != EEXIST)
+            break;
+    }
+    gen[0] = '\0';
+    return ZTO_E_IO;
+}
+
+/* File f of a generation: fsync'ed, and so is the generation. */
+static zto_err_t
+gen_write(const char *gen, int f, const uint8_t *data, size_t len)
+{
+    char path[PATH_MAX], tmp[PATH_MAX];
+    zto_err_t r;
+
+    if (!path_in(path, sizeof(path), gen, file_name[f]))
+        return ZTO_E_ARG;
+    if ((r = zto_file_stage(path, data, len, file_mode[f], tmp, sizeof(tmp))) !=
+        ZTO_OK)
+        return r;
+    return zto_file_commit(tmp, path);
+}
+
+/* DIR/name becomes a link to target in one step: a new link renamed
+ * over it. errno tells why not. */
+static zto_err_t
+set_link(const struct zto_posix_csr *c, const char *name, const char *target)
+{
+    char tmp[PATH_MAX], path[PATH_MAX];
+    int e;
+
+    if (!path_in(tmp, sizeof(tmp), c->dir, TMP_LINK) ||
+        !path_in(path, sizeof(path), c->dir, name)) {
+        errno = ENAMETOOLONG;
+        return ZTO_E_ARG;
+    }
+    (void)unlink(tmp);
+    if (symlink(target, tmp) != 0)
+        return ZTO_E_IO;
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        (void)unlink(tmp);
+        errno = e;
+        return ZTO_E_IO;
+    }
+    return ZTO_OK;
+}
+
+/* DIR/<file f>: 1 the link into opcred/, 0 missing, -1 anything else. */
+static int
+link_state(const struct zto_posix_csr *c, int f)
+{
+    char path[PATH_MAX], want[NAME_CAP], got[NAME_CAP];
+    struct stat st;
+    ssize_t n;
+
+    if (!path_in(path, sizeof(path), c->dir, file_name[f]))
+        return -1;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISLNK(st.st_mode) || (n = readlink(path, got, sizeof(got) - 1)) < 0)
+        return -1;
+    got[n] = '\0';
+    snprintf(want, sizeof(want), LINK "/%s", file_name[f]);
+    return strcmp(got, want) == 0 ? 1 : -1;
+}
+
+/* Make DIR/<file f> the link into opcred/. */
+static zto_err_t
+name_link(const struct zto_posix_csr *c, int f)
+{
+    char target[NAME_CAP];
+
+    snprintf(target, sizeof(target), LINK "/%s", file_name[f]);
+    return set_link(c, file_name[f], target);
+}
+
+/* The older layout kept the files themselves in DIR (or something else
+ * stands under one of the names): what each name shows is copied into
+ * a generation of its own, DIR/opcred points there, then each name is
+ * replaced by its link. Every step shows the same content. */
+static zto_err_t
+adopt(const struct zto_posix_csr *c)
+{
+    char gen[PATH_MAX];
+    struct zto_file_store fs;
+    uint8_t *buf;
+    size_t len = 0;
+    int f;
+    zto_err_t r;
+
+    if ((buf = malloc(FILE_MAX)) == NULL)
+        return ZTO_E_NOMEM;
+    if ((r = zto_file_store_init(&fs, c->dir)) != ZTO_OK ||
+        (r = gen_create(c, gen, sizeof(gen))) != ZTO_OK)
+        goto out;
+    for (f = 0; f < NFILES && r == ZTO_OK; f++) {
+        r = zto_file_store_ops.read(&fs, file_name[f], buf, FILE_MAX, &len);
+        if (r == ZTO_OK)
+            r = gen_write(gen, f, buf, len);
+        else if (r == ZTO_E_NOT_FOUND)
+            r = ZTO_OK;
+    }
+    if (r == ZTO_OK)
+        r = zto_dir_sync(c->dir);
+    if (r != ZTO_OK) {
+        remove_entry(gen);
+        goto out;
+    }
+    zto_crash_point("old set copied");
+    if ((r = set_link(c, LINK, strrchr(gen, '/') + 1)) != ZTO_OK ||
+        (r = zto_dir_sync(c->dir)) != ZTO_OK)
+        goto out;
+    zto_crash_point("old set adopted");
+    for (f = 0; f < NFILES; f++) {
+        if (link_state(c, f) == 1)
+            continue;
+        if ((r = name_link(c, f)) != ZTO_OK)
+            goto out;
+        zto_crash_point("old file replaced by its link");
+    }
+    r = zto_dir_sync(c->dir);
+out:
+    zto_zeroize(buf, FILE_MAX);
+    free(buf);
+    return r;
+}
+
+/* Put the staged generation in place (TO2 completed). */
+static zto_err_t
+commit(struct zto_posix_csr *c)
+{
+    bool legacy = false;
+    int f;
+    zto_err_t r;
+
+    /* The generation's own entry is durable before anything names it. */
+    if ((r = zto_dir_sync(c->dir)) != ZTO_OK)
+        return r;
+    zto_crash_point("generation durable");
+    for (f = 0; f < NFILES; f++)
+        if (link_state(c, f) < 0)
+            legacy = true;
+    if (legacy && (r = adopt(c)) != ZTO_OK)
+        return r;
+    /* Names not there yet (the first time): links that show nothing
+     * until DIR/opcred exists. */
+    for (f = 0; f < NFILES; f++) {
+        if (link_state(c, f) == 1)
+            continue;
+        if ((r = name_link(c, f)) != ZTO_OK)
+            return r;
+        zto_crash_point("link made");
+    }
+    if ((r = zto_dir_sync(c->dir)) != ZTO_OK)
+        return r;
+    /* The switch, all three at once. */
+    if ((r = set_link(c, LINK, strrchr(c->gen, '/') + 1)) != ZTO_OK)
+        return r;
+    c->gen[0] = '\0'; /* in place: no longer ours to remove */
+    zto_crash_point("switched");
+    r = zto_dir_sync(c->dir);
+    zto_crash_point("switch durable");
+    cleanup(c); /* the previous generation */
+    zto_crash_point("previous generation removed");
+    return r;
+}
+
 static void
 discard(struct zto_posix_csr *c)
 {
-    zto_file_discard(c->tmp_key);
-    zto_file_discard(c->tmp_cert);
-    zto_file_discard(c->tmp_ca);
+    if (c->gen[0] == '\0')
+        return;
+    remove_entry(c->gen);
+    c->gen[0] = '\0';
 }
 
 static void
@@ -144,8 +423,8 @@ take_bundle(struct zto_posix_csr *c, const uint8_t *der, size_t len)
 /* ---- staging the files ---- */
 
 static zto_err_t
-stage_pem(const char *path, const char *label, const struct zto_bytes *ders,
-          size_t n, unsigned mode, char *tmp)
+stage_pem(const char *gen, int f, const char *label,
+          const struct zto_bytes *ders, size_t n)
 {
     size_t cap = 1, used = 0, len = 0, i;
     char *text;
@@ -161,14 +440,13 @@ stage_pem(const char *path, const char *label, const struct zto_bytes *ders,
         used += len;
     }
     if (r == ZTO_OK)
-        r = zto_file_stage(path, (const uint8_t *)text, used, mode, tmp,
-                           PATH_MAX);
+        r = gen_write(gen, f, (const uint8_t *)text, used);
     free(text);
     return r;
 }
 
 /* The certificate is for our key and verifies against the bundle: write
- * key, certificate and bundle to temporary files. */
+ * key, certificate and bundle into a new generation. */
 static zto_err_t
 accept_cert(struct zto_posix_csr *c, const uint8_t *der, size_t len)
 {
@@ -198,16 +476,19 @@ accept_cert(struct zto_posix_csr *c, const uint8_t *der, size_t len)
     if ((pem = malloc(cap)) == NULL)
         return fail(c, MOD ": out of memory", NULL);
     r = zto_key_private_pem(&c->key, pem, cap, &pl);
-    if (r == ZTO_OK)
-        r = zto_file_stage(c->key_path, (const uint8_t *)pem, pl,
-                           S_IRUSR | S_IWUSR, c->tmp_key, sizeof(c->tmp_key));
+    if (r == ZTO_OK && (r = gen_create(c, c->gen, sizeof(c->gen))) == ZTO_OK)
+        zto_crash_point("generation made");
+    if (r == ZTO_OK &&
+        (r = gen_write(c->gen, F_KEY, (const uint8_t *)pem, pl)) == ZTO_OK)
+        zto_crash_point("key written");
     zto_zeroize(pem, cap);
     free(pem);
-    if (r == ZTO_OK)
-        r = stage_pem(c->cert_path, "CERTIFICATE", &leaf, 1, 0644, c->tmp_cert);
-    if (r == ZTO_OK)
-        r = stage_pem(c->ca_path, "CERTIFICATE", c->ca, c->nca, 0644,
-                      c->tmp_ca);
+    if (r == ZTO_OK &&
+        (r = stage_pem(c->gen, F_CERT, "CERTIFICATE", &leaf, 1)) == ZTO_OK)
+        zto_crash_point("certificate written");
+    if (r == ZTO_OK &&
+        (r = stage_pem(c->gen, F_CA, "CERTIFICATE", c->ca, c->nca)) == ZTO_OK)
+        zto_crash_point("bundle written");
     if (r != ZTO_OK)
         return fail(c, MOD ": cannot write to ", c->dir);
     snprintf(c->subject, sizeof(c->subject), "%s", info.subject);
@@ -406,17 +687,13 @@ csr_finish(void *ctx, bool done)
     zto_err_t r = ZTO_OK;
 
     if (done && c->state == S_STAGED) {
-        /* Bundle, key, certificate: the certificate last, so a new
-         * certificate never stands next to an old key. */
-        if ((r = zto_file_commit(c->tmp_ca, c->ca_path)) == ZTO_OK &&
-            (r = zto_file_commit(c->tmp_key, c->key_path)) == ZTO_OK)
-            r = zto_file_commit(c->tmp_cert, c->cert_path);
-        if (r == ZTO_OK)
+        errno = 0;
+        if ((r = commit(c)) == ZTO_OK)
             c->stored = true;
         else
             snprintf(c->last_error, sizeof(c->last_error),
                      MOD ": cannot put the files in place in %.120s: %s",
-                     c->dir, zto_strerror(r));
+                     c->dir, errno != 0 ? strerror(errno) : zto_strerror(r));
     }
     reset(c);
 }
@@ -439,7 +716,7 @@ zto_posix_csr_init(struct zto_posix_csr *c, const char *dir, int32_t key_type,
 
     memset(c, 0, sizeof(*c));
     zto_key_init(&c->key);
-    if (dir == NULL || (n = strlen(dir)) == 0 || n >= sizeof(c->dir) - 32 ||
+    if (dir == NULL || (n = strlen(dir)) == 0 || n >= sizeof(c->dir) - 64 ||
         cn == NULL || cn[0] == '\0' || strlen(cn) >= sizeof(c->cn) ||
         (key_type != ZTO_PK_SECP256R1 && key_type != ZTO_PK_SECP384R1))
         return ZTO_E_ARG;
@@ -455,6 +732,8 @@ zto_posix_csr_init(struct zto_posix_csr *c, const char *dir, int32_t key_type,
     d = snprintf(c->ca_path, sizeof(c->ca_path), "%s/opcred-ca.pem", c->dir);
     if (a < 0 || b < 0 || d < 0)
         return ZTO_E_ARG;
+    /* What an earlier run left half done. */
+    cleanup(c);
     memset(m, 0, sizeof(*m));
     m->name = MOD;
     m->receive = csr_receive;

@@ -133,6 +133,20 @@ write_all(int fd, const uint8_t *p, size_t len)
     return ZTO_OK;
 }
 
+zto_err_t
+zto_dir_sync(const char *dir)
+{
+    int fd;
+    zto_err_t r = ZTO_OK;
+
+    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return ZTO_E_IO;
+    if (fsync(fd) != 0 && errno != EINVAL) /* some fs cannot sync dirs */
+        r = ZTO_E_IO;
+    close(fd);
+    return r;
+}
+
 /* fsync the directory holding path, so a rename in it is durable. */
 static zto_err_t
 sync_parent(const char *path)
@@ -140,21 +154,16 @@ sync_parent(const char *path)
     char dir[PATH_MAX];
     const char *slash = strrchr(path, '/');
     size_t n = slash != NULL ? (size_t)(slash - path) : 0;
-    int fd;
-    zto_err_t r = ZTO_OK;
 
     if (n == 0) {
         memcpy(dir, slash != NULL ? "/" : ".", 2);
-    } else {
+    } else if (n < sizeof(dir)) {
         memcpy(dir, path, n);
         dir[n] = '\0';
+    } else {
+        return ZTO_E_ARG;
     }
-    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return ZTO_E_IO;
-    if (fsync(fd) != 0 && errno != EINVAL) /* some fs cannot sync dirs */
-        r = ZTO_E_IO;
-    close(fd);
-    return r;
+    return zto_dir_sync(dir);
 }
 
 zto_err_t

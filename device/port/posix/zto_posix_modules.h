@@ -137,11 +137,17 @@ void zto_posix_upload_free(struct zto_posix_upload *u);
  * a PKCS#10 request for a key it makes (the private key stays here) or,
  * with serverkeygen, asks the owner for key and certificate. What comes
  * back must match the key and verify against the bundle; it is written
- * to temporary files at once and put in place as
+ * at once into a new generation directory DIR/.opcred-<n>/ and put in
+ * place only when TO2 completes, all three files in one step: the
+ * symbolic link DIR/opcred is renamed to point at the new generation,
+ * then the previous one is removed. Programs use the stable names
  *     DIR/opcred-key.pem (PKCS#8, 0600), DIR/opcred-cert.pem,
  *     DIR/opcred-ca.pem
- * only when TO2 completes (each file atomically; the key before the
- * certificate). Otherwise nothing changes.
+ * (links into DIR/opcred/). After a crash at any point they show the
+ * whole old set or the whole new one; init removes what a crash left
+ * (".opcred-*" entries other than the current generation), so one
+ * directory serves one onboarding at a time. A failed TO2 changes
+ * nothing.
  */
 #define ZTO_POSIX_CSR_MAX_CA 16
 #define ZTO_POSIX_CSR_CA_BUF 16384
@@ -158,7 +164,7 @@ struct zto_posix_csr {
     uint8_t ca_buf[ZTO_POSIX_CSR_CA_BUF];
     struct zto_bytes ca[ZTO_POSIX_CSR_MAX_CA];
     size_t nca;
-    char tmp_key[PATH_MAX], tmp_cert[PATH_MAX], tmp_ca[PATH_MAX];
+    char gen[PATH_MAX]; /* the generation staged, or "" */
     /* What happened, for the caller. */
     bool stored; /* the files are in place (after a completed TO2) */
     char key_path[PATH_MAX], cert_path[PATH_MAX], ca_path[PATH_MAX];
@@ -167,12 +173,13 @@ struct zto_posix_csr {
     char last_error[256]; /* why it failed, or "" */
 };
 
-/* dir must exist; cn: 1..64 bytes. Fills m (name "fdo.csr"). */
+/* dir must exist; cn: 1..64 bytes. Fills m (name "fdo.csr"). Removes
+ * what an interrupted earlier run left in dir. */
 ZTO_MUST_CHECK zto_err_t zto_posix_csr_init(struct zto_posix_csr *c,
                                             const char *dir, int32_t key_type,
                                             bool serverkeygen, const char *cn,
                                             struct zto_svi_module *m);
-/* Drop what is pending (temporary files, key). */
+/* Drop what is pending (a generation not put in place, key). */
 void zto_posix_csr_free(struct zto_posix_csr *c);
 
 #ifdef __cplusplus

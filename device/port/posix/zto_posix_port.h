@@ -55,6 +55,11 @@ ZTO_MUST_CHECK zto_err_t zto_file_stage(const char *path, const uint8_t *data,
 ZTO_MUST_CHECK zto_err_t zto_file_commit(char *tmp, const char *path);
 void zto_file_discard(char *tmp);
 
+/* fsync a directory, so that entries created, renamed or removed in it
+ * survive a power loss (a file system that cannot sync directories is
+ * not an error). */
+ZTO_MUST_CHECK zto_err_t zto_dir_sync(const char *dir);
+
 struct zto_posix_platform {
     int level;          /* lines above this level are dropped */
     const char *prefix; /* e.g. "fdo-device"; NULL: none */

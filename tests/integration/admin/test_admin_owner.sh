@@ -7,7 +7,9 @@
 # and its states (imported, registered, onboarded with a new GUID, failed
 # with a reason, exported), groups and ServiceInfo steps the device then
 # really receives, TO0 on request, resale checked with the device's
-# secret, bad input everywhere, and /metrics after a full onboarding.
+# secret, the operational certificates a csr step issued (paging, the
+# guid filter), bad input everywhere, and /metrics after a full
+# onboarding.
 bin=$1 src=$2 json_get=$3 prom_lint=$4 di_check=$5
 . "$(dirname "$0")/lib.sh"
 own="$bin/fdo-owner"
@@ -46,6 +48,8 @@ to0_wait_seconds = 3600
 admin = 127.0.0.1:0
 admin_token_sha256 = $hash
 admin_max_body = 65536
+csr_ca_chain = $pki/ops-ca.chain.pem
+csr_ca_key = $pki/ops-ca.key.pem
 EOF
 check "owner --check-config with the admin keywords" "$own" serve \
     --config "$tmp/own.conf" --check-config
@@ -88,6 +92,14 @@ NOAUTH=1 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" \
 expect "upload without a token: 401" 401 error.code=unauthorized
 api GET "$adm/api/v1/owner/devices"
 expect "... and nothing stored" 200 total=0
+NOAUTH=1 api GET "$adm/api/v1/owner/certs"
+expect "certificate list without a token: 401" 401 error.code=unauthorized
+api GET "$adm/api/v1/owner/certs"
+expect "no certificate issued yet" 200 total=0 certs.#=0 limit=100
+api GET "$adm/api/v1/owner/certs?guid=xyz"
+expect "certificate list for a malformed GUID: 400" 400 error.code=bad_guid
+api GET "$adm/api/v1/owner/certs?limit=0"
+expect "certificate list with limit 0: 400" 400 error.code=bad_query
 
 # ---- uploads that must store nothing ----
 # A corrupted voucher: one base64 character of its body replaced.
@@ -222,6 +234,10 @@ expect "device 1's plan in execution order" 200 steps.#=3 \
     steps.2.params.src="$tmp/dev1.bin"
 api GET "$adm/api/v1/owner/devices/$g2/serviceinfo"
 expect "device 2's plan" 200 steps.#=1
+api POST "$adm/api/v1/owner/devices/$g1/serviceinfo" -H "$JSON" --data \
+    '{"kind": "csr", "params": {"days": "30"}}'
+expect "an operational certificate for device 1" 201 kind=csr params.days=30
+csr_id=$(jget id)
 # Device 3 gets a step whose file disappears before it onboards.
 api POST "$adm/api/v1/owner/devices/$g3/serviceinfo" -H "$JSON" --data \
     "{\"kind\": \"download\", \"params\": {\"src\": \"$tmp/gone.bin\", \
@@ -231,7 +247,7 @@ rm -f "$tmp/gone.bin"
 
 # ---- onboarding: device 1 succeeds, device 3 fails ----
 check "device 1 onboards (TO1 + TO2)" "$dev" onboard --cred "$tmp/dev1.cred" \
-    --download-dir "$tmp/dl1"
+    --download-dir "$tmp/dl1" --opcred-dir "$tmp/op1"
 new1=$(sed -n 's/.*new credential stored in .*, GUID \([0-9a-f]*\)$/\1/p' \
     "$tmp/last.out")
 for f in all dev1; do
@@ -251,6 +267,38 @@ api GET "$adm/api/v1/owner/devices/$new1"
 expect "... and by its new one" 200 original_guid=$g1
 api POST "$adm/api/v1/owner/devices/$new1/to0"
 expect "TO0 for a replacement voucher: 409" 409 error.code=not_registrable
+
+# The certificate device 1 got, as the API lists it.
+api GET "$adm/api/v1/owner/certs"
+expect "one certificate issued, for device 1's new GUID" 200 total=1 \
+    certs.0.guid=$new1 certs.0.to2_guid=$g1 certs.0.origin=enroll \
+    certs.0.subject=CN=$new1
+serial=$(openssl x509 -in "$tmp/op1/opcred-cert.pem" -noout -serial |
+    sed 's/^serial=//' | tr A-F a-f)
+[ -n "$serial" ] && [ "$(jget certs.0.serial)" = "$serial" ] &&
+    ok "its serial is the one of the device's certificate" ||
+    fail "serial: api $(jget certs.0.serial), device $serial"
+na=$(date -ud "$(jget certs.0.not_after)" +%s)
+nb=$(date -ud "$(jget certs.0.not_before)" +%s)
+dev_na=$(date -ud "$(openssl x509 -in "$tmp/op1/opcred-cert.pem" -noout \
+    -enddate | sed 's/^notAfter=//')" +%s)
+# 30 days from now; from an hour ago, or from the CA's own start when
+# that is later (gen-pki made it seconds ago).
+[ "$na" -eq "$dev_na" ] && [ $((na - nb)) -ge $((30 * 86400)) ] &&
+    [ $((na - nb)) -le $((30 * 86400 + 3600)) ] &&
+    ok "its validity: the device's notAfter, 30 days" ||
+    fail "validity $nb .. $na (device: $dev_na)"
+api GET "$adm/api/v1/owner/certs?guid=$g1"
+expect "found by the GUID the TO2 began with" 200 total=1 certs.0.guid=$new1
+api GET "$adm/api/v1/owner/certs?guid=$new1"
+expect "... and by the new one" 200 total=1
+api GET "$adm/api/v1/owner/certs?guid=$g2"
+expect "none for device 2" 200 total=0 certs.#=0
+api GET "$adm/api/v1/owner/certs?offset=1&limit=1"
+expect "paging past the end" 200 total=1 certs.#=0 offset=1 limit=1
+api DELETE "$adm/api/v1/owner/devices/$g1/serviceinfo/$csr_id"
+[ "$status" = 204 ] && ok "device 1's csr step removed" ||
+    fail "del csr: $status"
 i=0
 while [ $i -lt 100 ]; do
     api GET "$adm/api/v1/owner/devices/$g3"

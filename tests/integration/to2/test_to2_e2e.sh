@@ -186,7 +186,12 @@ EOF2
         expect "$curve/$via: a $curve key, mode 0600" \
             "openssl pkey -in '$op/opcred-key.pem' -noout -text |
                  grep -q '$([ $curve = p256 ] && echo prime256v1 || echo secp384r1)' &&
-             [ \"\$(stat -c %a '$op/opcred-key.pem')\" = 600 ]"
+             [ \"\$(stat -L -c %a '$op/opcred-key.pem')\" = 600 ]"
+        expect "$curve/$via: the names are links into the one generation" \
+            "[ \"\$(readlink '$op/opcred-key.pem')\" = opcred/opcred-key.pem ] &&
+             [ \"\$(readlink '$op/opcred')\" = .opcred-1 ] &&
+             [ \"\$(LC_ALL=C ls -A '$op' | tr '\\n' ' ')\" = \
+               '.opcred-1 opcred opcred-ca.pem opcred-cert.pem opcred-key.pem ' ]"
 
         newg=$(sed -n 's/.*new credential stored in .*, GUID \([0-9a-f]*\)$/\1/p' \
             "$tmp/last.out")
