@@ -2,6 +2,8 @@
 #ifndef ZTO_DB_INT_H
 #define ZTO_DB_INT_H
 
+#include <stdbool.h>
+
 #include <sqlite3.h>
 
 #include "zto/zto_db.h"
@@ -20,6 +22,8 @@ struct zto_db {
     sqlite3 *h;
     enum zto_db_role role;
     int version;
+    bool sync_full; /* fsync every commit (opts.sync_full) */
+    bool relaxed;   /* synchronous is NORMAL for session rows just now */
 };
 
 /* Prepare, or log-free failure as ZTO_E_DB. */

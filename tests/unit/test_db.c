@@ -4,6 +4,8 @@
 
 #include "test.h"
 #include "zto/zto_db.h"
+/* White box: the connection's synchronous setting (sessions_unsynced) */
+#include "../../db/sqlite/db_int.h"
 
 static void
 test_sessions(void)
@@ -84,11 +86,102 @@ test_file_roles(void)
     ASSERT_FAILS(zto_db_open("/nonexistent-dir/x.db", ZTO_DB_OWNER, &o, &db));
 }
 
+/* PRAGMA synchronous of the connection: 2 FULL, 1 NORMAL. */
+static int
+sync_mode(struct zto_db *db)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+
+    if (sqlite3_prepare_v2(db->h, "PRAGMA synchronous", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* With sync_full, commits of session rows alone skip the fsync
+ * (synchronous NORMAL just for them), everything else stays FULL, and
+ * the rows are there after a reopen. */
+static void
+test_sessions_unsynced(void)
+{
+    char path[] = "/tmp/zto-test-db-XXXXXX";
+    int fd = mkstemp(path);
+    struct zto_db *db = NULL;
+    struct zto_db_opts o = {.sync_full = true, .busy_timeout_ms = 100};
+    char wal[64], shm[64];
+    uint8_t buf[16];
+    size_t len = 0;
+    int proto = 0;
+
+    ASSERT_TRUE(fd >= 0);
+    close(fd);
+    ASSERT_OK(zto_db_open(path, ZTO_DB_MANUFACTURER, &o, &db));
+    if (db == NULL)
+        return;
+    ASSERT_EQ(sync_mode(db), 2);
+    /* a session statement on its own: back to FULL afterwards */
+    ASSERT_OK(zto_db_session_put(db, "a", 1, (const uint8_t *)"x", 1, 100));
+    ASSERT_EQ(sync_mode(db), 2);
+    ASSERT_OK(zto_db_session_del(db, "a"));
+    ASSERT_EQ(sync_mode(db), 2);
+    /* a sessions-only transaction is NORMAL until it ends */
+    ASSERT_OK(zto_db_begin_sessions(db));
+    ASSERT_EQ(sync_mode(db), 1);
+    ASSERT_OK(zto_db_session_purge(db, 0, NULL));
+    ASSERT_OK(zto_db_session_put(db, "b", 1, (const uint8_t *)"yy", 2, 100));
+    ASSERT_OK(zto_db_commit(db));
+    ASSERT_EQ(sync_mode(db), 2);
+    ASSERT_OK(zto_db_begin_sessions(db));
+    ASSERT_OK(zto_db_session_put(db, "c", 1, (const uint8_t *)"z", 1, 100));
+    zto_db_rollback(db);
+    ASSERT_EQ(sync_mode(db), 2);
+    /* session rows inside an ordinary transaction: FULL throughout */
+    ASSERT_OK(zto_db_begin(db));
+    ASSERT_OK(zto_db_session_put(db, "d", 1, (const uint8_t *)"w", 1, 100));
+    ASSERT_EQ(sync_mode(db), 2);
+    ASSERT_OK(zto_db_commit(db));
+    ASSERT_EQ(sync_mode(db), 2);
+    zto_db_close(db);
+    db = NULL;
+    ASSERT_OK(zto_db_open(path, ZTO_DB_MANUFACTURER, &o, &db));
+    if (db != NULL) {
+        ASSERT_OK(zto_db_session_get(db, "b", 0, &proto, buf, sizeof(buf),
+                                     &len));
+        ASSERT_EQ(len, 2);
+        ASSERT_ERR(zto_db_session_get(db, "c", 0, &proto, buf, sizeof(buf),
+                                      &len),
+                   ZTO_E_NOT_FOUND);
+        ASSERT_OK(zto_db_session_get(db, "d", 0, &proto, buf, sizeof(buf),
+                                     &len));
+        zto_db_close(db);
+    }
+    /* without sync_full nothing changes: NORMAL all along */
+    o.sync_full = false;
+    db = NULL;
+    ASSERT_OK(zto_db_open(path, ZTO_DB_MANUFACTURER, &o, &db));
+    if (db != NULL) {
+        ASSERT_EQ(sync_mode(db), 1);
+        ASSERT_OK(zto_db_session_put(db, "e", 1, (const uint8_t *)"v", 1,
+                                     100));
+        ASSERT_EQ(sync_mode(db), 1);
+        zto_db_close(db);
+    }
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    snprintf(shm, sizeof(shm), "%s-shm", path);
+    unlink(path);
+    unlink(wal);
+    unlink(shm);
+}
+
 int
 main(void)
 {
     TEST_START("db");
     test_sessions();
     test_file_roles();
+    test_sessions_unsynced();
     TEST_DONE();
 }
