@@ -298,6 +298,8 @@ run_cell(struct cell *c, const struct opts *o, struct result *res)
     cpu_mark(c, &m2);
 
     /* TO1 + TO2 */
+    if (o->verbose)
+        fprintf(stderr, "fdo-bench: %s: TO1 + TO2 starting\n", res->name);
     first = 0;
     if (o->heap && c->dev[0].di_ok) {
         device_one(c, &c->dev[0], true, &res->heap_onb);
