@@ -5,10 +5,14 @@
  * (voucher export and upload, /metrics).
  *
  * Every server is killed on every way out: normal exit (atexit),
- * SIGINT/SIGTERM/SIGHUP, the overall timeout (a watchdog thread), and the
- * death of this process (PR_SET_PDEATHSIG, set by proc_start()).
+ * SIGINT/SIGTERM/SIGHUP/SIGQUIT (the handler kills them, the watchdog
+ * thread then removes the directory and exits), the overall timeout (the
+ * watchdog thread), and the death of this process (PR_SET_PDEATHSIG, set
+ * by proc_start()).
  */
 #define HC_TIMEOUT_MS 120000 /* an upload of many vouchers under ASan */
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +37,7 @@
 static volatile pid_t guard_pid[GUARD_MAX];
 static char guard_dir[256];
 static unsigned guard_timeout;
+static int guard_pipe[2] = {-1, -1};
 
 static void
 guard_kill_all(void)
@@ -44,29 +49,40 @@ guard_kill_all(void)
             kill(guard_pid[i], SIGKILL);
 }
 
+/* Kill the servers at once (async-signal-safe), and let the watchdog
+ * thread remove the directory and exit. */
 static void
 on_signal(int sig)
 {
-    static const char msg[] = "fdo-bench: interrupted, servers killed\n";
+    unsigned char b = (unsigned char)sig;
 
     guard_kill_all();
-    if (write(2, msg, sizeof(msg) - 1) < 0) {
-        /* nothing more to do */
-    }
-    _exit(128 + sig);
+    if (write(guard_pipe[1], &b, 1) != 1)
+        _exit(128 + sig);
 }
 
 static void *
 watchdog(void *arg)
 {
+    struct pollfd pfd;
+    unsigned char sig = 0;
+    int rc;
+
     (void)arg;
-    sleep(guard_timeout);
+    pfd.fd = guard_pipe[0];
+    pfd.events = POLLIN;
+    do
+        rc = poll(&pfd, 1, guard_timeout > 0 ? (int)guard_timeout * 1000 : -1);
+    while (rc < 0 && errno == EINTR);
     guard_kill_all();
-    fprintf(stderr, "fdo-bench: overall timeout (%u s): servers killed\n",
-            guard_timeout);
+    if (rc > 0 && read(guard_pipe[0], &sig, 1) == 1)
+        fprintf(stderr, "fdo-bench: signal %d: servers killed\n", sig);
+    else
+        fprintf(stderr, "fdo-bench: overall timeout (%u s): servers killed\n",
+                guard_timeout);
     if (guard_dir[0] != '\0')
         rm_tree(guard_dir);
-    _exit(3);
+    _exit(sig != 0 ? 128 + sig : 3);
 }
 
 static void
@@ -81,6 +97,8 @@ servers_guard_init(unsigned timeout_s)
     struct sigaction sa;
     pthread_t th;
 
+    if (pipe(guard_pipe) != 0)
+        die("pipe: %s", strerror(errno));
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
@@ -90,8 +108,9 @@ servers_guard_init(unsigned timeout_s)
     signal(SIGPIPE, SIG_IGN);
     atexit(guard_atexit);
     guard_timeout = timeout_s;
-    if (timeout_s > 0 && pthread_create(&th, NULL, watchdog, NULL) == 0)
-        pthread_detach(th);
+    if (pthread_create(&th, NULL, watchdog, NULL) != 0)
+        die("cannot start the watchdog thread");
+    pthread_detach(th);
 }
 
 static void
