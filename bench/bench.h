@@ -59,17 +59,13 @@ struct cell {
     struct server srv[SRV_N];
     struct bdev *dev; /* n devices */
     /* results */
-    double wall_s[PH_N]; /* wall time of each phase */
-    unsigned ok[PH_N];
-    double cpu_s[SRV_N];    /* server CPU over the whole cell */
-    double cpu_self_s;      /* this process (the devices) */
+    double wall_s[PH_N];    /* wall time of each phase */
     double to0_exchange_ms; /* owner's TO0 client, mean per exchange */
     unsigned to0_failures;
     /* crypto */
     double us_sign, us_verify, us_chain, us_kex_start, us_kex_derive;
     /* verification */
     unsigned distinct_guids, distinct_creds;
-    bool verified;
 };
 
 struct opts {

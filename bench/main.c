@@ -478,7 +478,7 @@ main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-n") == 0) {
-            o.n = num(a, v, 1, 100000);
+            o.n = num(a, v, 1, 20000);
             i++;
         } else if (strcmp(a, "-c") == 0) {
             o.conc = num(a, v, 1, 1000);
