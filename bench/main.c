@@ -404,8 +404,16 @@ run_cell(struct cell *c, const struct opts *o, struct result *res)
                        : 0);
     }
     if (o->heap) {
+        size_t peak = res->heap_di.peak > res->heap_onb.peak
+                          ? res->heap_di.peak
+                          : res->heap_onb.peak;
         print_heap("DI", &res->heap_di);
         print_heap("TO1+TO2", &res->heap_onb);
+        if (res->heap_di.available && res->heap_onb.available)
+            printf("   device heap, whole onboarding outside OpenSSL: peak "
+                   "%zu bytes (target < 65536: %s); the device core "
+                   "itself allocates nothing\n",
+                   peak, peak < 65536 ? "met" : "NOT met");
     }
     printf("   verify: DI %u/%u, TO0 %u/%u, onboarded %u/%u, new GUIDs "
            "distinct %u, credentials distinct %u\n",
