@@ -229,6 +229,7 @@ run_device(struct worker *k, struct bdev *d)
     struct zto_device_cfg cfg;
     struct zto_target tg;
     const struct zto_device_result *res;
+    struct zto_devmod dm;
     char serial[32];
     zto_err_t r;
 
@@ -242,6 +243,13 @@ run_device(struct worker *k, struct bdev *d)
     snprintf(serial, sizeof(serial), "BENCH-%06u", d->idx);
     cfg.serial = serial;
     cfg.model = "bench";
+    memset(&dm, 0, sizeof(dm));
+    dm.os = "Linux";
+    dm.arch = "x86_64";
+    dm.version = zto_device_version();
+    dm.device = "fdo-bench";
+    dm.sn = serial;
+    cfg.devmod = &dm;
     /* one pass: a device that does not make it is a failure, not a
      * retry two minutes later */
     cfg.max_passes = 1;
