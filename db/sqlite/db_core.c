@@ -28,10 +28,52 @@ migrations_for(enum zto_db_role role)
 zto_err_t
 db_prepare(struct zto_db *db, const char *sql, sqlite3_stmt **st)
 {
+    struct db_cached_stmt *c;
+    size_t i;
+    char *copy;
+
     *st = NULL;
-    return sqlite3_prepare_v2(db->h, sql, -1, st, NULL) == SQLITE_OK
-               ? ZTO_OK
-               : ZTO_E_DB;
+    for (i = 0; i < db->ncache; i++) {
+        c = &db->cache[i];
+        if (!c->busy && strcmp(c->sql, sql) == 0) {
+            c->busy = true;
+            *st = c->st;
+            return ZTO_OK;
+        }
+    }
+    if (db->ncache == DB_STMT_CACHE || (copy = strdup(sql)) == NULL)
+        return sqlite3_prepare_v2(db->h, sql, -1, st, NULL) == SQLITE_OK
+                   ? ZTO_OK
+                   : ZTO_E_DB;
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+                           NULL) != SQLITE_OK) {
+        free(copy);
+        sqlite3_finalize(*st);
+        *st = NULL;
+        return ZTO_E_DB;
+    }
+    c = &db->cache[db->ncache++];
+    c->sql = copy;
+    c->st = *st;
+    c->busy = true;
+    return ZTO_OK;
+}
+
+void
+db_finish(struct zto_db *db, sqlite3_stmt *st)
+{
+    size_t i;
+
+    if (st == NULL)
+        return;
+    for (i = 0; i < db->ncache; i++)
+        if (db->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            db->cache[i].busy = false;
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 zto_err_t
@@ -114,7 +156,7 @@ user_version(struct zto_db *db)
     if (db_prepare(db, "PRAGMA user_version", &st) == ZTO_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return v;
 }
 
@@ -135,7 +177,7 @@ check_role(struct zto_db *db)
         r = v != NULL && strcmp(v, role_names[db->role]) == 0 ? ZTO_OK
                                                                : ZTO_E_CONFIG;
     } else if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
+        db_finish(db, st);
         st = NULL;
         if (db_prepare(db,
                        "INSERT INTO zto_meta(key, value) VALUES ('role', ?)",
@@ -144,7 +186,7 @@ check_role(struct zto_db *db)
                               SQLITE_STATIC) == SQLITE_OK)
             r = db_step_done(st);
     }
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -235,8 +277,14 @@ fail:
 void
 zto_db_close(struct zto_db *db)
 {
+    size_t i;
+
     if (db == NULL)
         return;
+    for (i = 0; i < db->ncache; i++) {
+        sqlite3_finalize(db->cache[i].st);
+        free(db->cache[i].sql);
+    }
     sqlite3_close_v2(db->h);
     free(db);
 }
@@ -307,7 +355,7 @@ zto_db_session_put(struct zto_db *db, const char *token, int protocol,
         r = ZTO_E_DB;
     else
         r = session_step(db, st);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -341,7 +389,7 @@ zto_db_session_get(struct zto_db *db, const char *token, int64_t now,
     *protocol = sqlite3_column_int(st, 0);
     r = db_column_blob(st, 1, buf, cap, len);
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -357,7 +405,7 @@ zto_db_session_del(struct zto_db *db, const char *token)
     r = sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC) == SQLITE_OK
             ? session_step(db, st)
             : ZTO_E_DB;
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -374,6 +422,6 @@ zto_db_session_purge(struct zto_db *db, int64_t now, int *n)
                                                      : ZTO_E_DB;
     if (r == ZTO_OK && n != NULL)
         *n = sqlite3_changes(db->h);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
