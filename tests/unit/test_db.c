@@ -4,7 +4,8 @@
 
 #include "test.h"
 #include "zto/zto_db.h"
-/* White box: the connection's synchronous setting (sessions_unsynced) */
+/* White box: the connection's synchronous setting (sessions_unsynced)
+ * and the statement cache */
 #include "../../db/sqlite/db_int.h"
 
 static void
@@ -176,6 +177,53 @@ test_sessions_unsynced(void)
     unlink(shm);
 }
 
+/* The statement cache: the same text gives back the same statement once
+ * finished, a statement in use is never handed out twice, and more
+ * distinct statements than the cache holds still work. */
+static void
+test_stmt_cache(void)
+{
+    struct zto_db *db = NULL;
+    sqlite3_stmt *a = NULL, *b = NULL, *c = NULL;
+    char sql[64];
+    int i;
+
+    ASSERT_OK(zto_db_open(":memory:", ZTO_DB_OWNER, NULL, &db));
+    if (db == NULL)
+        return;
+    ASSERT_OK(db_prepare(db, "SELECT ?", &a));
+    ASSERT_EQ(sqlite3_bind_int(a, 1, 7), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(a), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_int(a, 0), 7);
+    /* in use: a second one */
+    ASSERT_OK(db_prepare(db, "SELECT ?", &b));
+    ASSERT_TRUE(a != b);
+    db_finish(db, b);
+    db_finish(db, a);
+    /* finished: the same one again, reset with no bindings */
+    ASSERT_OK(db_prepare(db, "SELECT ?", &c));
+    ASSERT_TRUE(c == a);
+    ASSERT_EQ(sqlite3_step(c), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_type(c, 0), SQLITE_NULL);
+    db_finish(db, c);
+    for (i = 0; i < DB_STMT_CACHE + 10; i++) {
+        snprintf(sql, sizeof(sql), "SELECT %d", i);
+        ASSERT_OK(db_prepare(db, sql, &a));
+        ASSERT_EQ(sqlite3_step(a), SQLITE_ROW);
+        ASSERT_EQ(sqlite3_column_int(a, 0), i);
+        db_finish(db, a);
+    }
+    ASSERT_EQ(db->ncache, DB_STMT_CACHE);
+    ASSERT_FAILS(db_prepare(db, "SELEKT nonsense", &a));
+    ASSERT_TRUE(a == NULL);
+    db_finish(db, NULL);
+    /* the public calls still work with a full cache */
+    for (i = 0; i < 3; i++)
+        ASSERT_OK(zto_db_session_put(db, "t", 1, (const uint8_t *)"x", 1,
+                                     100));
+    zto_db_close(db);
+}
+
 int
 main(void)
 {
@@ -183,5 +231,6 @@ main(void)
     test_sessions();
     test_file_roles();
     test_sessions_unsynced();
+    test_stmt_cache();
     TEST_DONE();
 }
