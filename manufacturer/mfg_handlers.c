@@ -266,8 +266,9 @@ app_start(struct mfg *m, struct di_work *w, const uint8_t *in, size_t in_len,
         r = ZTO_E_RNG;
         goto out;
     }
-    /* Expired sessions go in the same transaction. */
-    if ((r = zto_db_begin(m->db)) != ZTO_OK)
+    /* Expired sessions go in the same transaction (session rows only:
+     * not fsync'ed, zto_db.h). */
+    if ((r = zto_db_begin_sessions(m->db)) != ZTO_OK)
         goto out;
     if ((r = zto_db_session_purge(m->db, now, NULL)) != ZTO_OK ||
         (r = zto_db_session_put(m->db, tok, MFG_SESSION_PROTO, w->session,

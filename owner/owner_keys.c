@@ -177,6 +177,27 @@ owner_key_find(struct owner *o, const struct zto_pubkey *pk)
     struct owner_key *found = NULL;
     size_t i;
 
+    /* Fast path, taken for every TO2.HelloDevice: an X.509 key whose
+     * SubjectPublicKeyInfo bytes hash to a key's fingerprint is that key,
+     * without decoding it (OpenSSL 3 key decoding costs more than an
+     * ECDSA signature). Other encodings, and SPKI bytes written another
+     * way, are decoded and compared below. The key type must agree as
+     * it must there. */
+    if (pk->enc == ZTO_PKENC_X509 && pk->body.len > 0) {
+        struct zto_hash_buf h;
+        char fp[ZTO_DB_OWNER_KEY_HEX];
+
+        if (zto_hash(ZTO_HASH_SHA256, pk->body.p, pk->body.len, &h) == ZTO_OK &&
+            zto_hex_encode(h.value, h.len, fp, sizeof(fp)) == ZTO_OK) {
+            for (i = 0; i < o->nkeys; i++)
+                if (strcmp(o->keys[i].fp, fp) == 0 &&
+                    o->keys[i].key.pk_type == pk->type)
+                    return &o->keys[i];
+            if (o->has_owner2 && strcmp(o->owner2_store.fp, fp) == 0 &&
+                o->owner2_store.key.pk_type == pk->type)
+                return &o->owner2_store;
+        }
+    }
     zto_key_init(&want);
     if (zto_key_from_pubkey(pk, &want) != ZTO_OK)
         return NULL;

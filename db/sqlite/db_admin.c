@@ -15,6 +15,6 @@ zto_db_check(struct zto_db *db)
     if ((r = db_prepare(db, "SELECT count(*) FROM zto_meta", &st)) != ZTO_OK)
         return r;
     r = sqlite3_step(st) == SQLITE_ROW ? ZTO_OK : ZTO_E_DB;
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }

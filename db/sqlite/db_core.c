@@ -28,10 +28,52 @@ migrations_for(enum zto_db_role role)
 zto_err_t
 db_prepare(struct zto_db *db, const char *sql, sqlite3_stmt **st)
 {
+    struct db_cached_stmt *c;
+    size_t i;
+    char *copy;
+
     *st = NULL;
-    return sqlite3_prepare_v2(db->h, sql, -1, st, NULL) == SQLITE_OK
-               ? ZTO_OK
-               : ZTO_E_DB;
+    for (i = 0; i < db->ncache; i++) {
+        c = &db->cache[i];
+        if (!c->busy && strcmp(c->sql, sql) == 0) {
+            c->busy = true;
+            *st = c->st;
+            return ZTO_OK;
+        }
+    }
+    if (db->ncache == DB_STMT_CACHE || (copy = strdup(sql)) == NULL)
+        return sqlite3_prepare_v2(db->h, sql, -1, st, NULL) == SQLITE_OK
+                   ? ZTO_OK
+                   : ZTO_E_DB;
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+                           NULL) != SQLITE_OK) {
+        free(copy);
+        sqlite3_finalize(*st);
+        *st = NULL;
+        return ZTO_E_DB;
+    }
+    c = &db->cache[db->ncache++];
+    c->sql = copy;
+    c->st = *st;
+    c->busy = true;
+    return ZTO_OK;
+}
+
+void
+db_finish(struct zto_db *db, sqlite3_stmt *st)
+{
+    size_t i;
+
+    if (st == NULL)
+        return;
+    for (i = 0; i < db->ncache; i++)
+        if (db->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            db->cache[i].busy = false;
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 zto_err_t
@@ -66,6 +108,45 @@ exec(struct zto_db *db, const char *sql)
                                                                    : ZTO_E_DB;
 }
 
+/*
+ * Session rows are working state, not a promise to a peer: a session
+ * lost with the machine's power only makes the peer start that
+ * sub-protocol again from its first message. So commits that write
+ * nothing but session rows skip the fsync even with sync_full
+ * (synchronous=NORMAL in WAL mode: still durable against a killed
+ * process, and visible at once to other processes sharing the file);
+ * the next full commit syncs them along with everything before it.
+ * Under load this takes several fsyncs per onboarding out of the
+ * servers' event loops (docs/benchmark.md).
+ */
+static zto_err_t
+relax(struct zto_db *db, bool on)
+{
+    if (!db->sync_full || db->relaxed == on)
+        return ZTO_OK;
+    if (exec(db, on ? "PRAGMA synchronous = NORMAL"
+                    : "PRAGMA synchronous = FULL") != ZTO_OK)
+        return ZTO_E_DB;
+    db->relaxed = on;
+    return ZTO_OK;
+}
+
+/* Step a statement on the sessions table: outside a transaction it
+ * commits by itself, relaxed; inside one the transaction decides. */
+static zto_err_t
+session_step(struct zto_db *db, sqlite3_stmt *st)
+{
+    bool own = sqlite3_get_autocommit(db->h) != 0;
+    zto_err_t r, r2;
+
+    if (own && (r = relax(db, true)) != ZTO_OK)
+        return r;
+    r = db_step_done(st);
+    if (own && (r2 = relax(db, false)) != ZTO_OK && r == ZTO_OK)
+        r = r2;
+    return r;
+}
+
 static int
 user_version(struct zto_db *db)
 {
@@ -75,7 +156,7 @@ user_version(struct zto_db *db)
     if (db_prepare(db, "PRAGMA user_version", &st) == ZTO_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return v;
 }
 
@@ -96,7 +177,7 @@ check_role(struct zto_db *db)
         r = v != NULL && strcmp(v, role_names[db->role]) == 0 ? ZTO_OK
                                                                : ZTO_E_CONFIG;
     } else if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
+        db_finish(db, st);
         st = NULL;
         if (db_prepare(db,
                        "INSERT INTO zto_meta(key, value) VALUES ('role', ?)",
@@ -105,7 +186,7 @@ check_role(struct zto_db *db)
                               SQLITE_STATIC) == SQLITE_OK)
             r = db_step_done(st);
     }
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -178,6 +259,7 @@ zto_db_open(const char *path, enum zto_db_role role,
      * leaves a half-applied transaction. */
     if (!mem && exec(db, "PRAGMA journal_mode = WAL") != ZTO_OK)
         goto fail;
+    db->sync_full = !mem && (opts == NULL || opts->sync_full);
     snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s",
              opts == NULL || opts->sync_full ? "FULL" : "NORMAL");
     if (exec(db, pragma) != ZTO_OK || exec(db, "PRAGMA foreign_keys = ON") != ZTO_OK ||
@@ -195,8 +277,14 @@ fail:
 void
 zto_db_close(struct zto_db *db)
 {
+    size_t i;
+
     if (db == NULL)
         return;
+    for (i = 0; i < db->ncache; i++) {
+        sqlite3_finalize(db->cache[i].st);
+        free(db->cache[i].sql);
+    }
     sqlite3_close_v2(db->h);
     free(db);
 }
@@ -214,12 +302,26 @@ zto_db_begin(struct zto_db *db)
 }
 
 zto_err_t
+zto_db_begin_sessions(struct zto_db *db)
+{
+    zto_err_t r;
+
+    if ((r = relax(db, true)) != ZTO_OK)
+        return r;
+    if ((r = exec(db, "BEGIN IMMEDIATE")) != ZTO_OK)
+        (void)relax(db, false);
+    return r;
+}
+
+zto_err_t
 zto_db_commit(struct zto_db *db)
 {
     zto_err_t r = exec(db, "COMMIT");
 
     if (r != ZTO_OK)
         zto_db_rollback(db);
+    else if ((r = relax(db, false)) != ZTO_OK)
+        return r;
     return r;
 }
 
@@ -228,6 +330,7 @@ zto_db_rollback(struct zto_db *db)
 {
     if (!sqlite3_get_autocommit(db->h))
         (void)exec(db, "ROLLBACK");
+    (void)relax(db, false);
 }
 
 zto_err_t
@@ -251,8 +354,8 @@ zto_db_session_put(struct zto_db *db, const char *token, int protocol,
         sqlite3_bind_int64(st, 4, expires) != SQLITE_OK)
         r = ZTO_E_DB;
     else
-        r = db_step_done(st);
-    sqlite3_finalize(st);
+        r = session_step(db, st);
+    db_finish(db, st);
     return r;
 }
 
@@ -286,7 +389,7 @@ zto_db_session_get(struct zto_db *db, const char *token, int64_t now,
     *protocol = sqlite3_column_int(st, 0);
     r = db_column_blob(st, 1, buf, cap, len);
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -300,9 +403,9 @@ zto_db_session_del(struct zto_db *db, const char *token)
         ZTO_OK)
         return r;
     r = sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC) == SQLITE_OK
-            ? db_step_done(st)
+            ? session_step(db, st)
             : ZTO_E_DB;
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -315,10 +418,10 @@ zto_db_session_purge(struct zto_db *db, int64_t now, int *n)
     if ((r = db_prepare(db, "DELETE FROM sessions WHERE expires <= ?", &st)) !=
         ZTO_OK)
         return r;
-    r = sqlite3_bind_int64(st, 1, now) == SQLITE_OK ? db_step_done(st)
+    r = sqlite3_bind_int64(st, 1, now) == SQLITE_OK ? session_step(db, st)
                                                      : ZTO_E_DB;
     if (r == ZTO_OK && n != NULL)
         *n = sqlite3_changes(db->h);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }

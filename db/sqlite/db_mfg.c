@@ -46,7 +46,7 @@ zto_db_mfg_voucher_put(struct zto_db *db, const struct zto_guid *guid,
     else
         r = ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -74,7 +74,7 @@ zto_db_mfg_voucher_get(struct zto_db *db, const struct zto_guid *guid,
     else
         r = db_column_blob(st, 0, buf, cap, len);
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -126,7 +126,7 @@ zto_db_mfg_voucher_list(struct zto_db *db,
     }
     r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -144,7 +144,7 @@ zto_db_mfg_voucher_count(struct zto_db *db, int64_t *n)
     } else {
         r = ZTO_E_DB;
     }
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 

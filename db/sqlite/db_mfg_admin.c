@@ -77,7 +77,7 @@ zto_db_mfg_device_get(struct zto_db *db, const struct zto_guid *guid,
     else if ((r = device_row(st, &d)) == ZTO_OK)
         *out = d;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -102,11 +102,11 @@ zto_db_mfg_device_page(struct zto_db *db, int64_t since, int64_t offset,
             return r;
         if (sqlite3_bind_int64(st, 1, since) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW) {
-            sqlite3_finalize(st);
+            db_finish(db, st);
             return ZTO_E_DB;
         }
         *total = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        db_finish(db, st);
         st = NULL;
     }
     if ((r = db_prepare(db,
@@ -127,7 +127,7 @@ zto_db_mfg_device_page(struct zto_db *db, int64_t since, int64_t offset,
     }
     r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -159,6 +159,6 @@ zto_db_mfg_extension_put(struct zto_db *db, const struct zto_guid *guid,
         r = ZTO_E_DB;
     else
         r = db_step_done(st);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }

@@ -135,7 +135,7 @@ zto_db_owner_ov_add(struct zto_db *db, const struct zto_guid *guid,
     else
         r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -172,7 +172,7 @@ zto_db_owner_ov_get(struct zto_db *db, const struct zto_guid *guid,
     tmp.voucher = ZTO_BYTES(buf, tmp.voucher.len);
     *row = tmp;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -201,7 +201,7 @@ voucher_unchanged(struct zto_db *db, const struct zto_guid *guid,
         goto out;
     r = h.len == 32 && zto_ct_equal(h.value, hash, 32) ? ZTO_OK : ZTO_E_STATE;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -231,7 +231,7 @@ zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
     if ((r = bind_blob(st, 1, old_guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
         (r = db_step_done(st)) != ZTO_OK)
         goto fail;
-    sqlite3_finalize(st);
+    db_finish(db, st);
     if ((r = db_prepare(db,
                         "UPDATE vouchers SET guid = ?, voucher = ?, "
                         "state = 1, prev_guid = guid, onboarded_at = ?, "
@@ -253,10 +253,10 @@ zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
         r = ZTO_E_DB;
         goto fail;
     }
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return zto_db_commit(db);
 fail:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     zto_db_rollback(db);
     return r;
 }
@@ -279,7 +279,7 @@ zto_db_owner_ov_reused(struct zto_db *db, const struct zto_guid *guid,
     if ((r = bind_i64(st, 1, now)) == ZTO_OK &&
         (r = bind_blob(st, 2, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
         r = step_one(db, st);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -303,7 +303,7 @@ zto_db_owner_ov_failed(struct zto_db *db, const struct zto_guid *guid,
         (r = bind_i64(st, 2, now)) == ZTO_OK &&
         (r = bind_blob(st, 3, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
         r = step_one(db, st);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -324,7 +324,7 @@ zto_db_owner_ov_set_state(struct zto_db *db, const struct zto_guid *guid,
     if ((r = bind_i64(st, 1, state)) == ZTO_OK &&
         (r = bind_blob(st, 2, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
         r = step_one(db, st);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -345,7 +345,7 @@ zto_db_owner_ov_set_group(struct zto_db *db, const struct zto_guid *guid,
     if ((r = bind_text(st, 1, grp)) == ZTO_OK &&
         (r = bind_blob(st, 2, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
         r = step_one(db, st);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -370,7 +370,7 @@ zto_db_owner_ov_list(struct zto_db *db, zto_db_ov_fn fn, void *ctx)
     }
     r = rc == SQLITE_ROW || rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -418,7 +418,7 @@ zto_db_owner_to0_put(struct zto_db *db, const struct zto_db_to0 *s)
         (r = bind_i64(st, 8, s->failing_since)) == ZTO_OK &&
         (r = bind_text(st, 9, s->last_error)) == ZTO_OK)
         r = step_one(db, st);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     /* A voucher deleted meanwhile fails the foreign key. */
     return r == ZTO_E_NOT_FOUND ? ZTO_E_DB : r;
 }
@@ -448,7 +448,7 @@ zto_db_owner_to0_get(struct zto_db *db, int64_t voucher_id, const char *rv,
         : rc == SQLITE_DONE ? ZTO_E_NOT_FOUND
                             : ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -477,7 +477,7 @@ zto_db_owner_to0_list(struct zto_db *db, int64_t voucher_id, zto_db_to0_fn fn,
     }
     r = rc == SQLITE_ROW || rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -523,7 +523,7 @@ zto_db_owner_plan_add(struct zto_db *db, const char *scope, const char *target,
         r = step_one(db, st);
     if (r == ZTO_OK && id != NULL)
         *id = sqlite3_last_insert_rowid(db->h);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r == ZTO_E_NOT_FOUND ? ZTO_E_DB : r;
 }
 
@@ -540,7 +540,7 @@ zto_db_owner_plan_del(struct zto_db *db, int64_t id)
         return r;
     if ((r = bind_i64(st, 1, id)) == ZTO_OK)
         r = step_one(db, st);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -583,7 +583,7 @@ zto_db_owner_plan_list(struct zto_db *db, zto_db_plan_fn fn, void *ctx)
                         &st)) != ZTO_OK)
         return r;
     r = plan_rows(st, fn, ctx);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -616,7 +616,7 @@ zto_db_owner_plan_for(struct zto_db *db, const struct zto_guid *guid,
         (r = bind_text(st, 2, g)) == ZTO_OK &&
         (r = bind_text(st, 3, o)) == ZTO_OK)
         r = plan_rows(st, fn, ctx);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -659,7 +659,7 @@ zto_db_owner_cert_add(struct zto_db *db, const struct zto_db_cert *c,
         r = step_one(db, st);
     if (r == ZTO_OK && id != NULL)
         *id = sqlite3_last_insert_rowid(db->h);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r == ZTO_E_NOT_FOUND ? ZTO_E_DB : r;
 }
 
@@ -719,7 +719,7 @@ zto_db_owner_cert_get(struct zto_db *db, int64_t id, uint8_t *buf, size_t cap,
     tmp.cert = ZTO_BYTES(buf, tmp.cert.len);
     *row = tmp;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -751,6 +751,6 @@ zto_db_owner_cert_list(struct zto_db *db, const struct zto_guid *guid,
     }
     r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }

@@ -53,7 +53,7 @@ zto_db_rv_put(struct zto_db *db, const struct zto_db_rv_reg *reg)
     }
     r = db_step_done(st);
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -105,7 +105,7 @@ zto_db_rv_owner(struct zto_db *db, const struct zto_guid *guid, int64_t now,
     if (expires != NULL)
         *expires = sqlite3_column_int64(st, 1);
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -140,7 +140,7 @@ zto_db_rv_get(struct zto_db *db, const struct zto_guid *guid, int64_t now,
     if (expires != NULL)
         *expires = sqlite3_column_int64(st, 2);
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -157,7 +157,7 @@ zto_db_rv_del(struct zto_db *db, const struct zto_guid *guid)
         return r;
     if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
         r = db_step_done(st);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -176,7 +176,7 @@ zto_db_rv_purge(struct zto_db *db, int64_t now, int *n)
                                                     : ZTO_E_DB;
     if (r == ZTO_OK && n != NULL)
         *n = sqlite3_changes(db->h);
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -203,6 +203,6 @@ zto_db_rv_count(struct zto_db *db, int64_t now, int *stored, int *live)
     if (live != NULL)
         *live = sqlite3_column_int(st, 1);
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }

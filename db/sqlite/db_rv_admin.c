@@ -64,7 +64,7 @@ zto_db_rv_reg_info(struct zto_db *db, const struct zto_guid *guid, int64_t now,
     else if ((r = reg_row(st, &ri)) == ZTO_OK)
         *out = ri;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -90,11 +90,11 @@ zto_db_rv_reg_page(struct zto_db *db, int64_t now, int64_t offset,
             return r;
         if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW) {
-            sqlite3_finalize(st);
+            db_finish(db, st);
             return ZTO_E_DB;
         }
         *total = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        db_finish(db, st);
         st = NULL;
     }
     if ((r = db_prepare(db,
@@ -113,7 +113,7 @@ zto_db_rv_reg_page(struct zto_db *db, int64_t now, int64_t offset,
             goto out;
     r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -159,7 +159,7 @@ zto_db_rv_trust_add(struct zto_db *db, int list, const uint8_t *key_hash,
     else
         r = ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -181,7 +181,7 @@ zto_db_rv_trust_del(struct zto_db *db, int list, const uint8_t *key_hash)
         r = ZTO_E_DB;
     else if ((r = db_step_done(st)) == ZTO_OK && sqlite3_changes(db->h) == 0)
         r = ZTO_E_NOT_FOUND;
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }
 
@@ -233,6 +233,6 @@ zto_db_rv_trust_list(struct zto_db *db, int list,
     }
     r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
 out:
-    sqlite3_finalize(st);
+    db_finish(db, st);
     return r;
 }

@@ -10,7 +10,10 @@
  * DI.Done, a registration at TO0.AcceptOwner, a replaced voucher at
  * TO2.Done2) is committed before the answer leaves the server.
  * Several processes may share one database (replicas): sessions live in
- * it too, so any of them can carry on a session.
+ * it too, so any of them can carry on a session. Session rows are
+ * working state: their own commits are not fsync'ed even with sync_full
+ * (a session lost with the power makes the peer start again), the next
+ * full commit syncs them too.
  */
 #ifndef ZTO_DB_H
 #define ZTO_DB_H
@@ -55,6 +58,10 @@ int zto_db_schema_version(struct zto_db *db);
 
 /* Transactions (BEGIN IMMEDIATE: take the write lock up front). */
 ZTO_MUST_CHECK zto_err_t zto_db_begin(struct zto_db *db);
+/* A transaction that writes only session rows (zto_db_session_*): its
+ * commit is not fsync'ed, like a session statement outside a
+ * transaction. */
+ZTO_MUST_CHECK zto_err_t zto_db_begin_sessions(struct zto_db *db);
 ZTO_MUST_CHECK zto_err_t zto_db_commit(struct zto_db *db);
 void zto_db_rollback(struct zto_db *db);
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,7 +28,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#ifndef HC_TIMEOUT_MS
 #define HC_TIMEOUT_MS 10000
+#endif
 
 struct hconn {
     int fd;
@@ -167,13 +170,15 @@ hc_send(struct hconn *c, const void *p, size_t n)
     return 0;
 }
 
-/* More bytes into c->buf; 0 on EOF, -1 on error or timeout. */
+/* More bytes into c->buf, always leaving room for a terminating NUL
+ * after them (hc_read() searches the buffer as a string); 0 on EOF, -1
+ * on error or timeout. */
 static inline int
 hc_fill(struct hconn *c, uint64_t deadline)
 {
     ssize_t k;
 
-    if (c->have == sizeof(c->buf))
+    if (c->have >= sizeof(c->buf) - 1)
         return -1;
     if (c->ssl == NULL || SSL_pending(c->ssl) == 0) {
         struct pollfd pfd = {c->fd, POLLIN, 0};
@@ -183,8 +188,8 @@ hc_fill(struct hconn *c, uint64_t deadline)
     }
     k = c->ssl != NULL
             ? SSL_read(c->ssl, c->buf + c->have,
-                       (int)(sizeof(c->buf) - c->have))
-            : recv(c->fd, c->buf + c->have, sizeof(c->buf) - c->have, 0);
+                       (int)(sizeof(c->buf) - 1 - c->have))
+            : recv(c->fd, c->buf + c->have, sizeof(c->buf) - 1 - c->have, 0);
     if (k < 0) {
         ERR_clear_error();
         return -1;
@@ -242,13 +247,12 @@ hc_read(struct hconn *c, struct hresp *r)
 
     memset(r, 0, sizeof(*r));
     for (;;) {
-        c->buf[c->have < sizeof(c->buf) ? c->have : sizeof(c->buf) - 1] = 0;
+        c->buf[c->have] = 0;
         while ((end = strstr(c->buf, "\r\n\r\n")) == NULL)
             if (hc_fill(c, deadline) <= 0)
                 return -1;
             else
-                c->buf[c->have < sizeof(c->buf) ? c->have
-                                                : sizeof(c->buf) - 1] = 0;
+                c->buf[c->have] = 0;
         hl = (size_t)(end - c->buf) + 4;
         if (hl >= sizeof(r->head))
             return -1;
@@ -346,7 +350,8 @@ struct proc {
 };
 
 /* Start argv[0] with argv (NULL-terminated), stderr to errfile (NULL:
- * inherited), and wait for its "ready" line (10 s). */
+ * inherited), and wait for its "ready" line (10 s). The child is killed
+ * when the thread that started it ends (PR_SET_PDEATHSIG). */
 static inline int
 proc_start(struct proc *p, const char *const *argv, const char *errfile)
 {
@@ -363,6 +368,8 @@ proc_start(struct proc *p, const char *const *argv, const char *errfile)
     if ((p->pid = fork()) < 0)
         return -1;
     if (p->pid == 0) {
+        /* Dies with its parent, however the parent ends. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(fds[1], 1);
         if (errfile != NULL) {
             int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
