@@ -1,9 +1,13 @@
 /*
  * db_core.c - SQLite connection, migrations, transactions, sessions.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db_int.h"
 
@@ -151,6 +155,25 @@ fail:
     return r;
 }
 
+/* A new database file is created mode 0600 whatever the umask: the owner's
+ * holds TO2 session keys, and SQLite gives its -wal and -shm files the
+ * mode of the database file. An existing file keeps its mode. */
+static zto_err_t
+create_private(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+        return errno == EEXIST ? ZTO_OK : ZTO_E_DB;
+    if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+        close(fd);
+        unlink(path);
+        return ZTO_E_DB;
+    }
+    close(fd);
+    return ZTO_OK;
+}
+
 zto_err_t
 zto_db_open(const char *path, enum zto_db_role role,
             const struct zto_db_opts *opts, struct zto_db **out)
@@ -162,6 +185,8 @@ zto_db_open(const char *path, enum zto_db_role role,
 
     if (migrations_for(role) == NULL)
         return ZTO_E_ARG;
+    if (!mem && (r = create_private(path)) != ZTO_OK)
+        return r;
     if ((db = calloc(1, sizeof(*db))) == NULL)
         return ZTO_E_NOMEM;
     db->role = role;
