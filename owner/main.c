@@ -219,12 +219,17 @@ cmd_serve(const struct args *a)
     zto_err_t r;
 
     setup(a, &c, &o, true);
+    if (c.srv.tls_key.set &&
+        zto_conf_check_key_file("tls_key", c.srv.tls_key.v, err,
+                                sizeof(err)) != ZTO_OK)
+        errx1("%s", err);
     memset(&ao, 0, sizeof(ao));
     if ((a->admin != NULL &&
          zto_conf_add_listen(&c.admin.listen, a->admin, ZTO_SRV_HTTP) !=
              ZTO_OK) ||
         zto_admin_conf_apply(&c.admin, &c.srv, &ao, err, sizeof(err)) !=
-            ZTO_OK)
+            ZTO_OK ||
+        zto_admin_check_key_file(&c.admin, &ao, err, sizeof(err)) != ZTO_OK)
         errx1("%s", err[0] != '\0' ? err
                                    : "--admin: expected HOST:PORT or "
                                      "https://HOST:PORT");
