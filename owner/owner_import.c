@@ -230,11 +230,11 @@ read_all(const char *path, uint8_t **out, size_t *len)
 static bool
 is_pem(const uint8_t *p, size_t n)
 {
-    static const char tag[] = "-----BEGIN ";
+    static const char begin[] = "-----BEGIN ";
     size_t i;
 
-    for (i = 0; i + sizeof(tag) - 1 <= n; i++)
-        if (memcmp(p + i, tag, sizeof(tag) - 1) == 0)
+    for (i = 0; i + sizeof(begin) - 1 <= n; i++)
+        if (memcmp(p + i, begin, sizeof(begin) - 1) == 0)
             return true;
     return false;
 }
