@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "zto_posix_port.h"
+#include "zto/zto_crashpoint.h"
 
 zto_err_t
 zto_file_store_init(struct zto_file_store *s, const char *dir)
@@ -176,17 +177,26 @@ fs_write(void *ctx, const char *name, const uint8_t *buf, size_t len)
         return ZTO_E_ARG;
     if ((fd = mkstemp(tmp)) < 0)
         return errno == EACCES ? ZTO_E_PERM : ZTO_E_IO;
+    /* In two halves, so the crash tests can stop between them. */
     if (fchmod(fd, S_IRUSR | S_IWUSR) != 0 ||
-        (r = write_all(fd, buf, len)) != ZTO_OK || fsync(fd) != 0) {
+        (r = write_all(fd, buf, len / 2)) != ZTO_OK) {
+        r = ZTO_E_IO;
+        goto fail;
+    }
+    ZTO_CRASHPOINT("device.store.partial");
+    if ((r = write_all(fd, buf + len / 2, len - len / 2)) != ZTO_OK ||
+        fsync(fd) != 0) {
         r = ZTO_E_IO;
         goto fail;
     }
     n = close(fd);
     fd = -1;
+    ZTO_CRASHPOINT("device.store.synced");
     if (n != 0 || rename(tmp, path) != 0) {
         r = ZTO_E_IO;
         goto fail;
     }
+    ZTO_CRASHPOINT("device.store.renamed");
     /* The new content is in place; only its durability is at stake. */
     return sync_parent(path);
 fail:
