@@ -323,16 +323,15 @@ cmd_import(const struct args *a)
     struct owner_conf c;
     struct owner o;
     struct owner_import_stats st;
-    size_t i;
     int rc = 0;
 
     if (a->npos == 0)
         errx1("import: name at least one FILE or DIR");
     setup(a, &c, &o, true);
     memset(&st, 0, sizeof(st));
-    for (i = 0; i < a->npos; i++)
-        if (owner_import_path(&o, a->pos[i], &st, print_line, NULL) != ZTO_OK)
-            rc = 1;
+    if (owner_import_paths(&o, (const char *const *)a->pos, a->npos, &st,
+                           print_line, NULL) != ZTO_OK)
+        rc = 1;
     printf("%u imported, %u already present, %u failed\n", st.ok, st.duplicate,
            st.failed);
     teardown(&c, &o);
