@@ -225,9 +225,10 @@ one(struct import_ctx *c, const char *where, const uint8_t *cbor, size_t len)
     if (r == ZTO_OK && c->n == c->cap) {
         size_t cap = c->cap == 0 ? 16 : 2 * c->cap;
         struct pending *np = realloc(c->p, cap * sizeof(*np));
-        if (np == NULL)
+        if (np == NULL) {
             r = ZTO_E_NOMEM;
-        else {
+            snprintf(why, sizeof(why), "out of memory");
+        } else {
             c->p = np;
             c->cap = cap;
         }
