@@ -362,7 +362,11 @@ mfg_conf_read_file(const char *what, const char *path, bool private_key,
     buf = NULL;
     r = ZTO_OK;
 out:
-    free(buf);
+    if (buf != NULL) {
+        /* A key file half read on a failed path. */
+        zto_zeroize(buf, (size_t)st.st_size + 1);
+        free(buf);
+    }
     fclose(f);
     return r;
 }

@@ -299,7 +299,9 @@ cmd_serve(const struct args *a)
          zto_conf_add_listen(&c.conf.admin.listen, a->admin, ZTO_SRV_HTTP) !=
              ZTO_OK) ||
         zto_admin_conf_apply(&c.conf.admin, &c.conf.srv, &ao, err,
-                             sizeof(err)) != ZTO_OK) {
+                             sizeof(err)) != ZTO_OK ||
+        zto_admin_check_key_file(&c.conf.admin, &ao, err, sizeof(err)) !=
+            ZTO_OK) {
         ctx_close(&c);
         errx1("%s", a->admin != NULL && err[0] == '\0'
                         ? "--admin: expected HOST:PORT or https://HOST:PORT"

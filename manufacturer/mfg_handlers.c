@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "mfg_int.h"
+#include "zto/zto_crashpoint.h"
 
 /* Sessions of this protocol are stored with protocol = 10. */
 #define MFG_SESSION_PROTO ZTO_MSG_DI_APP_START
@@ -356,10 +357,12 @@ set_hmac(struct mfg *m, struct di_work *w, const uint8_t *in, size_t in_len,
         *why = "storing the voucher failed";
         goto fail;
     }
+    ZTO_CRASHPOINT("mfg.di.before_commit");
     if ((r = zto_db_commit(m->db)) != ZTO_OK) {
         *why = "committing the voucher failed";
         return r; /* commit rolled back */
     }
+    ZTO_CRASHPOINT("mfg.di.committed");
     *out_len = n;
     return ZTO_OK;
 fail:

@@ -293,12 +293,17 @@ cmd_serve(const struct args *a)
     zto_err_t r;
 
     setup(a, &c, &o, true);
+    if (c.srv.tls_key.set &&
+        zto_conf_check_key_file("tls_key", c.srv.tls_key.v, err,
+                                sizeof(err)) != ZTO_OK)
+        errx1("%s", err);
     memset(&ao, 0, sizeof(ao));
     if ((a->admin != NULL &&
          zto_conf_add_listen(&c.admin.listen, a->admin, ZTO_SRV_HTTP) !=
              ZTO_OK) ||
         zto_admin_conf_apply(&c.admin, &c.srv, &ao, err, sizeof(err)) !=
-            ZTO_OK)
+            ZTO_OK ||
+        zto_admin_check_key_file(&c.admin, &ao, err, sizeof(err)) != ZTO_OK)
         errx1("%s", err[0] != '\0' ? err
                                    : "--admin: expected HOST:PORT or "
                                      "https://HOST:PORT");
@@ -413,16 +418,15 @@ cmd_import(const struct args *a)
     struct owner_conf c;
     struct owner o;
     struct owner_import_stats st;
-    size_t i;
     int rc = 0;
 
     if (a->npos == 0)
         errx1("import: name at least one FILE or DIR");
     setup(a, &c, &o, true);
     memset(&st, 0, sizeof(st));
-    for (i = 0; i < a->npos; i++)
-        if (owner_import_path(&o, a->pos[i], &st, print_line, NULL) != ZTO_OK)
-            rc = 1;
+    if (owner_import_paths(&o, (const char *const *)a->pos, a->npos, &st,
+                           print_line, NULL) != ZTO_OK)
+        rc = 1;
     printf("%u imported, %u already present, %u failed\n", st.ok, st.duplicate,
            st.failed);
     teardown(&c, &o);

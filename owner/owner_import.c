@@ -8,7 +8,8 @@
  * its own root), cert-chain hash, every entry's signature and hash links,
  * at least one entry, and its last entry must name one of this owner's
  * keys. A voucher that fails is reported and skipped; the others are
- * still imported. A GUID already present is left unchanged.
+ * still imported, all of them in one transaction (a crash imports none,
+ * the next run all). A GUID already present is left unchanged.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "owner_int.h"
+#include "zto/zto_crashpoint.h"
 
 #define FILE_MAX (16u * 1024u * 1024u)
 
@@ -82,16 +84,16 @@ printable(char *dst, size_t cap, struct zto_bytes t)
     dst[n] = '\0';
 }
 
-zto_err_t
-owner_import_one(struct owner *o, const uint8_t *cbor, size_t len,
-                 struct zto_guid *guid, char *why, size_t whycap)
+/* Everything short of storing: decode, verify, find the owner key. */
+static zto_err_t
+verify_one(struct owner *o, const uint8_t *cbor, size_t len,
+           struct zto_guid *guid, char *info, size_t infocap,
+           struct owner_key **key, char *why, size_t whycap)
 {
     struct zto_voucher v;
     struct zto_voucher_verify_opts opts;
     struct zto_bytes roots[OWNER_MAX_ROOTS];
     struct zto_pubkey last;
-    struct owner_key *k;
-    char info[ZTO_DB_TEXT_MAX], g[33];
     size_t i;
     zto_err_t r;
 
@@ -127,20 +129,56 @@ owner_import_one(struct owner *o, const uint8_t *cbor, size_t len,
                      zto_strerror(r));
         return r;
     }
-    if ((k = owner_key_find(o, &last)) == NULL) {
+    if ((*key = owner_key_find(o, &last)) == NULL) {
         key_mismatch(o, &last, why, whycap);
         return ZTO_E_KEY_MISMATCH;
     }
-    printable(info, sizeof(info), v.hdr.device_info);
-    r = zto_db_owner_ov_add(o->db, &v.hdr.guid, cbor, len, info, k->fp,
-                            owner_now(o));
+    printable(info, infocap, v.hdr.device_info);
+    return ZTO_OK;
+}
+
+static zto_err_t
+store_one(struct owner *o, const uint8_t *cbor, size_t len,
+          const struct zto_guid *guid, const char *info,
+          const struct owner_key *k, char *why, size_t whycap)
+{
+    char g[33];
+    zto_err_t r;
+
+    r = zto_db_owner_ov_add(o->db, guid, cbor, len, info, k->fp, owner_now(o));
     if (r == ZTO_E_EXISTS)
         snprintf(why, whycap, "GUID %s is already imported (left unchanged)",
-                 owner_guid_hex(&v.hdr.guid, g));
+                 owner_guid_hex(guid, g));
     else if (r != ZTO_OK)
         snprintf(why, whycap, "database: %s", zto_strerror(r));
     return r;
 }
+
+zto_err_t
+owner_import_one(struct owner *o, const uint8_t *cbor, size_t len,
+                 struct zto_guid *guid, char *why, size_t whycap)
+{
+    struct owner_key *k = NULL;
+    char info[ZTO_DB_TEXT_MAX];
+    zto_err_t r;
+
+    if ((r = verify_one(o, cbor, len, guid, info, sizeof(info), &k, why,
+                        whycap)) != ZTO_OK)
+        return r;
+    return store_one(o, cbor, len, guid, info, k, why, whycap);
+}
+
+/* A verified voucher waiting for the transaction. */
+struct pending {
+    char where[600];
+    uint8_t *cbor;
+    size_t len;
+    struct zto_guid guid;
+    char info[ZTO_DB_TEXT_MAX];
+    const struct owner_key *key;
+    zto_err_t r;
+    char why[300];
+};
 
 struct import_ctx {
     struct owner *o;
@@ -148,6 +186,8 @@ struct import_ctx {
     void (*report)(void *ctx, const char *line);
     void *report_ctx;
     zto_err_t worst;
+    struct pending *p;
+    size_t n, cap;
 };
 
 static void reportf(struct import_ctx *c, const char *fmt, ...)
@@ -169,28 +209,50 @@ reportf(struct import_ctx *c, const char *fmt, ...)
         c->report(c->report_ctx, line);
 }
 
+/* Verify one voucher; keep it for the transaction if it passes. */
 static void
 one(struct import_ctx *c, const char *where, const uint8_t *cbor, size_t len)
 {
+    struct pending *it;
+    struct owner_key *k = NULL;
     struct zto_guid guid;
-    char why[900], g[33];
+    char why[900], info[ZTO_DB_TEXT_MAX];
     zto_err_t r;
 
     memset(&guid, 0, sizeof(guid));
-    r = owner_import_one(c->o, cbor, len, &guid, why, sizeof(why));
-    owner_guid_hex(&guid, g);
-    if (r == ZTO_OK) {
-        c->st->ok++;
-        reportf(c, "imported %s from %s", g, where);
-    } else if (r == ZTO_E_EXISTS) {
-        c->st->duplicate++;
-        c->worst = ZTO_E_EXISTS;
-        reportf(c, "skipped %s from %s: %s", g, where, why);
-    } else {
-        c->st->failed++;
-        c->worst = r;
-        reportf(c, "FAILED %s: %s", where, why);
+    r = verify_one(c->o, cbor, len, &guid, info, sizeof(info), &k, why,
+                   sizeof(why));
+    if (r == ZTO_OK && c->n == c->cap) {
+        size_t cap = c->cap == 0 ? 16 : 2 * c->cap;
+        struct pending *np = realloc(c->p, cap * sizeof(*np));
+        if (np == NULL) {
+            r = ZTO_E_NOMEM;
+            snprintf(why, sizeof(why), "out of memory");
+        } else {
+            c->p = np;
+            c->cap = cap;
+        }
     }
+    if (r == ZTO_OK) {
+        it = &c->p[c->n];
+        memset(it, 0, sizeof(*it));
+        if ((it->cbor = malloc(len)) == NULL) {
+            r = ZTO_E_NOMEM;
+        } else {
+            memcpy(it->cbor, cbor, len);
+            it->len = len;
+            it->guid = guid;
+            it->key = k;
+            snprintf(it->where, sizeof(it->where), "%s", where);
+            snprintf(it->info, sizeof(it->info), "%s", info);
+            c->n++;
+            return;
+        }
+        snprintf(why, sizeof(why), "out of memory");
+    }
+    c->st->failed++;
+    c->worst = r;
+    reportf(c, "FAILED %s: %s", where, why);
 }
 
 zto_err_t
@@ -230,11 +292,11 @@ owner_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 static bool
 is_pem(const uint8_t *p, size_t n)
 {
-    static const char tag[] = "-----BEGIN ";
+    static const char begin[] = "-----BEGIN ";
     size_t i;
 
-    for (i = 0; i + sizeof(tag) - 1 <= n; i++)
-        if (memcmp(p + i, tag, sizeof(tag) - 1) == 0)
+    for (i = 0; i + sizeof(begin) - 1 <= n; i++)
+        if (memcmp(p + i, begin, sizeof(begin) - 1) == 0)
             return true;
     return false;
 }
@@ -288,16 +350,101 @@ import_file(struct import_ctx *c, const char *path)
     free(text);
 }
 
-zto_err_t
-owner_import_path(struct owner *o, const char *path,
-                  struct owner_import_stats *st,
-                  void (*report)(void *ctx, const char *line), void *report_ctx)
+static void
+scan_path(struct import_ctx *c, const char *path)
 {
-    struct import_ctx c;
     struct stat sb;
     struct dirent **names = NULL;
     char sub[4096];
     int n, i;
+
+    if (stat(path, &sb) != 0) {
+        c->st->failed++;
+        c->worst = ZTO_E_IO;
+        reportf(c, "FAILED %s: %s", path, strerror(errno));
+        return;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        import_file(c, path);
+        return;
+    }
+    /* Sorted, so a run is repeatable. */
+    if ((n = scandir(path, &names, NULL, alphasort)) < 0) {
+        c->st->failed++;
+        c->worst = ZTO_E_IO;
+        reportf(c, "FAILED %s: %s", path, strerror(errno));
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        if (names[i]->d_name[0] != '.' &&
+            snprintf(sub, sizeof(sub), "%s/%s", path, names[i]->d_name) <
+                (int)sizeof(sub) &&
+            stat(sub, &sb) == 0 && S_ISREG(sb.st_mode))
+            import_file(c, sub);
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* Store what was verified, all in one transaction. Lines are reported
+ * after the commit, so they say what the database holds. */
+static void
+store_all(struct import_ctx *c)
+{
+    size_t i, ok = 0;
+    char g[33];
+    zto_err_t r;
+
+    if (c->n == 0)
+        return;
+    if ((r = zto_db_begin(c->o->db)) != ZTO_OK)
+        goto fail;
+    for (i = 0; i < c->n; i++) {
+        struct pending *it = &c->p[i];
+        it->r = store_one(c->o, it->cbor, it->len, &it->guid, it->info,
+                          it->key, it->why, sizeof(it->why));
+        if (it->r != ZTO_OK && it->r != ZTO_E_EXISTS) {
+            r = it->r;
+            zto_db_rollback(c->o->db);
+            goto fail;
+        }
+        ZTO_CRASHPOINT("owner.import.insert");
+    }
+    ZTO_CRASHPOINT("owner.import.before_commit");
+    if ((r = zto_db_commit(c->o->db)) != ZTO_OK)
+        goto fail;
+    ZTO_CRASHPOINT("owner.import.committed");
+    for (i = 0; i < c->n; i++) {
+        struct pending *it = &c->p[i];
+        owner_guid_hex(&it->guid, g);
+        if (it->r == ZTO_OK) {
+            ok++;
+            reportf(c, "imported %s from %s", g, it->where);
+        } else {
+            c->st->duplicate++;
+            c->worst = ZTO_E_EXISTS;
+            reportf(c, "skipped %s from %s: %s", g, it->where, it->why);
+        }
+    }
+    c->st->ok += (unsigned)ok;
+    return;
+fail:
+    c->st->failed += (unsigned)c->n;
+    c->worst = r;
+    reportf(c,
+            "FAILED: storing %zu verified voucher(s): %s; none was "
+            "imported",
+            c->n, zto_strerror(r));
+}
+
+zto_err_t
+owner_import_paths(struct owner *o, const char *const *paths, size_t npaths,
+                   struct owner_import_stats *st,
+                   void (*report)(void *ctx, const char *line),
+                   void *report_ctx)
+{
+    struct import_ctx c;
+    size_t i;
 
     memset(&c, 0, sizeof(c));
     c.o = o;
@@ -305,29 +452,11 @@ owner_import_path(struct owner *o, const char *path,
     c.report = report;
     c.report_ctx = report_ctx;
     c.worst = ZTO_OK;
-    if (stat(path, &sb) != 0) {
-        st->failed++;
-        reportf(&c, "FAILED %s: %s", path, strerror(errno));
-        return ZTO_E_IO;
-    }
-    if (!S_ISDIR(sb.st_mode)) {
-        import_file(&c, path);
-        return c.worst;
-    }
-    /* Sorted, so a run is repeatable. */
-    if ((n = scandir(path, &names, NULL, alphasort)) < 0) {
-        st->failed++;
-        reportf(&c, "FAILED %s: %s", path, strerror(errno));
-        return ZTO_E_IO;
-    }
-    for (i = 0; i < n; i++) {
-        if (names[i]->d_name[0] != '.' &&
-            snprintf(sub, sizeof(sub), "%s/%s", path, names[i]->d_name) <
-                (int)sizeof(sub) &&
-            stat(sub, &sb) == 0 && S_ISREG(sb.st_mode))
-            import_file(&c, sub);
-        free(names[i]);
-    }
-    free(names);
+    for (i = 0; i < npaths; i++)
+        scan_path(&c, paths[i]);
+    store_all(&c);
+    for (i = 0; i < c.n; i++)
+        free(c.p[i].cbor);
+    free(c.p);
     return c.worst;
 }

@@ -179,13 +179,17 @@ struct owner_import_stats {
 ZTO_MUST_CHECK zto_err_t owner_file_read(const char *path, size_t max,
                                          uint8_t **out, size_t *len);
 
-/* Import every voucher in a file (PEM with any number of voucher blocks,
- * or raw CBOR) or in every regular file of a directory. Each voucher is
- * verified fully and must end in one of this owner's keys. One line per
- * voucher goes to `report`. Returns ZTO_OK if nothing failed. */
-ZTO_MUST_CHECK zto_err_t owner_import_path(
-    struct owner *o, const char *path, struct owner_import_stats *st,
-    void (*report)(void *ctx, const char *line), void *report_ctx);
+/* Import every voucher in the files (PEM with any number of voucher
+ * blocks, or raw CBOR) and in every regular file of the directories
+ * named. Each voucher is verified fully and must end in one of this
+ * owner's keys; a voucher that fails is reported and skipped. The ones
+ * that pass are then stored in ONE transaction: a crash stores none of
+ * them, a second run stores them all. One line per voucher goes to
+ * `report`. Returns ZTO_OK if nothing failed or was already present. */
+ZTO_MUST_CHECK zto_err_t owner_import_paths(
+    struct owner *o, const char *const *paths, size_t npaths,
+    struct owner_import_stats *st, void (*report)(void *ctx, const char *line),
+    void *report_ctx);
 /* One voucher (raw CBOR). *why gets the reason on failure. */
 ZTO_MUST_CHECK zto_err_t owner_import_one(struct owner *o, const uint8_t *cbor,
                                           size_t len, struct zto_guid *guid,

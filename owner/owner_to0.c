@@ -26,6 +26,7 @@
 #include "zto_metrics.h"
 #include "zto_posix_transport.h"
 #include "zto_to0.h"
+#include "zto/zto_crashpoint.h"
 
 #define MAX_DIRECTIVES ZTO_MAX_RV_ENTRIES
 
@@ -161,6 +162,7 @@ one_server(struct pass *p, const struct item *it, const struct zto_to0_rv *rv,
                         (double)(t1.tv_sec - t0.tv_sec) +
                             (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     if (r == ZTO_OK) {
+        ZTO_CRASHPOINT("owner.to0.registered");
         zto_to0_sched_success(&t->sched, &sc, p->now, res.granted);
     } else {
         if (zto_random((uint8_t *)&rnd, sizeof(rnd)) != ZTO_OK)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "to2_int.h"
+#include "zto/zto_crashpoint.h"
 
 #define SESSION_PROTO ZTO_MSG_TO2_HELLO_DEVICE
 
@@ -237,6 +238,13 @@ owner_handle(struct owner *o, uint8_t type, const uint8_t *in, size_t in_len,
             goto fail;
         }
     }
+#ifdef ZTO_TEST_HOOKS
+    {
+        char cp[32];
+        snprintf(cp, sizeof(cp), "owner.to2.in.%u", (unsigned)type);
+        ZTO_CRASHPOINT(cp);
+    }
+#endif
 
     memset(&q, 0, sizeof(q));
     q.o = o;
@@ -299,6 +307,13 @@ owner_handle(struct owner *o, uint8_t type, const uint8_t *in, size_t in_len,
     }
     if (token_cap > 0)
         snprintf(out_token, token_cap, "%s", q.finished ? "" : tok);
+#ifdef ZTO_TEST_HOOKS
+    {
+        char cp[32];
+        snprintf(cp, sizeof(cp), "owner.to2.out.%u", (unsigned)*out_type);
+        ZTO_CRASHPOINT(cp);
+    }
+#endif
     r = ZTO_OK;
     goto out;
 

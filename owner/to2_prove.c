@@ -27,8 +27,11 @@ to2_voucher(struct to2_req *q, uint8_t **buf, struct zto_voucher *v,
     *buf = NULL;
     if ((b = malloc(OWNER_MAX_VOUCHER)) == NULL)
         return ZTO_E_NOMEM;
-    if ((r = zto_db_owner_ov_get(q->o->db, &q->s->guid, b, OWNER_MAX_VOUCHER,
-                                 &tmp)) != ZTO_OK)
+    r = zto_db_owner_ov_get(q->o->db, &q->s->guid, b, OWNER_MAX_VOUCHER, &tmp);
+    if (r == ZTO_E_NOT_FOUND) /* a run on a kept voucher (to2_hello) */
+        r = zto_db_owner_ov_get_prev(q->o->db, &q->s->guid, b,
+                                     OWNER_MAX_VOUCHER, &tmp);
+    if (r != ZTO_OK)
         goto fail;
     /* Replaced or handed on since this session proved it. */
     if ((r = zto_hash(ZTO_HASH_SHA256, tmp.voucher.p, tmp.voucher.len, &h)) !=
@@ -118,6 +121,18 @@ to2_hello(struct to2_req *q)
     if ((vbuf = malloc(OWNER_MAX_VOUCHER)) == NULL)
         return ZTO_E_NOMEM;
     r = zto_db_owner_ov_get(o->db, &h.guid, vbuf, OWNER_MAX_VOUCHER, &row);
+    if (r == ZTO_E_NOT_FOUND) {
+        /* A device that never got the Done2 of its last TO2 (the owner
+         * stopped, the answer was lost) comes back with the credential
+         * of before: serve the voucher that TO2 replaced. */
+        r = zto_db_owner_ov_get_prev(o->db, &h.guid, vbuf, OWNER_MAX_VOUCHER,
+                                     &row);
+        if (r == ZTO_OK)
+            owner_logf(o, OWNER_LOG_WARN,
+                       "TO2 GUID %s: the device did not take the credential "
+                       "of its last TO2; serving the voucher it replaced",
+                       guid_hex(&h.guid, g));
+    }
     if (r == ZTO_E_NOT_FOUND ||
         (r == ZTO_OK && row.state == ZTO_DB_OV_EXPORTED)) {
         snprintf(q->why, q->whycap, "no voucher for this GUID");

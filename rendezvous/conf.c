@@ -3,11 +3,9 @@
  * (server/zto_conf.h): listeners, database, WaitSeconds cap, session and
  * purge timing, trust policy, log level.
  */
-#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "rv_conf.h"
 #include "zto_log.h"
@@ -195,28 +193,4 @@ rv_conf_policy(const struct rv_conf *c, struct zto_rv_policy *p, char *err,
 out:
     zto_rv_policy_free(&tmp);
     return r;
-}
-
-zto_err_t
-rv_conf_check_key_file(const char *what, const char *path, char *err,
-                       size_t errcap)
-{
-    struct stat st;
-
-    if (stat(path, &st) != 0) {
-        snprintf(err, errcap, "%s %s: %s", what, path, strerror(errno));
-        return ZTO_E_IO;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errcap, "%s %s: not a regular file", what, path);
-        return ZTO_E_IO;
-    }
-    if ((st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) != 0) {
-        snprintf(err, errcap,
-                 "%s %s: readable or writable by group/others (mode %03o); "
-                 "refusing to use it (chmod 600)",
-                 what, path, (unsigned)(st.st_mode & 0777));
-        return ZTO_E_PERM;
-    }
-    return ZTO_OK;
 }

@@ -114,15 +114,17 @@ load(struct rv *rv, const struct args *a)
     if (rv_conf_policy(&rv->conf, &rv->policy, err, sizeof(err)) != ZTO_OK)
         errx1("%s: %s", a->config, err);
     if (rv->conf.srv.tls_key.set &&
-        rv_conf_check_key_file("tls_key", rv->conf.srv.tls_key.v, err,
-                               sizeof(err)) != ZTO_OK)
+        zto_conf_check_key_file("tls_key", rv->conf.srv.tls_key.v, err,
+                                sizeof(err)) != ZTO_OK)
         errx1("%s", err);
     err[0] = '\0';
     if ((a->admin != NULL &&
          zto_conf_add_listen(&rv->conf.admin.listen, a->admin,
                              ZTO_SRV_HTTP) != ZTO_OK) ||
         zto_admin_conf_apply(&rv->conf.admin, &rv->conf.srv, &rv->admin_opts,
-                             err, sizeof(err)) != ZTO_OK)
+                             err, sizeof(err)) != ZTO_OK ||
+        zto_admin_check_key_file(&rv->conf.admin, &rv->admin_opts, err,
+                                 sizeof(err)) != ZTO_OK)
         errx1("%s", err[0] != '\0' ? err
                                    : "--admin: expected HOST:PORT or "
                                      "https://HOST:PORT");

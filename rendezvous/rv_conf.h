@@ -51,9 +51,5 @@ ZTO_MUST_CHECK zto_err_t rv_conf_policy(const struct rv_conf *c,
                                         struct zto_rv_policy *p, char *err,
                                         size_t errcap);
 
-/* A private key file must not be readable or writable by group/others. */
-ZTO_MUST_CHECK zto_err_t rv_conf_check_key_file(const char *what,
-                                                const char *path, char *err,
-                                                size_t errcap);
 
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "zto_rv.h"
+#include "zto/zto_crashpoint.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define RV_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -289,7 +290,11 @@ store(struct rq *q, const struct zto_voucher *v,
         zto_db_rollback(db);
         return r;
     }
-    return zto_db_commit(db);
+    ZTO_CRASHPOINT("rv.to0.before_commit");
+    if ((r = zto_db_commit(db)) != ZTO_OK)
+        return r;
+    ZTO_CRASHPOINT("rv.to0.committed");
+    return ZTO_OK;
 }
 
 /* ---- TO0 --------------------------------------------------------------- */

@@ -49,6 +49,21 @@ zto_admin_conf_resolve(struct zto_admin_conf *c, const char *conf_path)
 }
 
 zto_err_t
+zto_admin_check_key_file(const struct zto_admin_conf *c,
+                         const struct zto_admin_opts *o, char *err,
+                         size_t errcap)
+{
+    size_t i;
+
+    for (i = 0; i < o->nlisten; i++)
+        if (o->listen[i].transport == ZTO_SRV_HTTPS && o->tls_key != NULL)
+            return zto_conf_check_key_file(
+                c->tls_key.set ? "admin_tls_key" : "tls_key", o->tls_key, err,
+                errcap);
+    return ZTO_OK;
+}
+
+zto_err_t
 zto_admin_conf_apply(const struct zto_admin_conf *c,
                      const struct zto_srv_conf *srv, struct zto_admin_opts *o,
                      char *err, size_t errcap)

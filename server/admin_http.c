@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 
 #include "admin_int.h"
+#include "zto/zto_util.h"
 #include "srv_int.h"
 #include "zto_log.h"
 #include "zto_metrics.h"
@@ -173,10 +174,12 @@ run_request(struct admin_conn *c)
     size_t total = c->head_len + (size_t)c->body_len;
     struct admin_head h;
     struct zto_admin_resp resp;
+    unsigned char *raw;
     const char *p;
     char *body = NULL;
 
-    p = (const char *)evbuffer_pullup(in, (ev_ssize_t)total);
+    raw = evbuffer_pullup(in, (ev_ssize_t)total);
+    p = (const char *)raw;
     /* The head parsed before; parse the same bytes again for views. */
     if (p == NULL || admin_parse_head(p, c->head_len, &h) != ZTO_OK ||
         (body = malloc((size_t)c->body_len + 1)) == NULL) {
@@ -189,6 +192,10 @@ run_request(struct admin_conn *c)
 
     admin_resp_init(&resp);
     admin_handle_request(c->a, c, &h, body, (size_t)c->body_len, &resp);
+    /* The request held a bearer token and may hold a key pasted by
+     * mistake (refused, but it was here): wipe both copies. */
+    zto_zeroize(body, (size_t)c->body_len + 1);
+    zto_zeroize(raw, total);
     evbuffer_drain(in, total);
     free(body);
     write_resp(c, &resp, !c->keep_alive);

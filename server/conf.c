@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "zto_conf.h"
 
@@ -598,5 +599,29 @@ zto_conf_add_listen(struct zto_conf_listen *c, const char *spec, int transport)
     c->v = nv;
     c->v[c->n++] = l;
     c->set = true;
+    return ZTO_OK;
+}
+
+zto_err_t
+zto_conf_check_key_file(const char *what, const char *path, char *err,
+                        size_t errcap)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0) {
+        snprintf(err, errcap, "%s %s: %s", what, path, strerror(errno));
+        return ZTO_E_IO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errcap, "%s %s: not a regular file", what, path);
+        return ZTO_E_IO;
+    }
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        snprintf(err, errcap,
+                 "%s %s: readable or writable by group/others (mode %03o); "
+                 "refusing to use it (chmod 600)",
+                 what, path, (unsigned)(st.st_mode & 0777));
+        return ZTO_E_PERM;
+    }
     return ZTO_OK;
 }

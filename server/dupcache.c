@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "srv_int.h"
+#include "zto/zto_util.h"
 
 struct dup_entry {
     char *key; /* NULL: free slot */
@@ -45,15 +46,34 @@ srv_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Keys and tokens carry session tokens, which are bearer secrets: they
+ * are compared in constant time (for strings of one length) and wiped
+ * when dropped. */
+static bool
+secret_equal(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+
+    return n == strlen(b) && zto_ct_equal(a, b, n);
+}
+
+static void
+secret_free(char *s)
+{
+    if (s != NULL)
+        zto_zeroize(s, strlen(s));
+    free(s);
+}
+
 static void
 entry_clear(struct srv_dupcache *c, struct dup_entry *d)
 {
     if (d->key == NULL)
         return;
     c->bytes -= d->len;
-    free(d->key);
+    secret_free(d->key);
     free(d->body);
-    free(d->token);
+    secret_free(d->token);
     memset(d, 0, sizeof(*d));
 }
 
@@ -97,7 +117,7 @@ find(struct srv_dupcache *c, const char *key)
     size_t i;
 
     for (i = 0; i < c->n; i++)
-        if (c->e[i].key != NULL && strcmp(c->e[i].key, key) == 0)
+        if (c->e[i].key != NULL && secret_equal(c->e[i].key, key))
             return &c->e[i];
     return NULL;
 }
@@ -208,7 +228,7 @@ srv_dupcache_end(struct srv_dupcache *c, const char *token)
     for (i = 0; i < c->n; i++) {
         struct dup_entry *d = &c->e[i];
         if (d->key != NULL && d->by_peer && d->token != NULL &&
-            strcmp(d->token, token) == 0)
+            secret_equal(d->token, token))
             entry_clear(c, d);
     }
 }

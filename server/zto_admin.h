@@ -324,6 +324,13 @@ ZTO_MUST_CHECK zto_err_t zto_admin_conf_apply(const struct zto_admin_conf *c,
                                               const struct zto_srv_conf *srv,
                                               struct zto_admin_opts *o,
                                               char *err, size_t errcap);
+/* With an https admin listener, its private key (admin_tls_key, else
+ * tls_key) must not be readable by group or others
+ * (zto_conf_check_key_file). Every daemon calls this after
+ * zto_admin_conf_apply(), in --check-config too. */
+ZTO_MUST_CHECK zto_err_t zto_admin_check_key_file(
+    const struct zto_admin_conf *c, const struct zto_admin_opts *o, char *err,
+    size_t errcap);
 
 /*
  * "fdo-<role> hash-token": read a token from `in` (one line; surrounding

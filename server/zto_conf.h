@@ -186,6 +186,14 @@ void zto_srv_conf_apply(const struct zto_srv_conf *c, struct zto_srv_opts *o);
 ZTO_MUST_CHECK zto_err_t zto_conf_add_listen(struct zto_conf_listen *c,
                                              const char *spec, int transport);
 
+/* A private key file (TLS key, admin TLS key) must be a regular file
+ * that neither group nor others may read or write: ZTO_OK, else
+ * ZTO_E_PERM (or ZTO_E_IO when it cannot be examined) with one line in
+ * err naming `what`, the path and its mode. */
+ZTO_MUST_CHECK zto_err_t zto_conf_check_key_file(const char *what,
+                                                 const char *path, char *err,
+                                                 size_t errcap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,9 +1,13 @@
 /*
  * db_core.c - SQLite connection, migrations, transactions, sessions.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db_int.h"
 
@@ -212,6 +216,10 @@ migrate(struct zto_db *db)
         zto_db_rollback(db);
         return have < 0 ? ZTO_E_DB : ZTO_E_CONFIG;
     }
+    /* Another role's database: refuse it before any migration of this
+     * role touches it (the version numbers alone cannot tell). */
+    if (have > 0 && (r = check_role(db)) != ZTO_OK)
+        goto fail;
     for (; have < latest; have++) {
         char pragma[64];
         if ((r = exec(db, m[have].sql)) != ZTO_OK)
@@ -232,6 +240,25 @@ fail:
     return r;
 }
 
+/* A new database file is created mode 0600 whatever the umask: the owner's
+ * holds TO2 session keys, and SQLite gives its -wal and -shm files the
+ * mode of the database file. An existing file keeps its mode. */
+static zto_err_t
+create_private(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+        return errno == EEXIST ? ZTO_OK : ZTO_E_DB;
+    if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+        close(fd);
+        unlink(path);
+        return ZTO_E_DB;
+    }
+    close(fd);
+    return ZTO_OK;
+}
+
 zto_err_t
 zto_db_open(const char *path, enum zto_db_role role,
             const struct zto_db_opts *opts, struct zto_db **out)
@@ -243,6 +270,8 @@ zto_db_open(const char *path, enum zto_db_role role,
 
     if (migrations_for(role) == NULL)
         return ZTO_E_ARG;
+    if (!mem && (r = create_private(path)) != ZTO_OK)
+        return r;
     if ((db = calloc(1, sizeof(*db))) == NULL)
         return ZTO_E_NOMEM;
     db->role = role;

@@ -139,9 +139,17 @@ out:
     return r;
 }
 
-zto_err_t
-zto_db_owner_ov_get(struct zto_db *db, const struct zto_guid *guid,
-                    uint8_t *buf, size_t cap, struct zto_db_ov *row)
+/* The same columns for the voucher a TO2 replaced: its GUID and voucher
+ * in place of the current ones. */
+#define OV_PREV_COLS                                                           \
+    "id, prev_guid, prev_voucher, state, device_info, owner_key, grp, "        \
+    "orig_guid, prev_guid, imported_at, onboarded_at, fail_at, "              \
+    "onboard_count, reused, fail_reason"
+
+/* One row by a query on one GUID parameter. */
+static zto_err_t
+ov_get_sql(struct zto_db *db, const char *sql, const struct zto_guid *guid,
+           uint8_t *buf, size_t cap, struct zto_db_ov *row)
 {
     sqlite3_stmt *st = NULL;
     struct zto_db_ov tmp;
@@ -150,8 +158,7 @@ zto_db_owner_ov_get(struct zto_db *db, const struct zto_guid *guid,
 
     if ((r = check_role(db)) != ZTO_OK)
         return r;
-    if ((r = db_prepare(db, "SELECT " OV_COLS " FROM vouchers WHERE guid = ?",
-                        &st)) != ZTO_OK)
+    if ((r = db_prepare(db, sql, &st)) != ZTO_OK)
         return r;
     if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) != ZTO_OK)
         goto out;
@@ -176,17 +183,45 @@ out:
     return r;
 }
 
-/* SHA-256 of the voucher currently stored for guid equals hash? */
+zto_err_t
+zto_db_owner_ov_get(struct zto_db *db, const struct zto_guid *guid,
+                    uint8_t *buf, size_t cap, struct zto_db_ov *row)
+{
+    return ov_get_sql(db, "SELECT " OV_COLS " FROM vouchers WHERE guid = ?",
+                      guid, buf, cap, row);
+}
+
+/* A replaced voucher is served only while its row is onboarded (not
+ * handed on) and no other row holds that GUID as its current one. */
+#define PREV_WHERE                                                             \
+    "prev_guid = ?1 AND prev_voucher IS NOT NULL AND state = 1 AND "          \
+    "NOT EXISTS (SELECT 1 FROM vouchers c WHERE c.guid = ?1)"
+
+zto_err_t
+zto_db_owner_ov_get_prev(struct zto_db *db, const struct zto_guid *guid,
+                         uint8_t *buf, size_t cap, struct zto_db_ov *row)
+{
+    return ov_get_sql(db,
+                      "SELECT " OV_PREV_COLS " FROM vouchers WHERE " PREV_WHERE
+                      " ORDER BY onboarded_at DESC LIMIT 1",
+                      guid, buf, cap, row);
+}
+
+/* SHA-256 of the voucher stored for guid (the current one, or with
+ * prev the one a TO2 replaced) equals hash? */
 static zto_err_t
 voucher_unchanged(struct zto_db *db, const struct zto_guid *guid,
-                  const uint8_t hash[32])
+                  const uint8_t hash[32], bool prev)
 {
     sqlite3_stmt *st = NULL;
     struct zto_hash_buf h;
     zto_err_t r;
     int rc;
 
-    if ((r = db_prepare(db, "SELECT voucher FROM vouchers WHERE guid = ?",
+    if ((r = db_prepare(db,
+                        prev ? "SELECT prev_voucher FROM vouchers WHERE "
+                               PREV_WHERE " ORDER BY onboarded_at DESC LIMIT 1"
+                             : "SELECT voucher FROM vouchers WHERE guid = ?1",
                         &st)) != ZTO_OK)
         return r;
     if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) != ZTO_OK)
@@ -212,6 +247,7 @@ zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
                         const uint8_t *new_voucher, size_t new_len, int64_t now)
 {
     sqlite3_stmt *st = NULL;
+    bool prev = false;
     zto_err_t r;
     int rc;
 
@@ -221,28 +257,48 @@ zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
         return ZTO_E_ARG;
     if ((r = zto_db_begin(db)) != ZTO_OK)
         return r;
-    if ((r = voucher_unchanged(db, old_guid, old_hash)) != ZTO_OK)
+    /* Either the current voucher, or (a device that did not get the
+     * Done2 of its last TO2 and ran it again) the one that TO2 replaced,
+     * which stays kept: the device may miss this Done2 as well. */
+    r = voucher_unchanged(db, old_guid, old_hash, false);
+    if (r == ZTO_E_NOT_FOUND &&
+        (r = voucher_unchanged(db, old_guid, old_hash, true)) == ZTO_OK)
+        prev = true;
+    if (r != ZTO_OK)
         goto fail;
     if ((r = db_prepare(db,
-                        "DELETE FROM to0_status WHERE voucher_id = "
-                        "(SELECT id FROM vouchers WHERE guid = ?)",
+                        prev ? "DELETE FROM to0_status WHERE voucher_id IN "
+                               "(SELECT id FROM vouchers WHERE " PREV_WHERE ")"
+                             : "DELETE FROM to0_status WHERE voucher_id = "
+                               "(SELECT id FROM vouchers WHERE guid = ?1)",
                         &st)) != ZTO_OK)
         goto fail;
     if ((r = bind_blob(st, 1, old_guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
         (r = db_step_done(st)) != ZTO_OK)
         goto fail;
     db_finish(db, st);
+    /* SQLite evaluates every right-hand side on the row as it was:
+     * prev_guid and prev_voucher get the replaced pair. */
     if ((r = db_prepare(db,
-                        "UPDATE vouchers SET guid = ?, voucher = ?, "
-                        "state = 1, prev_guid = guid, onboarded_at = ?, "
-                        "onboard_count = onboard_count + 1, reused = 0, "
-                        "fail_reason = '', fail_at = 0 WHERE guid = ?",
+                        prev ? "UPDATE vouchers SET guid = ?2, voucher = ?3, "
+                               "state = 1, onboarded_at = ?4, "
+                               "onboard_count = onboard_count + 1, "
+                               "reused = 0, fail_reason = '', fail_at = 0 "
+                               "WHERE id = (SELECT id FROM vouchers WHERE "
+                               PREV_WHERE
+                               " ORDER BY onboarded_at DESC LIMIT 1)"
+                             : "UPDATE vouchers SET guid = ?2, voucher = ?3, "
+                               "state = 1, prev_guid = guid, "
+                               "prev_voucher = voucher, onboarded_at = ?4, "
+                               "onboard_count = onboard_count + 1, "
+                               "reused = 0, fail_reason = '', fail_at = 0 "
+                               "WHERE guid = ?1",
                         &st)) != ZTO_OK)
         goto fail;
-    if ((r = bind_blob(st, 1, new_guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
-        (r = bind_blob(st, 2, new_voucher, new_len)) != ZTO_OK ||
-        (r = bind_i64(st, 3, now)) != ZTO_OK ||
-        (r = bind_blob(st, 4, old_guid->b, ZTO_GUID_LEN)) != ZTO_OK)
+    if ((r = bind_blob(st, 1, old_guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
+        (r = bind_blob(st, 2, new_guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
+        (r = bind_blob(st, 3, new_voucher, new_len)) != ZTO_OK ||
+        (r = bind_i64(st, 4, now)) != ZTO_OK)
         goto fail;
     rc = sqlite3_step(st);
     if (rc == SQLITE_CONSTRAINT_UNIQUE) {
@@ -272,12 +328,32 @@ zto_db_owner_ov_reused(struct zto_db *db, const struct zto_guid *guid,
         return r;
     if ((r = db_prepare(db,
                         "UPDATE vouchers SET state = 1, reused = 1, "
-                        "onboarded_at = ?, onboard_count = onboard_count + 1,"
-                        " fail_reason = '', fail_at = 0 WHERE guid = ?",
+                        "onboarded_at = ?2, onboard_count = onboard_count + 1,"
+                        " fail_reason = '', fail_at = 0, prev_voucher = NULL "
+                        "WHERE guid = ?1",
                         &st)) != ZTO_OK)
         return r;
-    if ((r = bind_i64(st, 1, now)) == ZTO_OK &&
-        (r = bind_blob(st, 2, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
+    if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) == ZTO_OK &&
+        (r = bind_i64(st, 2, now)) == ZTO_OK)
+        r = step_one(db, st);
+    db_finish(db, st);
+    if (r != ZTO_E_NOT_FOUND)
+        return r;
+    /* Reuse offered to a device back with the credential of before its
+     * last TO2: that credential stays, so the voucher it belongs to
+     * becomes the current one again. */
+    if ((r = db_prepare(db,
+                        "UPDATE vouchers SET guid = prev_guid, "
+                        "voucher = prev_voucher, prev_guid = NULL, "
+                        "prev_voucher = NULL, state = 1, reused = 1, "
+                        "onboarded_at = ?2, onboard_count = onboard_count + 1,"
+                        " fail_reason = '', fail_at = 0 WHERE id = (SELECT id "
+                        "FROM vouchers WHERE " PREV_WHERE
+                        " ORDER BY onboarded_at DESC LIMIT 1)",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) == ZTO_OK &&
+        (r = bind_i64(st, 2, now)) == ZTO_OK)
         r = step_one(db, st);
     db_finish(db, st);
     return r;
@@ -295,13 +371,15 @@ zto_db_owner_ov_failed(struct zto_db *db, const struct zto_guid *guid,
         return r;
     snprintf(text, sizeof(text), "%s", reason != NULL ? reason : "");
     if ((r = db_prepare(db,
-                        "UPDATE vouchers SET fail_reason = ?, fail_at = ? "
-                        "WHERE guid = ?",
+                        "UPDATE vouchers SET fail_reason = ?2, fail_at = ?3 "
+                        "WHERE id = (SELECT id FROM vouchers WHERE guid = ?1 "
+                        "UNION ALL SELECT id FROM vouchers WHERE " PREV_WHERE
+                        " LIMIT 1)",
                         &st)) != ZTO_OK)
         return r;
-    if ((r = bind_text(st, 1, text)) == ZTO_OK &&
-        (r = bind_i64(st, 2, now)) == ZTO_OK &&
-        (r = bind_blob(st, 3, guid->b, ZTO_GUID_LEN)) == ZTO_OK)
+    if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) == ZTO_OK &&
+        (r = bind_text(st, 2, text)) == ZTO_OK &&
+        (r = bind_i64(st, 3, now)) == ZTO_OK)
         r = step_one(db, st);
     db_finish(db, st);
     return r;
@@ -318,7 +396,11 @@ zto_db_owner_ov_set_state(struct zto_db *db, const struct zto_guid *guid,
         return r;
     if (state < ZTO_DB_OV_IMPORTED || state > ZTO_DB_OV_EXPORTED)
         return ZTO_E_ARG;
-    if ((r = db_prepare(db, "UPDATE vouchers SET state = ? WHERE guid = ?",
+    /* Handed on: the voucher a TO2 replaced is no longer ours to serve. */
+    if ((r = db_prepare(db,
+                        "UPDATE vouchers SET state = ?1, prev_voucher = "
+                        "CASE WHEN ?1 = 2 THEN NULL ELSE prev_voucher END "
+                        "WHERE guid = ?2",
                         &st)) != ZTO_OK)
         return r;
     if ((r = bind_i64(st, 1, state)) == ZTO_OK &&

@@ -2,7 +2,9 @@
  * fuzz_admin_http.c - the admin API's HTTP request-head and target
  * parsers (server/admin_parse.c): any input fails cleanly or yields views
  * inside the input that obey the grammar; what parses as a target
- * decodes to a path of visible ASCII starting with '/'.
+ * decodes to a path of visible ASCII starting with '/'. The input is also
+ * tried as a GUID and a time parameter (zto_admin_guid_parse,
+ * zto_admin_time_parse).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -68,6 +70,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The raw bytes as a target too. */
     if (admin_target_parse(buf, size, t) == ZTO_OK)
         FUZZ_CHECK(t->path[0] == '/');
+    /* And, up to a NUL, as a GUID and a time of a path or query
+     * parameter: a GUID that parses prints and parses back the same. */
+    {
+        char *s = malloc(size + 1), gs[33];
+        struct zto_guid g1, g2;
+        int64_t tt = -1;
+
+        FUZZ_CHECK(s != NULL);
+        memcpy(s, data, size);
+        s[size] = '\0';
+        if (zto_admin_guid_parse(s, &g1) == ZTO_OK) {
+            zto_admin_guid_str(&g1, gs);
+            FUZZ_CHECK(zto_admin_guid_parse(gs, &g2) == ZTO_OK &&
+                       memcmp(g1.b, g2.b, sizeof(g1.b)) == 0);
+        }
+        if (zto_admin_time_parse(s, &tt) == ZTO_OK)
+            FUZZ_CHECK(tt >= 0);
+        free(s);
+    }
     free(t);
     free(buf);
     return 0;

@@ -1,5 +1,6 @@
 /* test_db.c - database core: migrations, roles, sessions. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -224,6 +225,46 @@ test_stmt_cache(void)
     zto_db_close(db);
 }
 
+/* A new database and its WAL are private whatever the umask; an
+ * existing file keeps the mode the operator gave it. */
+static void
+test_file_mode(void)
+{
+    char dir[] = "/tmp/zto-test-dbmode-XXXXXX", path[64], wal[96], shm[96];
+    struct zto_db *db = NULL;
+    struct stat st;
+    mode_t old;
+
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/owner.db", dir);
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    snprintf(shm, sizeof(shm), "%s-shm", path);
+    old = umask(0);
+    ASSERT_OK(zto_db_open(path, ZTO_DB_OWNER, NULL, &db));
+    ASSERT_OK(zto_db_session_put(db, "t", 60, (const uint8_t *)"k", 1, 99));
+    ASSERT_TRUE(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    ASSERT_TRUE(stat(wal, &st) == 0 && (st.st_mode & 0777) == 0600);
+    ASSERT_TRUE(stat(shm, &st) == 0 && (st.st_mode & 0777) == 0600);
+    zto_db_close(db);
+    /* An owner-only umask that also strips the owner's bits. */
+    unlink(path);
+    unlink(wal);
+    unlink(shm);
+    umask(0277);
+    ASSERT_OK(zto_db_open(path, ZTO_DB_RENDEZVOUS, NULL, &db));
+    ASSERT_TRUE(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    zto_db_close(db);
+    umask(old);
+    ASSERT_TRUE(chmod(path, 0640) == 0);
+    ASSERT_OK(zto_db_open(path, ZTO_DB_RENDEZVOUS, NULL, &db));
+    ASSERT_TRUE(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
+    zto_db_close(db);
+    unlink(path);
+    unlink(wal);
+    unlink(shm);
+    ASSERT_EQ(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -232,5 +273,6 @@ main(void)
     test_file_roles();
     test_sessions_unsynced();
     test_stmt_cache();
+    test_file_mode();
     TEST_DONE();
 }

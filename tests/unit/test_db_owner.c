@@ -105,7 +105,10 @@ test_vouchers(void)
     ASSERT_OK(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row));
     ASSERT_EQ(row.state, ZTO_DB_OV_EXPORTED);
     ASSERT_TRUE(strcmp(row.grp, "lab") == 0);
-    ASSERT_ERR(zto_db_owner_ov_reused(db, &g1, 1), ZTO_E_NOT_FOUND);
+    {
+        struct zto_guid unknown = guid_of(9);
+        ASSERT_ERR(zto_db_owner_ov_reused(db, &unknown, 1), ZTO_E_NOT_FOUND);
+    }
     ASSERT_OK(zto_db_owner_ov_list(db, count_rows, &n));
     ASSERT_EQ(n, 2);
 
@@ -117,6 +120,80 @@ test_vouchers(void)
                    ZTO_E_ARG);
         zto_db_close(rv);
     }
+    zto_db_close(db);
+}
+
+/* The voucher a TO2 replaced stays servable under its GUID until the
+ * device shows it took the new credential (it never does) or the voucher
+ * is handed on: a device that missed TO2.Done2 runs TO2 again. */
+static void
+test_kept_voucher(void)
+{
+    struct zto_db *db = NULL;
+    struct zto_guid g1 = guid_of(1), g2 = guid_of(2), g3 = guid_of(3);
+    struct zto_guid g4 = guid_of(4), g5 = guid_of(5), g6 = guid_of(6);
+    struct zto_db_ov row;
+    uint8_t buf[64], h1[32], h2[32], wrong[32];
+    const uint8_t v1[] = {0x85, 1}, v2[] = {0x85, 2}, v3[] = {0x85, 3};
+    const uint8_t v4[] = {0x85, 4};
+
+    ASSERT_OK(zto_db_open(":memory:", ZTO_DB_OWNER, NULL, &db));
+    if (db == NULL)
+        return;
+    sha(v1, sizeof(v1), h1);
+    sha(v2, sizeof(v2), h2);
+    memset(wrong, 0, sizeof(wrong));
+    ASSERT_OK(zto_db_owner_ov_add(db, &g1, v1, sizeof(v1), "d", "aa", 1));
+    ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row),
+               ZTO_E_NOT_FOUND);
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h1, &g2, v2, sizeof(v2), 10));
+    /* The replaced voucher, under the GUID the device still holds. */
+    ASSERT_OK(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row));
+    ASSERT_MEM_EQ(row.guid.b, g1.b, 16);
+    ASSERT_EQ(row.voucher.len, sizeof(v1));
+    ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
+    ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g2, buf, sizeof(buf), &row),
+               ZTO_E_NOT_FOUND);
+    /* The device runs TO2 again on it: a new replacement, v1 kept. */
+    ASSERT_ERR(zto_db_owner_ov_replace(db, &g1, wrong, &g3, v3, sizeof(v3), 20),
+               ZTO_E_STATE);
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h1, &g3, v3, sizeof(v3), 20));
+    ASSERT_ERR(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row),
+               ZTO_E_NOT_FOUND);
+    ASSERT_OK(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row));
+    ASSERT_MEM_EQ(row.voucher.p, v3, sizeof(v3));
+    ASSERT_MEM_EQ(row.prev_guid.b, g1.b, 16);
+    ASSERT_EQ(row.onboard_count, 2);
+    ASSERT_OK(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row));
+    ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
+    /* A failure is recorded on the row either way. */
+    ASSERT_OK(zto_db_owner_ov_failed(db, &g1, "lost", 25));
+    ASSERT_OK(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row));
+    ASSERT_TRUE(strcmp(row.fail_reason, "lost") == 0);
+    /* Reuse on it: v1 is the current voucher again, nothing kept. */
+    ASSERT_OK(zto_db_owner_ov_reused(db, &g1, 30));
+    ASSERT_OK(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row));
+    ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
+    ASSERT_TRUE(row.reused && !row.has_prev);
+    ASSERT_ERR(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row),
+               ZTO_E_NOT_FOUND);
+    ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row),
+               ZTO_E_NOT_FOUND);
+    /* Handed on: the kept voucher is no longer served. */
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h1, &g4, v4, sizeof(v4), 40));
+    ASSERT_OK(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row));
+    ASSERT_OK(zto_db_owner_ov_set_state(db, &g4, ZTO_DB_OV_EXPORTED));
+    ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row),
+               ZTO_E_NOT_FOUND);
+    ASSERT_ERR(zto_db_owner_ov_replace(db, &g1, h1, &g6, v4, sizeof(v4), 50),
+               ZTO_E_NOT_FOUND);
+    /* A GUID that is some row's current one is never served as kept. */
+    ASSERT_OK(zto_db_owner_ov_add(db, &g5, v2, sizeof(v2), "e", "aa", 60));
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g5, h2, &g6, v3, sizeof(v3), 70));
+    ASSERT_OK(zto_db_owner_ov_get_prev(db, &g5, buf, sizeof(buf), &row));
+    ASSERT_OK(zto_db_owner_ov_add(db, &g5, v1, sizeof(v1), "f", "aa", 80));
+    ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g5, buf, sizeof(buf), &row),
+               ZTO_E_NOT_FOUND);
     zto_db_close(db);
 }
 
@@ -330,6 +407,7 @@ main(void)
 {
     TEST_START("db_owner");
     test_vouchers();
+    test_kept_voucher();
     test_to0();
     test_plan();
     test_certs();

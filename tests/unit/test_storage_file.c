@@ -74,6 +74,19 @@ test_basic(void)
     snprintf(path, sizeof(path), "%s/cred", dir);
     ASSERT_EQ(stat(path, &st), 0);
     ASSERT_EQ(st.st_mode & 0777, 0600);
+    /* 0600 whatever the umask, also over a file that was readable. */
+    {
+        mode_t old = umask(0);
+        ASSERT_EQ(chmod(path, 0644), 0);
+        ASSERT_OK(o->write(&fs, "cred", (const uint8_t *)"hello", 5));
+        ASSERT_EQ(stat(path, &st), 0);
+        ASSERT_EQ(st.st_mode & 0777, 0600);
+        umask(0277);
+        ASSERT_OK(o->write(&fs, "cred", (const uint8_t *)"hello", 5));
+        ASSERT_EQ(stat(path, &st), 0);
+        ASSERT_EQ(st.st_mode & 0777, 0600);
+        umask(old);
+    }
     /* Replace with something shorter; too small a buffer reports size. */
     ASSERT_OK(o->write(&fs, "cred", (const uint8_t *)"hi", 2));
     ASSERT_OK(o->read(&fs, "cred", buf, sizeof(buf), &len));

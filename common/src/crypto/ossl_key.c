@@ -324,7 +324,9 @@ ec_from_xy(const char *group, const uint8_t *x, size_t xl, const uint8_t *y,
     EVP_PKEY_CTX *ctx = NULL;
     zto_err_t r = ZTO_E_KEY;
 
-    if (xl > flen || yl > flen)
+    /* An empty coordinate is no point (and an empty bstr may come as a
+     * NULL view, which memcpy must not get). */
+    if (xl == 0 || yl == 0 || xl > flen || yl > flen)
         return ZTO_E_KEY;
     /* Uncompressed point, coordinates left-padded to the field size. */
     memset(pt, 0, sizeof(pt));

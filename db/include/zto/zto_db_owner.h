@@ -57,12 +57,25 @@ ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_get(struct zto_db *db,
                                              uint8_t *buf, size_t cap,
                                              struct zto_db_ov *row);
 
+/* The voucher a TO2 replaced, found by the GUID it had (prev_guid):
+ * row->guid is that GUID, row->voucher that voucher. Only while the row
+ * is onboarded (not handed on, not ended with reuse) and no row has that
+ * GUID as its current one; else ZTO_E_NOT_FOUND. A device that did not
+ * receive TO2.Done2 still holds the credential of this voucher. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_get_prev(struct zto_db *db,
+                                                  const struct zto_guid *guid,
+                                                  uint8_t *buf, size_t cap,
+                                                  struct zto_db_ov *row);
+
 /*
  * End of a TO2 that replaced the credential (section 9.3), in one
  * transaction: the row of old_guid gets new_guid and new_voucher, state
- * onboarded, prev_guid = old_guid, onboarded_at = now, one more
- * onboarding, no failure, and its TO0 state is dropped. It happens only
- * if the stored voucher's SHA-256 still equals old_hash (the voucher the
+ * onboarded, prev_guid = old_guid and the replaced voucher kept with it,
+ * onboarded_at = now, one more onboarding, no failure, and its TO0 state
+ * is dropped. When old_guid is the kept prev_guid of a row (the device
+ * ran TO2 again with the credential of before), that row gets new_guid
+ * and new_voucher and keeps its prev_guid and kept voucher. It happens
+ * only if the voucher's SHA-256 still equals old_hash (the voucher the
  * session proved); otherwise ZTO_E_STATE and nothing changes.
  * ZTO_E_EXISTS if new_guid is taken.
  */
@@ -72,12 +85,15 @@ ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_replace(
     const uint8_t *new_voucher, size_t new_len, int64_t now);
 
 /* End of a TO2 with credential reuse (section 9.4): state onboarded,
- * reused, onboarded_at = now, one more onboarding, no failure. */
+ * reused, onboarded_at = now, one more onboarding, no failure, no kept
+ * voucher. For the prev_guid of a row (see _get_prev) the kept voucher
+ * becomes the current one again, under that GUID. */
 ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_reused(struct zto_db *db,
                                                 const struct zto_guid *guid,
                                                 int64_t now);
 
-/* Record why a TO2 failed (reason: one line, cut to fit). */
+/* Record why a TO2 failed (reason: one line, cut to fit), on the row of
+ * guid as current GUID or as kept prev_guid. */
 ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_failed(struct zto_db *db,
                                                 const struct zto_guid *guid,
                                                 const char *reason,

@@ -13,8 +13,9 @@
  *                      [--opcred-key p256|p384] [--opcred-serverkeygen]
  *                      [common options]
  *
- * Common options: --ca FILE / --insecure (https, coaps), -v (info) or
- * -vv (debug) for the library's log lines on stderr.
+ * Common options: --ca FILE / --insecure (https, coaps), --timeout S
+ * (longest exchange with a server, default 60 s over HTTP and 120 s over
+ * CoAP), -v (info) or -vv (debug) for the library's log lines on stderr.
  *
  * Subcommands live in one table (cmds[] below); each gets the parsed
  * options and returns the exit status. One line per step on stdout, one
@@ -52,6 +53,7 @@ struct opts {
     bool insecure;
     bool force;
     int verbose;
+    unsigned timeout_ms; /* 0: the transports' defaults */
     /* onboard */
     const char *download_dir;
     const char *owner;
@@ -136,6 +138,7 @@ transport_new(struct transport *t, const struct zto_target *tg,
         memset(&ho, 0, sizeof(ho));
         ho.ca_file = o->ca;
         ho.insecure = o->insecure;
+        ho.timeout_ms = o->timeout_ms;
         if ((t->http = malloc(sizeof(*t->http))) == NULL)
             return fail("out of memory");
         zto_http_transport_init(t->http, &ho);
@@ -148,6 +151,7 @@ transport_new(struct transport *t, const struct zto_target *tg,
         memset(&co, 0, sizeof(co));
         co.ca_file = o->ca;
         co.insecure = o->insecure;
+        co.timeout_ms = o->timeout_ms;
         if ((t->coap = malloc(sizeof(*t->coap))) == NULL)
             return fail("out of memory");
         zto_coap_transport_init(t->coap, &co);
@@ -422,6 +426,7 @@ mt_open(void *ctx, const struct zto_target *t)
             memset(&ho, 0, sizeof(ho));
             ho.ca_file = m->o->ca;
             ho.insecure = m->o->insecure;
+            ho.timeout_ms = m->o->timeout_ms;
             if ((m->http = malloc(sizeof(*m->http))) == NULL)
                 return ZTO_E_NOMEM;
             zto_http_transport_init(m->http, &ho);
@@ -435,6 +440,7 @@ mt_open(void *ctx, const struct zto_target *t)
             memset(&co, 0, sizeof(co));
             co.ca_file = m->o->ca;
             co.insecure = m->o->insecure;
+            co.timeout_ms = m->o->timeout_ms;
             if ((m->coap = malloc(sizeof(*m->coap))) == NULL)
                 return ZTO_E_NOMEM;
             zto_coap_transport_init(m->coap, &co);
@@ -824,7 +830,7 @@ usage(FILE *f)
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         fprintf(f, "  " PROG " %s\n", cmds[i].usage);
     fprintf(f, "options for every command: [--ca FILE] [--insecure] "
-               "[-v|-vv]\n");
+               "[--timeout SECONDS] [-v|-vv]\n");
     fprintf(f,
             "onboard: files arrive (fdo.download) in --download-dir "
             "(default: the\n"
@@ -878,6 +884,8 @@ help(void)
           "                       up (default 1, 0 = until it works)\n"
           "  --ca FILE            trusted CAs for https and coaps\n"
           "  --insecure           accept any server certificate (tests)\n"
+          "  --timeout S          longest exchange with a server (default\n"
+          "                       60 s over HTTP, 120 s over CoAP)\n"
           "  -v, -vv              the library's log lines (info, debug)\n"
           "  -h, --help           this text\n"
           "\n"
@@ -953,6 +961,18 @@ main(int argc, char **argv)
             dst = &o.model;
         } else if (strcmp(a, "--ca") == 0) {
             dst = &o.ca;
+        } else if (strcmp(a, "--timeout") == 0) {
+            char *end = NULL;
+            unsigned long s = i + 1 < argc ? strtoul(argv[i + 1], &end, 10)
+                                           : 0;
+            if (i + 1 >= argc || end == argv[i + 1] || *end != '\0' ||
+                s < 1 || s > 3600) {
+                fprintf(stderr, PROG ": --timeout needs 1..3600 seconds\n");
+                return 2;
+            }
+            o.timeout_ms = (unsigned)s * 1000u;
+            i++;
+            continue;
         } else if (strcmp(a, "--download-dir") == 0) {
             dst = &o.download_dir;
         } else if (strcmp(a, "--owner") == 0) {
@@ -984,5 +1004,10 @@ main(int argc, char **argv)
         }
         *dst = argv[++i];
     }
+    /* libcoap writes its own warnings (an ICMP error from a server that
+     * went away, ...) to stderr: only with -v, so that a failure stays
+     * one line. */
+    coap_set_log_level(o.verbose > 0 ? LOG_WARNING : LOG_EMERG);
+    coap_dtls_set_log_level(o.verbose > 0 ? LOG_WARNING : LOG_EMERG);
     return cmd->run(&o);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "zto_posix_port.h"
+#include "zto/zto_crashpoint.h"
 
 zto_err_t
 zto_file_store_init(struct zto_file_store *s, const char *dir)
@@ -186,8 +187,16 @@ zto_file_stage(const char *path, const uint8_t *data, size_t len, unsigned mode,
         tmp[0] = '\0';
         return errno == EACCES ? ZTO_E_PERM : ZTO_E_IO;
     }
+    /* In two halves, so the crash tests can stop between them. */
     if (fchmod(fd, (mode_t)mode) != 0 ||
-        (r = write_all(fd, data, len)) != ZTO_OK || fsync(fd) != 0) {
+        (r = write_all(fd, data, len / 2)) != ZTO_OK) {
+        close(fd);
+        zto_file_discard(tmp);
+        return ZTO_E_IO;
+    }
+    ZTO_CRASHPOINT("device.store.partial");
+    if ((r = write_all(fd, data + len / 2, len - len / 2)) != ZTO_OK ||
+        fsync(fd) != 0) {
         close(fd);
         zto_file_discard(tmp);
         return ZTO_E_IO;
@@ -196,6 +205,7 @@ zto_file_stage(const char *path, const uint8_t *data, size_t len, unsigned mode,
         zto_file_discard(tmp);
         return ZTO_E_IO;
     }
+    ZTO_CRASHPOINT("device.store.synced");
     return ZTO_OK;
 }
 
@@ -209,6 +219,7 @@ zto_file_commit(char *tmp, const char *path)
         return ZTO_E_IO;
     }
     tmp[0] = '\0';
+    ZTO_CRASHPOINT("device.store.renamed");
     /* The new content is in place; only its durability is at stake. */
     return sync_parent(path);
 }

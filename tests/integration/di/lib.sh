@@ -4,6 +4,10 @@
 #                         set ${NAME}_pid, ${NAME}_http, ${NAME}_coap4,
 #                         ${NAME}_coap6 from its "listening on" lines
 #   mfg_stop NAME [SIG]   stop it (SIGTERM, SIGKILL after 5 s)
+#   srv_start NAME CMD... start any server the same way (${NAME}_pid,
+#                         ${NAME}_child the server itself, ${NAME}_http,
+#                         ${NAME}_coap the first IPv6 CoAP listener,
+#                         ${NAME}_coap4); srv_stop is mfg_stop
 #   check NAME CMD...     run CMD (bounded by `timeout`), count pass/fail
 #   check_fails NAME CMD... expect a non-zero exit and one stderr line
 #
@@ -69,6 +73,30 @@ mfg_stop() {
     pids=$(echo "$pids" | sed "s/ $p\b//; s/ $c\b//")
     return $st
 }
+
+srv_start() {
+    name=$1; shift
+    : >"$tmp/$name.out"
+    timeout -s KILL 280 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    pid=$!
+    pids="$pids $pid"
+    i=0
+    while ! grep -q '^ready$' "$tmp/$name.out" 2>/dev/null; do
+        if ! kill -0 "$pid" 2>/dev/null || [ $i -gt 150 ]; then
+            echo "FAIL: $name did not start:"; cat "$tmp/$name.err"
+            exit 1
+        fi
+        sleep 0.1; i=$((i + 1))
+    done
+    child=$(pgrep -P "$pid")
+    pids="$pids $child"
+    eval "${name}_pid=$pid ${name}_child=$child"
+    eval "${name}_http=$(grep -o 'http://127[^ ]*' "$tmp/$name.out" | head -1)"
+    eval "${name}_coap=$(grep -o 'coap://\[[^ ]*' "$tmp/$name.out" | head -1)"
+    eval "${name}_coap4=$(grep -o 'coap://127[^ ]*' "$tmp/$name.out" | head -1)"
+}
+
+srv_stop() { mfg_stop "$@"; }
 
 check() {
     what=$1; shift

@@ -28,25 +28,6 @@ mfg="$bin/fdo-manufacturer"
 have_rv=0
 [ -x "$bin/fdo-rendezvous" ] && have_rv=1
 
-srv_start() { # NAME CMD... : run under timeout, wait for "ready"
-    name=$1; shift
-    timeout -s KILL 280 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-    pid=$!
-    pids="$pids $pid"
-    i=0
-    while ! grep -q '^ready$' "$tmp/$name.out" 2>/dev/null; do
-        if ! kill -0 "$pid" 2>/dev/null || [ $i -gt 150 ]; then
-            echo "FAIL: $name did not start:"; cat "$tmp/$name.err"
-            exit 1
-        fi
-        sleep 0.1; i=$((i + 1))
-    done
-    child=$(pgrep -P "$pid")
-    pids="$pids $child"
-    eval "${name}_http=$(grep -o 'http://127[^ ]*' "$tmp/$name.out" | head -1)"
-    eval "${name}_coap=$(grep -o 'coap://\[[^ ]*' "$tmp/$name.out" | head -1)"
-}
-
 port_of() { echo "$1" | sed 's/.*:\([0-9]*\)$/\1/'; }
 
 expect() { # WHAT SHELL-CONDITION
