@@ -24,8 +24,9 @@
 #                                 and 70, after 71 went out: the voucher
 #                                 is intact and the device's next TO2
 #                                 succeeds
-. "$2/tests/integration/di/lib.sh"
+bin=$1
 src=$2
+. "$(dirname "$0")/../lib/common.sh"
 vt_gen=$3
 di_check=$4
 db_check=$5
@@ -35,14 +36,6 @@ mfg="$bin/fdo-manufacturer"
 rvs="$bin/fdo-rendezvous"
 vec=$src/tests/vectors/interop/p256
 t_start=$(date +%s)
-
-port_of() { echo "$1" | sed 's/.*:\([0-9]*\)$/\1/'; }
-
-ok() { checks=$((checks + 1)); echo "ok: $1"; }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $1"; }
-expect() { # WHAT SHELL-CONDITION
-    if sh -c "$2"; then ok "$1"; else bad "$1"; fi
-}
 
 # died PID NAME POINT: PID ends within 10 s, and NAME's stderr shows it
 # reached POINT.
@@ -379,5 +372,4 @@ for point in device.store.partial device.store.renamed; do
     fi
 done
 
-echo "$checks checks, $fails failed ($(($(date +%s) - t_start)) s)"
-[ $fails -eq 0 ]
+finish "crash ($(($(date +%s) - t_start)) s)"

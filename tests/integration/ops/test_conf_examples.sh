@@ -10,8 +10,9 @@
 #     option that is not documented fails here;
 #   - every "name = ..." line of the example is an option the server
 #     knows (no stale documentation).
-. "$2/tests/integration/di/lib.sh"
+bin=$1
 src=$2
+. "$(dirname "$0")/../lib/common.sh"
 
 pki=$tmp/pki
 "$src/scripts/gen-pki" "$pki" p256 >/dev/null || exit 1
@@ -114,5 +115,4 @@ else
     fails=$((fails + 1))
 fi
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -11,8 +11,9 @@
 #     of the man page and options of --help;
 #   - with CMAKE: cmake --install puts the programs, the man pages, the
 #     examples and the systemd files in place.
-. "$2/tests/integration/di/lib.sh"
+bin=$1
 src=$2
+. "$(dirname "$0")/../lib/common.sh"
 cmake_cmd=${3:-}
 progs="fdo-manufacturer fdo-rendezvous fdo-owner fdo-device fdo-voucher"
 
@@ -160,5 +161,4 @@ if [ -n "$cmake_cmd" ]; then
     fi
 fi
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish
