@@ -711,18 +711,14 @@ zto_err_t
 zto_posix_csr_init(struct zto_posix_csr *c, const char *dir, int32_t key_type,
                    bool serverkeygen, const char *cn, struct zto_svi_module *m)
 {
-    size_t n;
     int a, b, d;
 
     memset(c, 0, sizeof(*c));
     zto_key_init(&c->key);
-    if (dir == NULL || (n = strlen(dir)) == 0 || n >= sizeof(c->dir) - 64 ||
-        cn == NULL || cn[0] == '\0' || strlen(cn) >= sizeof(c->cn) ||
+    if (zto_dir_copy(c->dir, sizeof(c->dir), 64, dir) != ZTO_OK || cn == NULL ||
+        cn[0] == '\0' || strlen(cn) >= sizeof(c->cn) ||
         (key_type != ZTO_PK_SECP256R1 && key_type != ZTO_PK_SECP384R1))
         return ZTO_E_ARG;
-    memcpy(c->dir, dir, n + 1);
-    while (n > 1 && c->dir[n - 1] == '/')
-        c->dir[--n] = '\0';
     memcpy(c->cn, cn, strlen(cn) + 1);
     c->key_type = key_type;
     c->serverkeygen = serverkeygen;
@@ -734,13 +730,12 @@ zto_posix_csr_init(struct zto_posix_csr *c, const char *dir, int32_t key_type,
         return ZTO_E_ARG;
     /* What an earlier run left half done. */
     cleanup(c);
-    memset(m, 0, sizeof(*m));
-    m->name = MOD;
-    m->receive = csr_receive;
-    m->produce = csr_produce;
-    m->finish = csr_finish;
-    m->why = csr_why;
-    m->ctx = c;
+    *m = (struct zto_svi_module){.name = MOD,
+                                 .receive = csr_receive,
+                                 .produce = csr_produce,
+                                 .finish = csr_finish,
+                                 .why = csr_why,
+                                 .ctx = c};
     return ZTO_OK;
 }
 
