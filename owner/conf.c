@@ -21,7 +21,7 @@ static const struct zto_conf_kw owner_kw[] = {
     ZTO_SRV_CONF_KW(struct owner_conf, srv, "http://[::]:8042"),
     KW("db", ZTO_CONF_STR, db, NULL, 0, 0, true,
        "SQLite database file (created if missing)"),
-    KW("db_sync_full", ZTO_CONF_BOOL, db_sync_full, "yes", 0, 0, false,
+    KW("db_sync", ZTO_CONF_BOOL, db_sync, "yes", 0, 0, false,
        "fsync every commit (survives power loss)"),
     KW("log_level", ZTO_CONF_STR, log_level, "info", 0, 0, false,
        "err, warn, info or debug"),

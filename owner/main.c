@@ -100,7 +100,7 @@ setup(const struct args *a, struct owner_conf *c, struct owner *o,
     /* The database holds session keys while devices onboard. */
     umask(077);
     memset(&dbo, 0, sizeof(dbo));
-    dbo.sync_full = c->db_sync_full.v;
+    dbo.sync_full = c->db_sync.v;
     if ((r = zto_db_open(c->db.v, ZTO_DB_OWNER, &dbo, &o->db)) != ZTO_OK)
         errx1("database %s: %s", c->db.v, zto_strerror(r));
 }
@@ -277,7 +277,7 @@ cmd_serve(const struct args *a)
         to2_addresses(&c, s.srv, &addr, hosts, sizeof(hosts));
         memset(&tc, 0, sizeof(tc));
         tc.db_path = c.db.v;
-        tc.db_sync_full = c.db_sync_full.v;
+        tc.db_sync = c.db_sync.v;
         tc.addr = &addr;
         tc.wait_seconds = (uint32_t)c.to0_wait.v;
         tc.renew_percent = (unsigned)c.to0_renew.v;

@@ -15,7 +15,7 @@
 struct owner_conf {
     struct zto_srv_conf srv;
     struct zto_conf_str db;
-    struct zto_conf_bool db_sync_full;
+    struct zto_conf_bool db_sync;
     struct zto_conf_str log_level;
     struct zto_conf_str log_target;
     struct zto_conf_str owner_keys;
