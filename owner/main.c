@@ -4,7 +4,7 @@
  * docs/owner.md.
  *
  *   fdo-owner serve   --config F [--log-level L] [--check-config|-t]
- *                                [--print-config|-T]
+ *                                [--print-config|-T] [--admin HOST:PORT]
  *   fdo-owner import  --config F FILE|DIR...
  *   fdo-owner list    --config F
  *   fdo-owner export  --config F --guid G [--extend-to PUBKEY_PEM] -o OUT
@@ -656,9 +656,11 @@ help(void)
         "  list        vouchers, their state and their registrations\n"
         "  export      a voucher as PEM (- for stdout), extended to the\n"
         "              next owner's key with --extend-to (resale)\n"
-        "  plan        the ServiceInfo plan: add a download step for all\n"
-        "              devices, a group or one device; list; delete\n"
+        "  plan        the ServiceInfo plan: add a step (download,\n"
+        "              command, upload or csr) for all devices, a group\n"
+        "              or one device; list; delete\n"
         "  group       put a device in a ServiceInfo group\n"
+        "  certs       the certificates csr steps issued or delivered\n"
         "  hash-token  the admin_token_sha256 line of a token read on\n"
         "              standard input, or of a new one (--generate)\n"
         "\n"
@@ -673,10 +675,17 @@ help(void)
         "                        https://)\n"
         "  --guid G              the device (32 hex digits)\n"
         "  --extend-to PEM       export: the next owner's public key\n"
-        "  -o, --out OUT         export: where to write\n"
+        "  -o, --out OUT         export: where to write (- for stdout;\n"
+        "                        --output too)\n"
         "  --all, --group N      plan add: every device, or a group\n"
         "  --optional            plan add: skip the step when the device\n"
         "                        lacks the module\n"
+        "  --may-fail            plan add command: a non-zero exit code\n"
+        "                        does not fail TO2\n"
+        "  --stdout, --stderr    plan add command: the device sends the\n"
+        "                        program's output back (logged)\n"
+        "  --timeout S           plan add command: have the device kill\n"
+        "                        the program after S seconds (0: never)\n"
         "  --generate            hash-token: make a random token\n"
         "  -h, --help            this text\n"
         "\n"

@@ -327,16 +327,19 @@ main(int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     if (argc > 1 && strcmp(argv[1], "hash-token") == 0) {
-        bool gen = argc == 3 && strcmp(argv[2], "--generate") == 0;
-        if (argc == 3 &&
-            (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
-            help();
-            return 0;
-        }
-        if (argc > 3 || (argc == 3 && !gen)) {
-            fprintf(stderr, PROG ": hash-token takes only --generate\n");
-            usage(stderr);
-            return 2;
+        bool gen = false;
+        for (i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+                help();
+                return 0;
+            }
+            if (strcmp(argv[i], "--generate") != 0) {
+                fprintf(stderr, PROG ": hash-token: unknown option '%s'\n",
+                        argv[i]);
+                usage(stderr);
+                return 2;
+            }
+            gen = true;
         }
         return zto_admin_hash_token_cmd(stdin, stdout, stderr, gen);
     }

@@ -22,7 +22,7 @@
 #   srv_stop NAME [SIG]   send SIG (TERM) to the server, SIGKILL after
 #                         5 s; returns its exit status, sets stop_ms to
 #                         how long it took
-#   ok WHAT / bad WHAT    count a check that passed / failed
+#   ok WHAT... / bad WHAT...  count a check that passed / failed
 #   check WHAT CMD...     CMD must succeed within $check_timeout s (60);
 #                         its output in $tmp/last.out and $tmp/last.err
 #   check_fails WHAT CMD... CMD must fail with one line on stderr
@@ -116,13 +116,13 @@ srv_stop() {
 
 ok() {
     checks=$((checks + 1))
-    echo "ok: $1"
+    echo "ok: $*"
 }
 
 bad() {
     checks=$((checks + 1))
     fails=$((fails + 1))
-    echo "FAIL: $1"
+    echo "FAIL: $*"
 }
 
 check() {
