@@ -220,7 +220,7 @@ api POST "$adm/api/v1/manufacturer/vouchers/export" -H 'Content-Type: applicatio
 expect_resp "malformed JSON" 400 error.code=bad_json
 
 # ---- metrics ----
-coap=$(grep -o 'coap://127[^ ]*' "$tmp/m.out" | head -1)
+coap=$m_coap4
 check "di device 4 over CoAP" "$dev" di --url "$coap" --cred "$tmp/dev4.cred"
 api GET "$adm/metrics"
 [ "$status" = 200 ] && ok "/metrics with the token" || bad "/metrics $status"

@@ -258,21 +258,6 @@ new_device() { # CRED OWNER_CONF
         "$own" import --config "$2" "$tmp/$g.ext.pem" >/dev/null 2>&1
 }
 
-# Wait until the owner's list shows GUID registered at rendezvous.
-wait_registered() { # OWNER_CONF GUID
-    i=0
-    while [ $i -lt 100 ]; do
-        if "$own" list --config "$1" 2>/dev/null |
-            awk -v g="$2" '$1 == g {f = 1; next} /^[0-9a-f]/ {f = 0}
-                           f && /registered at/ && !/not registered/ {ok = 1}
-                           END {exit !ok}'; then
-            return 0
-        fi
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
-
 # ---- 4. TO0: rendezvous killed around its commit, owner after 23 ----
 own_conf o0 yes
 srv_start o0 "$own" serve --config "$tmp/o0.conf" --log-level warn
@@ -304,7 +289,7 @@ for point in rv.to0.before_commit rv.to0.committed owner.to0.registered; do
         srv_start o0 "$own" serve --config "$tmp/o0.conf" --log-level warn
         ;;
     esac
-    if wait_registered "$tmp/o0.conf" "$g"; then
+    if wait_registered "$tmp/o0.conf" "$g" 10; then
         ok "$point: the owner registers $g after the restart"
     else
         bad "$point: $g not registered after the restart"

@@ -32,6 +32,9 @@
 #   wait_for FILE REGEX [TENTHS]  wait (10 s by default) until FILE has a
 #                         line matching REGEX
 #   port_of URL           the port of SCHEME://HOST:PORT
+#   wait_registered CONF GUID [SECONDS]  wait (30 s by default) until
+#                         "fdo-owner list --config CONF" shows GUID
+#                         registered at a rendezvous server (TO0 done)
 #   finish [LABEL]        print "[LABEL: ]N checks, M failed"; status 0
 #                         when nothing failed
 #
@@ -173,6 +176,20 @@ wait_for() {
 }
 
 port_of() { echo "$1" | sed 's/.*:\([0-9]*\)$/\1/'; }
+
+wait_registered() {
+    i=0
+    while [ $i -lt $((${3:-30} * 5)) ]; do
+        if "$bin/fdo-owner" list --config "$1" 2>/dev/null |
+            awk -v g="$2" '$1 == g {f = 1; next} /^[0-9a-f]/ {f = 0}
+                           f && /registered at/ && !/not registered/ {ok = 1}
+                           END {exit !ok}'; then
+            return 0
+        fi
+        sleep 0.2; i=$((i + 1))
+    done
+    return 1
+}
 
 finish() {
     echo "${1:+$1: }$checks checks, $fails failed"

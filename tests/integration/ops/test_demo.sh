@@ -47,7 +47,6 @@ admin_token_sha256 = $hash
 EOF
 srv_start own "$bin/fdo-owner" serve --config "$tmp/own.conf"
 echo "$own_url" >"$tmp/own.url"
-own_admin=$(sed -n 's/^admin on //p' "$tmp/own.out")
 cat >"$tmp/mfg.conf" <<EOF
 http = 127.0.0.1:0
 db = $tmp/mfg.db
@@ -59,7 +58,6 @@ admin = 127.0.0.1:0
 admin_token_sha256 = $hash
 EOF
 srv_start mfg "$bin/fdo-manufacturer" serve --config "$tmp/mfg.conf"
-mfg_admin=$(sed -n 's/^admin on //p' "$tmp/mfg.out")
 
 # run_demo STATE TOKEN_FILE (a script: check runs it under timeout).
 cat >"$tmp/run_demo" <<EOF

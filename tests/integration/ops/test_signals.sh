@@ -107,14 +107,12 @@ admin_token_sha256 = $hashA
 EOF
 srv_start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
 rv_port=$(port_of "$rv_url")
-rv_admin=$(sed -n 's/^admin on //p' "$tmp/rv.out")
 start_in=$tmp/to1.in srv_start rrv "$relay" serve --listen http://127.0.0.1:0 \
     --upstream "$rv_url" --pause-before 32
 
 mfg_conf 0 model-A "$hashA" "$(port_of "$rrv_url")"
 srv_start m "$mfg" serve --config "$tmp/mfg.conf"
 m_port=$(port_of "$m_url")
-m_admin=$(sed -n 's/^admin on //p' "$tmp/m.out")
 start_in=$tmp/di.in srv_start rm "$relay" serve --listen http://127.0.0.1:0 \
     --upstream "$m_url" --pause-before 12
 
@@ -127,7 +125,6 @@ expect "DI: the relay holds DI.SetHMAC" "$(wait_for "$tmp/rm.out" \
 stopped_ok m "SIGTERM during DI"
 mfg_conf "$m_port" model-A "$hashA" "$(port_of "$rrv_url")"
 srv_start m "$mfg" serve --config "$tmp/mfg.conf"
-m_admin=$(sed -n 's/^admin on //p' "$tmp/m.out")
 echo go >&4
 wait $di_pid
 expect "DI finished against the restarted manufacturer (exit $?)" \
@@ -198,7 +195,6 @@ check "owner: import" "$own" import --config "$tmp/own.conf" "$tmp/ov.pem"
 srv_start o "$own" serve --config "$tmp/own.conf"
 echo "$o_url" >"$tmp/own.url"
 o_port=$(port_of "$o_url")
-o_admin=$(sed -n 's/^admin on //p' "$tmp/o.out")
 
 # ======== rendezvous: the trust list arrives with SIGHUP ========
 expect "TO0 refused while the trust list is empty" "$(wait_for \

@@ -30,21 +30,6 @@ mfg="$bin/fdo-manufacturer"
 have_rv=0
 [ -x "$bin/fdo-rendezvous" ] && have_rv=1
 
-# Wait until the owner's list shows GUID registered (TO0 done).
-wait_registered() { # OWNER_CONF GUID
-    i=0
-    while [ $i -lt 150 ]; do
-        if "$own" list --config "$1" 2>/dev/null |
-            awk -v g="$2" '$1 == g {f = 1; next} /^[0-9a-f]/ {f = 0}
-                           f && /registered at/ && !/not registered/ {ok = 1}
-                           END {exit !ok}'; then
-            return 0
-        fi
-        sleep 0.2; i=$((i + 1))
-    done
-    return 1
-}
-
 head -c 20000 /dev/urandom >"$tmp/payload.bin"
 want_sha=$(sha384sum "$tmp/payload.bin" | cut -d' ' -f1)
 
