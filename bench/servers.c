@@ -277,7 +277,7 @@ cell_start(struct cell *c, const struct opts *o)
              "to0_retry_first = 1\n"
              "admin = 127.0.0.1:0\n"
              "admin_token_sha256 = %s\n"
-             "db_sync_full = %s\n",
+             "db_sync = %s\n",
              proto, c->dir, c->dir, hash, o->db_sync ? "yes" : "no");
     if (start_one(c, o, SRV_OWNER, conf, "fdo-owner") != 0)
         return -1;

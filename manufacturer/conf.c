@@ -163,28 +163,6 @@ extract_rv(struct mfg_conf *c, const char *path, char *text, size_t len,
     return ZTO_OK;
 }
 
-/* Make a relative file name relative to the config file's directory. */
-static zto_err_t
-resolve(struct zto_conf_str *s, const char *conf_path)
-{
-    const char *slash = strrchr(conf_path, '/');
-    size_t dl, fl;
-    char *p;
-
-    if (!s->set || s->v == NULL || s->v[0] == '/' || slash == NULL ||
-        strcmp(s->v, ":memory:") == 0)
-        return ZTO_OK;
-    dl = (size_t)(slash - conf_path) + 1;
-    fl = strlen(s->v);
-    if ((p = malloc(dl + fl + 1)) == NULL)
-        return ZTO_E_NOMEM;
-    memcpy(p, conf_path, dl);
-    memcpy(p + dl, s->v, fl + 1);
-    free(s->v);
-    s->v = p;
-    return ZTO_OK;
-}
-
 /* Append the scheme-specific listener lists to srv.listen. */
 static zto_err_t
 merge_listen(struct mfg_conf *c, struct zto_conf_listen *l)
@@ -228,24 +206,15 @@ mfg_conf_load(struct mfg_conf *c, const char *path, char *err, size_t errcap)
     }
     if ((r = zto_conf_fill_defaults(mfg_kw, NKW, c, err, errcap)) != ZTO_OK)
         goto out;
-    if (zto_log_level_parse(c->log_level.v, &c->log_level_v) != ZTO_OK) {
-        snprintf(err, errcap, "%s: log_level must be err, warn, info or debug",
-                 path);
-        r = ZTO_E_CONFIG;
+    if ((r = zto_conf_check_log(&c->log_level, &c->log_target, path, err,
+                                errcap)) != ZTO_OK)
         goto out;
-    }
-    if (zto_log_target_parse(c->log_target.v, &c->log_target_v) != ZTO_OK) {
-        snprintf(err, errcap, "%s: log_target must be auto, stderr or syslog",
-                 path);
-        r = ZTO_E_CONFIG;
-        goto out;
-    }
-    if ((r = resolve(&c->db, path)) != ZTO_OK ||
-        (r = resolve(&c->mfg_key, path)) != ZTO_OK ||
-        (r = resolve(&c->ca_key, path)) != ZTO_OK ||
-        (r = resolve(&c->ca_chain, path)) != ZTO_OK ||
-        (r = resolve(&c->srv.tls_cert, path)) != ZTO_OK ||
-        (r = resolve(&c->srv.tls_key, path)) != ZTO_OK ||
+    if ((r = zto_conf_resolve(&c->db, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->mfg_key, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->ca_key, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->ca_chain, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->srv.tls_cert, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->srv.tls_key, path)) != ZTO_OK ||
         (r = zto_admin_conf_resolve(&c->admin, path)) != ZTO_OK)
         goto out;
 out:
@@ -300,9 +269,6 @@ mfg_conf_reload(struct mfg_conf *live, struct mfg_conf *fresh,
         if (applied != NULL)
             (*applied)++;
     }
-    /* Checked by mfg_conf_load(). */
-    if (zto_log_level_parse(live->log_level.v, &live->log_level_v) != ZTO_OK)
-        live->log_level_v = ZTO_SRV_LOG_INFO;
     mfg_conf_free(fresh);
     return n;
 }

@@ -26,8 +26,7 @@
 
 #include "mfg_admin.h"
 #include "mfg_conf.h"
-#include "zto_log.h"
-#include "zto_srv.h"
+#include "zto_daemon.h"
 
 #define PROG "fdo-manufacturer"
 
@@ -47,21 +46,7 @@ struct cmd {
     const char *usage;
 };
 
-static void errx1(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-errx1(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, PROG ": ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
+#define errx1(...) zto_daemon_die(PROG, __VA_ARGS__)
 
 /* ---- shared setup ---- */
 
@@ -72,13 +57,6 @@ struct ctx {
     const struct args *args; /* serve: for SIGHUP */
     struct zto_admin *adm;   /* serve: NULL without admin listeners */
 };
-
-static void
-log_line(void *ctx, int level, const char *line)
-{
-    (void)ctx;
-    ZTO_LOG_(level, NULL, false, ZTO_OK, "%s", line);
-}
 
 /* The key and chain files of a configuration, read. */
 struct keyfiles {
@@ -152,30 +130,18 @@ ctx_open(struct ctx *c, const struct args *a)
     mfg_init(&c->m);
     if (a->config == NULL)
         errx1("--config FILE is required");
-    if (mfg_conf_load(&c->conf, a->config, err, sizeof(err)) != ZTO_OK)
+    if (mfg_conf_load(&c->conf, a->config, err, sizeof(err)) != ZTO_OK ||
+        zto_daemon_log_apply(a->log_level, c->conf.log_level.v,
+                             c->conf.log_target.v, err, sizeof(err)) != ZTO_OK)
         errx1("%s", err);
-    if (a->log_level != NULL &&
-        zto_log_level_parse(a->log_level, &c->conf.log_level_v) != ZTO_OK)
-        errx1("--log-level must be err, warn, info or debug");
-    zto_log_set_level(c->conf.log_level_v);
-    zto_log_set_target(c->conf.log_target_v);
     if (keys_read(&c->conf, &k, err, sizeof(err)) != ZTO_OK)
         errx1("%s", err);
-    if (c->conf.srv.tls_key.set) {
-        char *tk = NULL;
-        size_t tn = 0;
-        if (mfg_conf_read_file("tls_key", c->conf.srv.tls_key.v, true, &tk, &tn,
-                               err, sizeof(err)) != ZTO_OK)
-            errx1("%s", err);
-        zto_zeroize(tk, tn);
-        free(tk);
-    }
     memset(&dbo, 0, sizeof(dbo));
     dbo.sync_full = c->conf.db_sync.v;
     if ((r = zto_db_open(c->conf.db.v, ZTO_DB_MANUFACTURER, &dbo, &c->db)) !=
         ZTO_OK)
         errx1("database %s: %s", c->conf.db.v, zto_strerror(r));
-    c->m.log = log_line;
+    c->m.log = zto_daemon_log_line;
     r = mfg_build(&c->conf, &k, c->db, &c->m, err, sizeof(err));
     keys_free(&k);
     if (r != ZTO_OK)
@@ -192,13 +158,6 @@ ctx_close(struct ctx *c)
 
 /* ---- serve ---- */
 
-static void
-needs_restart(void *ctx, const char *name)
-{
-    (void)ctx;
-    log_warn("reload: '%s' changed; it takes effect at the next restart", name);
-}
-
 /* SIGHUP: the configuration file and the key files are read again.
  * Nothing changes unless all of it is valid; then the reloadable options
  * take effect for the next device and the others are named as waiting
@@ -214,7 +173,6 @@ on_reload(void *arg)
     struct mfg m;
     char err[512] = "";
     size_t applied = 0, restart;
-    int lvl;
 
     memset(&k, 0, sizeof(k));
     mfg_init(&m);
@@ -222,35 +180,22 @@ on_reload(void *arg)
         log_err("reload: %s; keeping the running configuration", err);
         return;
     }
-    memset(&ao, 0, sizeof(ao));
-    if ((a->admin != NULL &&
-         zto_conf_add_listen(&fresh.admin.listen, a->admin, ZTO_SRV_HTTP) !=
-             ZTO_OK) ||
-        zto_admin_conf_apply(&fresh.admin, &fresh.srv, &ao, err,
-                             sizeof(err)) != ZTO_OK ||
+    if (zto_daemon_admin_opts(&fresh.admin, &fresh.srv, a->admin, false, &ao,
+                              err, sizeof(err)) != ZTO_OK ||
         keys_read(&fresh, &k, err, sizeof(err)) != ZTO_OK ||
         mfg_build(&fresh, &k, c->db, &m, err, sizeof(err)) != ZTO_OK) {
         keys_free(&k);
         mfg_free(&m);
         mfg_conf_free(&fresh);
-        log_err("reload: %s; keeping the running configuration",
-                err[0] != '\0' ? err : "invalid --admin");
+        log_err("reload: %s; keeping the running configuration", err);
         return;
     }
     keys_free(&k);
-    restart = mfg_conf_reload(&c->conf, &fresh, needs_restart, NULL, &applied);
+    restart = mfg_conf_reload(&c->conf, &fresh, zto_daemon_needs_restart, NULL,
+                              &applied);
     mfg_take(&c->m, &m);
-    lvl = c->conf.log_level_v;
-    if (a->log_level != NULL &&
-        zto_log_level_parse(a->log_level, &lvl) != ZTO_OK)
-        lvl = c->conf.log_level_v; /* checked at start */
-    zto_log_set_level(lvl);
-    if (c->adm != NULL)
-        zto_admin_set_tokens(c->adm, (const uint8_t(*)[32])ao.token_sha256,
-                             ao.ntokens);
-    log_info("reload: configuration and keys read again (%zu change(s) "
-             "applied, %zu waiting for a restart), log level %s",
-             applied, restart, zto_log_level_name(zto_log_get_level()));
+    zto_daemon_reloaded(a->log_level, c->conf.log_level.v, c->adm, &ao,
+                        "configuration and keys", applied, restart);
 }
 
 static void
@@ -289,23 +234,14 @@ cmd_serve(const struct args *a)
     struct zto_admin_opts ao;
     struct zto_admin *adm = NULL;
     char err[512] = "";
-    size_t i;
     zto_err_t r;
 
     zto_log_setup(PROG, ZTO_SRV_LOG_INFO, true);
     ctx_open(&c, a);
-    memset(&ao, 0, sizeof(ao));
-    if ((a->admin != NULL &&
-         zto_conf_add_listen(&c.conf.admin.listen, a->admin, ZTO_SRV_HTTP) !=
-             ZTO_OK) ||
-        zto_admin_conf_apply(&c.conf.admin, &c.conf.srv, &ao, err,
-                             sizeof(err)) != ZTO_OK ||
-        zto_admin_check_key_file(&c.conf.admin, &ao, err, sizeof(err)) !=
-            ZTO_OK) {
+    if (zto_daemon_admin_opts(&c.conf.admin, &c.conf.srv, a->admin, true, &ao,
+                              err, sizeof(err)) != ZTO_OK) {
         ctx_close(&c);
-        errx1("%s", a->admin != NULL && err[0] == '\0'
-                        ? "--admin: expected HOST:PORT or https://HOST:PORT"
-                        : err);
+        errx1("%s", err);
     }
     if (a->print)
         mfg_conf_print(&c.conf, stdout);
@@ -325,35 +261,17 @@ cmd_serve(const struct args *a)
         ctx_close(&c);
         errx1("cannot start the listeners: %s", zto_strerror(r));
     }
-    if (ao.nlisten > 0) {
-        ao.role = "manufacturer";
-        ao.srv = srv;
-        ao.db_check = mfg_admin_db_check;
-        ao.db_check_ctx = &c.m;
-        if ((r = zto_admin_new(zto_srv_event_base(srv), &ao, &adm)) !=
-                ZTO_OK ||
-            (r = mfg_admin_add_routes(adm, &c.m)) != ZTO_OK) {
-            zto_admin_free(adm);
-            zto_srv_free(srv);
-            ctx_close(&c);
-            errx1("cannot start the admin API: %s", zto_strerror(r));
-        }
-        c.adm = adm;
+    if ((r = zto_daemon_admin_start(srv, &ao, "manufacturer",
+                                    mfg_admin_db_check, &c.m, &adm)) !=
+            ZTO_OK ||
+        (adm != NULL && (r = mfg_admin_add_routes(adm, &c.m)) != ZTO_OK)) {
+        zto_admin_free(adm);
+        zto_srv_free(srv);
+        ctx_close(&c);
+        errx1("cannot start the admin API: %s", zto_strerror(r));
     }
-    for (i = 0; i < zto_srv_bound_count(srv); i++) {
-        char url[ZTO_LISTEN_HOST_MAX + 32];
-        if (zto_listen_format(zto_srv_bound(srv, i), url, sizeof(url)) ==
-            ZTO_OK)
-            printf("listening on %s\n", url);
-    }
-    for (i = 0; adm != NULL && i < zto_admin_bound_count(adm); i++) {
-        char url[ZTO_LISTEN_HOST_MAX + 32];
-        if (zto_listen_format(zto_admin_bound(adm, i), url, sizeof(url)) ==
-            ZTO_OK)
-            printf("admin on %s\n", url);
-    }
-    printf("ready\n");
-    fflush(stdout);
+    c.adm = adm;
+    zto_daemon_announce(srv, adm);
     r = zto_srv_run(srv);
     zto_admin_free(adm);
     zto_srv_free(srv);

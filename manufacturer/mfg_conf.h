@@ -30,8 +30,6 @@ struct mfg_conf {
     /* Their encoding, filled by mfg_conf_load(). */
     uint8_t rvinfo[MFG_MAX_RVINFO];
     size_t rvinfo_len;
-    int log_level_v;
-    int log_target_v;
 };
 
 /* Parse path, apply defaults, resolve relative file names against the

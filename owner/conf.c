@@ -21,7 +21,7 @@ static const struct zto_conf_kw owner_kw[] = {
     ZTO_SRV_CONF_KW(struct owner_conf, srv, "http://[::]:8042"),
     KW("db", ZTO_CONF_STR, db, NULL, 0, 0, true,
        "SQLite database file (created if missing)"),
-    KW("db_sync_full", ZTO_CONF_BOOL, db_sync_full, "yes", 0, 0, false,
+    KW("db_sync", ZTO_CONF_BOOL, db_sync, "yes", 0, 0, false,
        "fsync every commit (survives power loss)"),
     KW("log_level", ZTO_CONF_STR, log_level, "info", 0, 0, false,
        "err, warn, info or debug"),
@@ -96,9 +96,11 @@ owner_conf_load(struct owner_conf *c, const char *path, char *err,
     memset(c, 0, sizeof(*c));
     if ((r = zto_conf_parse_file(owner_kw, NKW, c, path, err, errcap)) !=
             ZTO_OK ||
-        (r = zto_conf_fill_defaults(owner_kw, NKW, c, err, errcap)) != ZTO_OK)
-        return r;
-    return ZTO_OK;
+        (r = zto_conf_fill_defaults(owner_kw, NKW, c, err, errcap)) != ZTO_OK ||
+        (r = zto_conf_check_log(&c->log_level, &c->log_target, path, err,
+                                errcap)) != ZTO_OK)
+        owner_conf_free(c);
+    return r;
 }
 
 void
@@ -238,17 +240,7 @@ owner_conf_apply(const struct owner_conf *c, struct owner *o, char *err,
 {
     struct apply_ctx a = {o, err, errcap};
     zto_err_t r;
-    int lvl;
 
-    if ((r = zto_log_level_parse(c->log_level.v, &lvl)) != ZTO_OK) {
-        snprintf(err, errcap, "log_level: %s is not a level", c->log_level.v);
-        return ZTO_E_CONFIG;
-    }
-    if ((r = zto_log_target_parse(c->log_target.v, &lvl)) != ZTO_OK) {
-        snprintf(err, errcap, "log_target: auto, stderr or syslog, not %s",
-                 c->log_target.v);
-        return ZTO_E_CONFIG;
-    }
     if ((r = each_word(c->owner_keys.v, add_key, &a)) != ZTO_OK)
         return r;
     if (o->nkeys == 0) {

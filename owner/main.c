@@ -4,7 +4,7 @@
  * docs/owner.md.
  *
  *   fdo-owner serve   --config F [--log-level L] [--check-config|-t]
- *                                [--print-config|-T]
+ *                                [--print-config|-T] [--admin HOST:PORT]
  *   fdo-owner import  --config F FILE|DIR...
  *   fdo-owner list    --config F
  *   fdo-owner export  --config F --guid G [--extend-to PUBKEY_PEM] -o OUT
@@ -26,7 +26,6 @@
  * SIGTERM and SIGINT stop it.
  * import exits non-zero if any voucher failed (others are still stored).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +40,7 @@
 #include "owner_conf.h"
 #include "owner_to0.h"
 #include "svi_csr.h"
-#include "zto_log.h"
-#include "zto_srv.h"
+#include "zto_daemon.h"
 
 #define PROG "fdo-owner"
 /* SIGTERM: how long a TO0 exchange under way is waited for. */
@@ -65,28 +63,7 @@ struct args {
     size_t npos;
 };
 
-static void errx1(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-errx1(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, PROG ": ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-static void
-log_sink(void *ctx, int level, const char *line)
-{
-    (void)ctx;
-    ZTO_LOG_(level, NULL, false, ZTO_OK, "%s", line);
-}
+#define errx1(...) zto_daemon_die(PROG, __VA_ARGS__)
 
 static void
 guid_arg(const char *s, struct zto_guid *g)
@@ -105,23 +82,17 @@ setup(const struct args *a, struct owner_conf *c, struct owner *o,
 {
     struct zto_db_opts dbo;
     char err[512];
-    int lvl = ZTO_SRV_LOG_INFO;
     zto_err_t r;
 
+    zto_log_setup(PROG, ZTO_SRV_LOG_INFO, foreground);
     if (a->config == NULL)
         errx1("--config FILE is required");
-    if (owner_conf_load(c, a->config, err, sizeof(err)) != ZTO_OK)
+    if (owner_conf_load(c, a->config, err, sizeof(err)) != ZTO_OK ||
+        zto_daemon_log_apply(a->log_level, c->log_level.v, c->log_target.v,
+                             err, sizeof(err)) != ZTO_OK)
         errx1("%s", err);
-    if (zto_log_level_parse(a->log_level != NULL ? a->log_level
-                                                 : c->log_level.v,
-                            &lvl) != ZTO_OK)
-        errx1("bad log level");
-    zto_log_setup(PROG, lvl, foreground);
-    if (zto_log_target_parse(c->log_target.v, &lvl) != ZTO_OK)
-        errx1("%s: log_target must be auto, stderr or syslog", a->config);
-    zto_log_set_target(lvl);
     owner_init(o);
-    o->log = log_sink;
+    o->log = zto_daemon_log_line;
     if (owner_conf_apply(c, o, err, sizeof(err)) != ZTO_OK)
         errx1("%s: %s", a->config, err);
     if (a->check || a->print)
@@ -129,7 +100,7 @@ setup(const struct args *a, struct owner_conf *c, struct owner *o,
     /* The database holds session keys while devices onboard. */
     umask(077);
     memset(&dbo, 0, sizeof(dbo));
-    dbo.sync_full = c->db_sync_full.v;
+    dbo.sync_full = c->db_sync.v;
     if ((r = zto_db_open(c->db.v, ZTO_DB_OWNER, &dbo, &o->db)) != ZTO_OK)
         errx1("database %s: %s", c->db.v, zto_strerror(r));
 }
@@ -154,13 +125,6 @@ struct served {
     struct zto_admin *adm;
 };
 
-static void
-needs_restart(void *ctx, const char *name)
-{
-    (void)ctx;
-    log_warn("reload: '%s' changed; it takes effect at the next restart", name);
-}
-
 /* SIGHUP: the configuration file (and the files it names) is read again.
  * Nothing changes unless all of it is valid; then the reloadable options
  * take effect for the next TO2 and the others are named as waiting for a
@@ -175,39 +139,26 @@ on_reload(void *ctx)
     struct zto_admin_opts ao;
     char err[512] = "";
     size_t applied = 0, restart;
-    int lvl = ZTO_SRV_LOG_INFO;
 
     owner_init(&tmp);
     if (owner_conf_load(&fresh, a->config, err, sizeof(err)) != ZTO_OK) {
         log_err("reload: %s; keeping the running configuration", err);
         return;
     }
-    memset(&ao, 0, sizeof(ao));
-    if ((a->admin != NULL &&
-         zto_conf_add_listen(&fresh.admin.listen, a->admin, ZTO_SRV_HTTP) !=
-             ZTO_OK) ||
-        zto_admin_conf_apply(&fresh.admin, &fresh.srv, &ao, err,
-                             sizeof(err)) != ZTO_OK ||
+    if (zto_daemon_admin_opts(&fresh.admin, &fresh.srv, a->admin, false, &ao,
+                              err, sizeof(err)) != ZTO_OK ||
         owner_conf_apply(&fresh, &tmp, err, sizeof(err)) != ZTO_OK) {
         owner_free(&tmp);
         owner_conf_free(&fresh);
-        log_err("reload: %s; keeping the running configuration",
-                err[0] != '\0' ? err : "invalid --admin");
+        log_err("reload: %s; keeping the running configuration", err);
         return;
     }
-    restart = owner_conf_reload(s->conf, &fresh, needs_restart, NULL, &applied);
+    restart = owner_conf_reload(s->conf, &fresh, zto_daemon_needs_restart,
+                                NULL, &applied);
     owner_take_settings(s->o, &tmp);
     owner_free(&tmp);
-    if (zto_log_level_parse(a->log_level != NULL ? a->log_level
-                                                 : s->conf->log_level.v,
-                            &lvl) == ZTO_OK)
-        zto_log_set_level(lvl);
-    if (s->adm != NULL)
-        zto_admin_set_tokens(s->adm, (const uint8_t(*)[32])ao.token_sha256,
-                             ao.ntokens);
-    log_info("reload: configuration read again (%zu change(s) applied, %zu "
-             "waiting for a restart), log level %s",
-             applied, restart, zto_log_level_name(zto_log_get_level()));
+    zto_daemon_reloaded(a->log_level, s->conf->log_level.v, s->adm, &ao,
+                        "configuration", applied, restart);
 }
 
 static void
@@ -283,30 +234,18 @@ cmd_serve(const struct args *a)
     struct zto_rvto2addr addr;
     struct owner_to0 *to0 = NULL;
     struct owner_to0_cfg tc;
-    char url[512], hosts[ZTO_MAX_RVTO2_ENTRIES * ZTO_HOST_MAX];
+    char hosts[ZTO_MAX_RVTO2_ENTRIES * ZTO_HOST_MAX];
     struct timeval every = {60, 0};
     struct zto_admin_opts ao;
     struct zto_admin *adm = NULL;
     struct owner_api api;
     char err[512] = "";
-    size_t i;
     zto_err_t r;
 
     setup(a, &c, &o, true);
-    if (c.srv.tls_key.set &&
-        zto_conf_check_key_file("tls_key", c.srv.tls_key.v, err,
-                                sizeof(err)) != ZTO_OK)
+    if (zto_daemon_admin_opts(&c.admin, &c.srv, a->admin, true, &ao, err,
+                              sizeof(err)) != ZTO_OK)
         errx1("%s", err);
-    memset(&ao, 0, sizeof(ao));
-    if ((a->admin != NULL &&
-         zto_conf_add_listen(&c.admin.listen, a->admin, ZTO_SRV_HTTP) !=
-             ZTO_OK) ||
-        zto_admin_conf_apply(&c.admin, &c.srv, &ao, err, sizeof(err)) !=
-            ZTO_OK ||
-        zto_admin_check_key_file(&c.admin, &ao, err, sizeof(err)) != ZTO_OK)
-        errx1("%s", err[0] != '\0' ? err
-                                   : "--admin: expected HOST:PORT or "
-                                     "https://HOST:PORT");
     if (a->print) {
         owner_conf_print(&c, stdout);
         teardown(&c, &o);
@@ -338,7 +277,7 @@ cmd_serve(const struct args *a)
         to2_addresses(&c, s.srv, &addr, hosts, sizeof(hosts));
         memset(&tc, 0, sizeof(tc));
         tc.db_path = c.db.v;
-        tc.db_sync_full = c.db_sync_full.v;
+        tc.db_sync = c.db_sync.v;
         tc.addr = &addr;
         tc.wait_seconds = (uint32_t)c.to0_wait.v;
         tc.renew_percent = (unsigned)c.to0_renew.v;
@@ -354,27 +293,12 @@ cmd_serve(const struct args *a)
     api.o = &o;
     api.to0_enabled = c.to0.v;
     api.to0_poll_s = (unsigned)c.to0_poll.v;
-    if (ao.nlisten > 0) {
-        ao.role = "owner";
-        ao.srv = s.srv;
-        ao.db_check = owner_api_db_check;
-        ao.db_check_ctx = &api;
-        if ((r = zto_admin_new(zto_srv_event_base(s.srv), &ao, &adm)) !=
-                ZTO_OK ||
-            (r = owner_api_add_routes(adm, &api)) != ZTO_OK)
-            errx1("cannot start the admin API: %s", zto_strerror(r));
-        s.adm = adm;
-    }
-    for (i = 0; i < zto_srv_bound_count(s.srv); i++)
-        if (zto_listen_format(zto_srv_bound(s.srv, i), url, sizeof(url)) ==
-            ZTO_OK)
-            printf("listening on %s\n", url);
-    for (i = 0; adm != NULL && i < zto_admin_bound_count(adm); i++)
-        if (zto_listen_format(zto_admin_bound(adm, i), url, sizeof(url)) ==
-            ZTO_OK)
-            printf("admin on %s\n", url);
-    printf("ready\n");
-    fflush(stdout);
+    if ((r = zto_daemon_admin_start(s.srv, &ao, "owner", owner_api_db_check,
+                                    &api, &adm)) != ZTO_OK ||
+        (adm != NULL && (r = owner_api_add_routes(adm, &api)) != ZTO_OK))
+        errx1("cannot start the admin API: %s", zto_strerror(r));
+    s.adm = adm;
+    zto_daemon_announce(s.srv, adm);
     log_info("serving TO2 with %zu owner key(s)%s", o.nkeys,
              c.to0.v ? ", TO0 client running" : "");
     r = zto_srv_run(s.srv);
@@ -732,9 +656,11 @@ help(void)
         "  list        vouchers, their state and their registrations\n"
         "  export      a voucher as PEM (- for stdout), extended to the\n"
         "              next owner's key with --extend-to (resale)\n"
-        "  plan        the ServiceInfo plan: add a download step for all\n"
-        "              devices, a group or one device; list; delete\n"
+        "  plan        the ServiceInfo plan: add a step (download,\n"
+        "              command, upload or csr) for all devices, a group\n"
+        "              or one device; list; delete\n"
         "  group       put a device in a ServiceInfo group\n"
+        "  certs       the certificates csr steps issued or delivered\n"
         "  hash-token  the admin_token_sha256 line of a token read on\n"
         "              standard input, or of a new one (--generate)\n"
         "\n"
@@ -749,10 +675,17 @@ help(void)
         "                        https://)\n"
         "  --guid G              the device (32 hex digits)\n"
         "  --extend-to PEM       export: the next owner's public key\n"
-        "  -o, --out OUT         export: where to write\n"
+        "  -o, --out OUT         export: where to write (- for stdout;\n"
+        "                        --output too)\n"
         "  --all, --group N      plan add: every device, or a group\n"
         "  --optional            plan add: skip the step when the device\n"
         "                        lacks the module\n"
+        "  --may-fail            plan add command: a non-zero exit code\n"
+        "                        does not fail TO2\n"
+        "  --stdout, --stderr    plan add command: the device sends the\n"
+        "                        program's output back (logged)\n"
+        "  --timeout S           plan add command: have the device kill\n"
+        "                        the program after S seconds (0: never)\n"
         "  --generate            hash-token: make a random token\n"
         "  -h, --help            this text\n"
         "\n"

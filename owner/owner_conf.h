@@ -15,7 +15,7 @@
 struct owner_conf {
     struct zto_srv_conf srv;
     struct zto_conf_str db;
-    struct zto_conf_bool db_sync_full;
+    struct zto_conf_bool db_sync;
     struct zto_conf_str log_level;
     struct zto_conf_str log_target;
     struct zto_conf_str owner_keys;
@@ -49,7 +49,8 @@ struct owner_conf {
     struct zto_admin_conf admin; /* admin_* keywords (zto_admin.h) */
 };
 
-/* Parse the file and apply defaults. */
+/* Parse the file, apply defaults, check the log keywords. On failure
+ * err holds one line and c is freed. */
 ZTO_MUST_CHECK zto_err_t owner_conf_load(struct owner_conf *c, const char *path,
                                          char *err, size_t errcap);
 void owner_conf_print(const struct owner_conf *c, FILE *out);

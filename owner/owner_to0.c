@@ -258,7 +258,7 @@ thread_main(void *arg)
     zto_err_t r;
 
     memset(&dbo, 0, sizeof(dbo));
-    dbo.sync_full = t->cfg.db_sync_full;
+    dbo.sync_full = t->cfg.db_sync;
     if ((r = zto_db_open(t->cfg.db_path, ZTO_DB_OWNER, &dbo, &db)) != ZTO_OK) {
         log_err("TO0: database %s: %s; TO0 stopped", t->cfg.db_path,
                 zto_strerror(r));

@@ -19,7 +19,7 @@
 
 struct owner_to0_cfg {
     const char *db_path;
-    bool db_sync_full;
+    bool db_sync;
     const struct zto_rvto2addr *addr; /* copied */
     uint32_t wait_seconds;
     unsigned renew_percent;

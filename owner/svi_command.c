@@ -192,31 +192,6 @@ bad:
     return ZTO_E_CONFIG;
 }
 
-/* s with every "$(guid)" replaced by the GUID in hex. */
-static zto_err_t
-subst_guid(const char *s, const struct zto_guid *g, char *out, size_t cap)
-{
-    char hex[33];
-    size_t n = 0;
-
-    owner_guid_hex(g, hex);
-    while (*s != '\0') {
-        if (strncmp(s, "$(guid)", 7) == 0) {
-            if (n + 32 >= cap)
-                return ZTO_E_TOO_BIG;
-            memcpy(out + n, hex, 32);
-            n += 32;
-            s += 7;
-            continue;
-        }
-        if (n + 1 >= cap)
-            return ZTO_E_TOO_BIG;
-        out[n++] = *s++;
-    }
-    out[n] = '\0';
-    return ZTO_OK;
-}
-
 /* ---- output from the device ---- */
 
 static void
@@ -437,8 +412,8 @@ setting(struct svi_run *run, const char **message, uint8_t *v, size_t cap,
                                   sizeof(arg));
                 if (r == ZTO_E_NOT_FOUND)
                     break;
-                if (r != ZTO_OK || (r = subst_guid(arg, run->guid, sub,
-                                                   sizeof(sub))) != ZTO_OK)
+                if (r != ZTO_OK || (r = svi_subst_guid(arg, run->guid, sub,
+                                                       sizeof(sub))) != ZTO_OK)
                     return r;
                 zto_cbor_put_cstr(&e, sub);
                 zto_cbor_mark_item(&am);

@@ -397,31 +397,13 @@ bad:
     return ZTO_E_CONFIG;
 }
 
-/* A file parameter, resolved under svi_dir; ZTO_E_NOT_FOUND if unset. */
-static zto_err_t
-param_path(struct svi_run *run, const char *key, char *path, size_t cap)
-{
-    char v[PATH_CAP];
-    int n;
-
-    if (svi_param_str(run->st->params, run->st->params_len, key, v,
-                      sizeof(v)) != ZTO_OK ||
-        v[0] == '\0')
-        return ZTO_E_NOT_FOUND;
-    if (v[0] == '/' || run->o->svi_dir[0] == '\0')
-        n = snprintf(path, cap, "%s", v);
-    else
-        n = snprintf(path, cap, "%s/%s", run->o->svi_dir, v);
-    return n > 0 && (size_t)n < cap ? ZTO_OK : ZTO_E_CONFIG;
-}
-
 /* The step delivers prepared files (cert= and key=). */
 static bool
 has_premade(struct svi_run *run)
 {
     char path[PATH_CAP];
 
-    return param_path(run, "cert", path, sizeof(path)) != ZTO_E_NOT_FOUND;
+    return svi_param_path(run, "cert", path, sizeof(path)) != ZTO_E_NOT_FOUND;
 }
 
 struct policy {
@@ -766,7 +748,7 @@ premade_cert(struct svi_run *run, uint8_t **der, size_t *len)
     size_t tl = 0, pos = 0;
     zto_err_t r;
 
-    if ((r = param_path(run, "cert", path, sizeof(path))) != ZTO_OK) {
+    if ((r = svi_param_path(run, "cert", path, sizeof(path))) != ZTO_OK) {
         snprintf(run->why, run->whycap, MOD ": cert= path too long");
         return ZTO_E_CONFIG;
     }
@@ -800,7 +782,7 @@ premade_key(struct svi_run *run, const uint8_t *der, size_t len,
     struct zto_key pub;
     zto_err_t r;
 
-    if ((r = param_path(run, "key", path, sizeof(path))) != ZTO_OK) {
+    if ((r = svi_param_path(run, "key", path, sizeof(path))) != ZTO_OK) {
         snprintf(run->why, run->whycap, MOD ": key= path too long");
         return ZTO_E_CONFIG;
     }

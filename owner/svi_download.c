@@ -33,20 +33,13 @@ enum dl_phase { DL_HEADER = 0, DL_DATA, DL_WAIT_DONE, DL_FINISHED };
 static zto_err_t
 src_path(struct svi_run *run, char *path, size_t cap)
 {
-    char src[PATH_CAP];
-    zto_err_t r;
-    int n;
+    zto_err_t r = svi_param_path(run, "src", path, cap);
 
-    if ((r = svi_param_str(run->st->params, run->st->params_len, "src", src,
-                           sizeof(src))) != ZTO_OK) {
+    if (r == ZTO_E_NOT_FOUND) {
         snprintf(run->why, run->whycap, "download step without src");
         return ZTO_E_CONFIG;
     }
-    if (src[0] == '/' || run->o->svi_dir[0] == '\0')
-        n = snprintf(path, cap, "%s", src);
-    else
-        n = snprintf(path, cap, "%s/%s", run->o->svi_dir, src);
-    return n > 0 && (size_t)n < cap ? ZTO_OK : ZTO_E_CONFIG;
+    return r;
 }
 
 static zto_err_t
@@ -72,12 +65,9 @@ start(struct svi_run *run)
 {
     struct svi_step *st = run->st;
     char path[PATH_CAP];
-    uint8_t buf[4096];
-    struct zto_digest dg;
     struct zto_hash_buf h;
     struct stat sb;
     uint64_t total = 0;
-    ssize_t n;
     zto_err_t r;
     int fd;
 
@@ -93,24 +83,13 @@ start(struct svi_run *run)
         close(fd);
         return ZTO_E_IO;
     }
-    if ((r = zto_digest_start(&dg, ZTO_HASH_SHA384)) != ZTO_OK) {
-        close(fd);
-        return r;
-    }
-    while ((n = read(fd, buf, sizeof(buf))) > 0) {
-        total += (uint64_t)n;
-        if ((r = zto_digest_update(&dg, buf, (size_t)n)) != ZTO_OK)
-            break;
-    }
+    r = svi_hash_fd(fd, &h, &total);
     close(fd);
-    if (r != ZTO_OK || n < 0) {
-        zto_digest_abort(&dg);
+    if (r != ZTO_OK) {
         snprintf(run->why, run->whycap, "download source %s: read failed",
                  path);
-        return r != ZTO_OK ? r : ZTO_E_IO;
-    }
-    if ((r = zto_digest_finish(&dg, &h)) != ZTO_OK)
         return r;
+    }
     st->u[0] = DL_HEADER;
     st->u[1] = 0;
     st->u[2] = total;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "svi_int.h"
 
@@ -98,6 +99,71 @@ svi_params_build(const char *const *kv, size_t npairs, uint8_t *out, size_t cap,
     for (i = 0; i < 2 * npairs; i++)
         zto_cbor_put_cstr(&e, kv[i]);
     return zto_cbor_enc_finish(&e, out_len);
+}
+
+zto_err_t
+svi_param_path(const struct svi_run *run, const char *key, char *path,
+               size_t cap)
+{
+    char v[SVI_PARAMS_MAX];
+    int n;
+
+    if (svi_param_str(run->st->params, run->st->params_len, key, v,
+                      sizeof(v)) != ZTO_OK ||
+        v[0] == '\0')
+        return ZTO_E_NOT_FOUND;
+    if (v[0] == '/' || run->o->svi_dir[0] == '\0')
+        n = snprintf(path, cap, "%s", v);
+    else
+        n = snprintf(path, cap, "%s/%s", run->o->svi_dir, v);
+    return n > 0 && (size_t)n < cap ? ZTO_OK : ZTO_E_CONFIG;
+}
+
+zto_err_t
+svi_subst_guid(const char *s, const struct zto_guid *g, char *out, size_t cap)
+{
+    char hex[33];
+    size_t n = 0;
+
+    owner_guid_hex(g, hex);
+    while (*s != '\0') {
+        if (strncmp(s, "$(guid)", 7) == 0) {
+            if (n + 32 >= cap)
+                return ZTO_E_TOO_BIG;
+            memcpy(out + n, hex, 32);
+            n += 32;
+            s += 7;
+            continue;
+        }
+        if (n + 1 >= cap)
+            return ZTO_E_TOO_BIG;
+        out[n++] = *s++;
+    }
+    out[n] = '\0';
+    return ZTO_OK;
+}
+
+zto_err_t
+svi_hash_fd(int fd, struct zto_hash_buf *h, uint64_t *total)
+{
+    struct zto_digest dg;
+    uint8_t buf[8192];
+    ssize_t n;
+    zto_err_t r;
+
+    *total = 0;
+    if ((r = zto_digest_start(&dg, ZTO_HASH_SHA384)) != ZTO_OK)
+        return r;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        *total += (uint64_t)n;
+        if ((r = zto_digest_update(&dg, buf, (size_t)n)) != ZTO_OK)
+            break;
+    }
+    if (r != ZTO_OK || n < 0) {
+        zto_digest_abort(&dg);
+        return r != ZTO_OK ? r : ZTO_E_IO;
+    }
+    return zto_digest_finish(&dg, h);
 }
 
 /* ---- state ---- */
@@ -384,6 +450,11 @@ dispatch(struct owner *o, struct svi_state *s, const struct zto_guid *guid,
     size_t pos = 0;
     zto_err_t r;
 
+    run = (struct svi_run){.o = o,
+                           .guid = guid,
+                           .next_guid = &s->next_guid,
+                           .why = why,
+                           .whycap = whycap};
     while ((r = zto_svi_next(svi, &pos, &kv)) == ZTO_OK) {
         copy_name(module, sizeof(module), kv.module);
         copy_name(message, sizeof(message), kv.message);
@@ -426,12 +497,7 @@ dispatch(struct owner *o, struct svi_state *s, const struct zto_guid *guid,
             s->cur++;
             continue;
         }
-        run.o = o;
-        run.guid = guid;
-        run.next_guid = &s->next_guid;
         run.st = st;
-        run.why = why;
-        run.whycap = whycap;
         if ((r = k->receive(&run, message, kv.value.p, kv.value.len)) !=
             ZTO_OK) {
             if (why[0] == '\0')
@@ -458,18 +524,18 @@ produce(struct owner *o, struct svi_state *s, const struct zto_guid *guid,
     zto_err_t r;
 
     *more = false;
+    run = (struct svi_run){.o = o,
+                           .guid = guid,
+                           .next_guid = &s->next_guid,
+                           .why = why,
+                           .whycap = whycap};
     while (s->cur < s->nsteps) {
         st = &s->step[s->cur];
         if ((k = svi_kind_find(st->kind)) == NULL) {
             snprintf(why, whycap, "plan step of unknown kind %s", st->kind);
             return ZTO_E_SVI;
         }
-        run.o = o;
-        run.guid = guid;
-        run.next_guid = &s->next_guid;
         run.st = st;
-        run.why = why;
-        run.whycap = whycap;
         if (st->phase == SVI_PENDING) {
             if (!svi_devmod_has_module(&s->dm, k->module)) {
                 if (!st->optional) {

@@ -149,6 +149,20 @@ ZTO_MUST_CHECK zto_err_t svi_param_str(const uint8_t *params, size_t len,
 ZTO_MUST_CHECK zto_err_t svi_params_build(const char *const *kv, size_t npairs,
                                           uint8_t *out, size_t cap,
                                           size_t *out_len);
+/* The owner's file a plan parameter names: as given when absolute or
+ * without svi_dir, else under svi_dir. ZTO_E_NOT_FOUND when the
+ * parameter is absent or empty, ZTO_E_CONFIG when the path is too long. */
+ZTO_MUST_CHECK zto_err_t svi_param_path(const struct svi_run *run,
+                                        const char *key, char *path,
+                                        size_t cap);
+/* s with every "$(guid)" replaced by g in hex; ZTO_E_TOO_BIG when the
+ * result does not fit. */
+ZTO_MUST_CHECK zto_err_t svi_subst_guid(const char *s, const struct zto_guid *g,
+                                        char *out, size_t cap);
+/* SHA-384 of what is left to read from fd (not closed); *total: its
+ * length. ZTO_E_IO when reading fails. */
+ZTO_MUST_CHECK zto_err_t svi_hash_fd(int fd, struct zto_hash_buf *h,
+                                     uint64_t *total);
 
 /* ---- devmod (svi_devmod.c) ---- */
 

@@ -7,12 +7,14 @@
 
 #include "svi_int.h"
 
-/* [bool, bool, array head]: array(3) head + two bools + the ServiceInfo
- * array head for count items. */
-static size_t
-frame_size(size_t count)
+/* 69 = [IsMoreServiceInfo, IsDone, ServiceInfo]: array(3) head and two
+ * bools before the ServiceInfo array. */
+static struct zto_svi_fill
+fill_of(const struct svi_out *o)
 {
-    return 3 + zto_cbor_head_len(count);
+    struct zto_svi_fill f = {3, o->count, o->len, o->cap - o->len, o->budget};
+
+    return f;
 }
 
 void
@@ -24,23 +26,17 @@ svi_out_init(struct svi_out *o, uint8_t *buf, size_t cap, size_t budget)
     o->budget = budget;
 }
 
-static size_t
-total_with(const struct svi_out *o, size_t kv)
-{
-    return frame_size(o->count + 1) + o->len + kv;
-}
-
 zto_err_t
 svi_out_put(struct svi_out *o, const char *module, const char *message,
             const uint8_t *val, size_t len)
 {
     struct zto_cbor_enc e;
     struct zto_cbor_mark m;
-    size_t kv = zto_svi_kv_size(module, message, len), n = 0;
+    struct zto_svi_fill f = fill_of(o);
+    size_t n = 0;
     zto_err_t r;
 
-    if (o->count >= ZTO_MAX_SVI_ENTRIES || total_with(o, kv) > o->budget ||
-        o->len + kv > o->cap)
+    if (!zto_svi_fits(&f, zto_svi_kv_size(module, message, len)))
         return ZTO_E_BUF_TOO_SMALL;
     memset(&m, 0, sizeof(m));
     zto_cbor_enc_init(&e, o->buf + o->len, o->cap - o->len);
@@ -55,23 +51,9 @@ svi_out_put(struct svi_out *o, const char *module, const char *message,
 size_t
 svi_out_room(const struct svi_out *o, const char *module, const char *message)
 {
-    size_t lo = 0, hi, mid;
+    struct zto_svi_fill f = fill_of(o);
 
-    if (o->count >= ZTO_MAX_SVI_ENTRIES ||
-        total_with(o, zto_svi_kv_size(module, message, 0)) > o->budget)
-        return 0;
-    /* kv size grows with the value but not linearly (bstr head width):
-     * search the largest value that fits. */
-    hi = o->budget;
-    while (lo < hi) {
-        mid = lo + (hi - lo + 1) / 2;
-        if (total_with(o, zto_svi_kv_size(module, message, mid)) <= o->budget &&
-            o->len + zto_svi_kv_size(module, message, mid) <= o->cap)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo;
+    return zto_svi_room(&f, module, message);
 }
 
 zto_err_t

@@ -233,30 +233,13 @@ start(struct svi_run *run)
 static zto_err_t
 device_name(const struct svi_run *run, char *out, size_t cap)
 {
-    char name[PATH_CAP], g[33];
-    const char *s;
-    size_t n = 0;
+    char name[PATH_CAP];
     zto_err_t r;
 
     if ((r = svi_param_str(run->st->params, run->st->params_len, "name", name,
                            sizeof(name))) != ZTO_OK)
         return r;
-    owner_guid_hex(run->guid, g);
-    for (s = name; *s != '\0';) {
-        if (strncmp(s, "$(guid)", 7) == 0) {
-            if (n + 32 >= cap)
-                return ZTO_E_TOO_BIG;
-            memcpy(out + n, g, 32);
-            n += 32;
-            s += 7;
-        } else {
-            if (n + 1 >= cap)
-                return ZTO_E_TOO_BIG;
-            out[n++] = *s++;
-        }
-    }
-    out[n] = '\0';
-    return ZTO_OK;
+    return svi_subst_guid(name, run->guid, out, cap);
 }
 
 static zto_err_t
@@ -407,34 +390,19 @@ on_data(struct svi_run *run, const uint8_t *val, size_t len)
     return ZTO_OK;
 }
 
-/* SHA-384 of the part file. */
+/* SHA-384 of the part file, which must hold len bytes. */
 static zto_err_t
 hash_file(const char *path, uint64_t len, struct zto_hash_buf *h)
 {
-    struct zto_digest dg;
-    uint8_t buf[8192];
     uint64_t total = 0;
-    ssize_t n;
     zto_err_t r;
     int fd;
 
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return ZTO_E_IO;
-    if ((r = zto_digest_start(&dg, ZTO_HASH_SHA384)) != ZTO_OK) {
-        close(fd);
-        return r;
-    }
-    while ((n = read(fd, buf, sizeof(buf))) > 0) {
-        total += (uint64_t)n;
-        if ((r = zto_digest_update(&dg, buf, (size_t)n)) != ZTO_OK)
-            break;
-    }
+    r = svi_hash_fd(fd, h, &total);
     close(fd);
-    if (r != ZTO_OK || n < 0 || total != len) {
-        zto_digest_abort(&dg);
-        return r != ZTO_OK ? r : ZTO_E_IO;
-    }
-    return zto_digest_finish(&dg, h);
+    return r == ZTO_OK && total != len ? ZTO_E_IO : r;
 }
 
 static zto_err_t

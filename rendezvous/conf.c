@@ -49,28 +49,6 @@ static const struct zto_conf_kw rv_kw[] = {
 
 #define NKW (sizeof(rv_kw) / sizeof(rv_kw[0]))
 
-/* Make a relative file name relative to the config file's directory. */
-static zto_err_t
-resolve(struct zto_conf_str *s, const char *conf_path)
-{
-    const char *slash = strrchr(conf_path, '/');
-    size_t dl, fl;
-    char *p;
-
-    if (!s->set || s->v == NULL || s->v[0] == '/' || slash == NULL ||
-        strcmp(s->v, ":memory:") == 0)
-        return ZTO_OK;
-    dl = (size_t)(slash - conf_path) + 1;
-    fl = strlen(s->v);
-    if ((p = malloc(dl + fl + 1)) == NULL)
-        return ZTO_E_NOMEM;
-    memcpy(p, conf_path, dl);
-    memcpy(p + dl, s->v, fl + 1);
-    free(s->v);
-    s->v = p;
-    return ZTO_OK;
-}
-
 zto_err_t
 rv_conf_load(struct rv_conf *c, const char *path, char *err, size_t errcap)
 {
@@ -81,29 +59,20 @@ rv_conf_load(struct rv_conf *c, const char *path, char *err, size_t errcap)
     if ((r = zto_conf_parse_file(rv_kw, NKW, c, path, err, errcap)) != ZTO_OK ||
         (r = zto_conf_fill_defaults(rv_kw, NKW, c, err, errcap)) != ZTO_OK)
         goto out;
-    if (zto_log_level_parse(c->log_level.v, &c->log_level_v) != ZTO_OK) {
-        snprintf(err, errcap, "%s: log_level must be err, warn, info or debug",
-                 path);
-        r = ZTO_E_CONFIG;
+    if ((r = zto_conf_check_log(&c->log_level, &c->log_target, path, err,
+                                errcap)) != ZTO_OK)
         goto out;
-    }
-    if (zto_log_target_parse(c->log_target.v, &c->log_target_v) != ZTO_OK) {
-        snprintf(err, errcap, "%s: log_target must be auto, stderr or syslog",
-                 path);
-        r = ZTO_E_CONFIG;
-        goto out;
-    }
     if (c->srv.tls_cert.set != c->srv.tls_key.set) {
         snprintf(err, errcap, "%s: tls_cert and tls_key go together", path);
         r = ZTO_E_CONFIG;
         goto out;
     }
-    if ((r = resolve(&c->db, path)) != ZTO_OK ||
-        (r = resolve(&c->trusted_owner_keys, path)) != ZTO_OK ||
-        (r = resolve(&c->trusted_manufacturer_keys, path)) != ZTO_OK ||
-        (r = resolve(&c->trusted_device_ca, path)) != ZTO_OK ||
-        (r = resolve(&c->srv.tls_cert, path)) != ZTO_OK ||
-        (r = resolve(&c->srv.tls_key, path)) != ZTO_OK ||
+    if ((r = zto_conf_resolve(&c->db, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->trusted_owner_keys, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->trusted_manufacturer_keys, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->trusted_device_ca, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->srv.tls_cert, path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->srv.tls_key, path)) != ZTO_OK ||
         (r = zto_admin_conf_resolve(&c->admin, path)) != ZTO_OK)
         goto out;
 out:
@@ -138,9 +107,6 @@ rv_conf_reload(struct rv_conf *live, struct rv_conf *fresh,
     size_t n = zto_conf_reload(rv_kw, NKW, live, fresh, reloadable, restart,
                                ctx, applied);
 
-    /* Checked by rv_conf_load(): the new level or the old one stands. */
-    if (zto_log_level_parse(live->log_level.v, &live->log_level_v) != ZTO_OK)
-        live->log_level_v = ZTO_SRV_LOG_INFO;
     rv_conf_free(fresh);
     return n;
 }

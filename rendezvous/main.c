@@ -15,7 +15,6 @@
  * tokens); SIGTERM and SIGINT stop. See docs/rendezvous.md and
  * docs/deploy.md.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +25,8 @@
 
 #include "rv_admin.h"
 #include "rv_conf.h"
-#include "zto_log.h"
+#include "zto_daemon.h"
 #include "zto_rv.h"
-#include "zto_srv.h"
 
 #define PROG "fdo-rendezvous"
 
@@ -51,28 +49,7 @@ struct rv {
     struct zto_admin *adm;
 };
 
-static void errx1(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-errx1(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, PROG ": ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-static void
-log_line(void *ctx, int level, const char *line)
-{
-    (void)ctx;
-    ZTO_LOG_(level, NULL, false, ZTO_OK, "%s", line);
-}
+#define errx1(...) zto_daemon_die(PROG, __VA_ARGS__)
 
 static void
 describe_policy(const struct zto_rv_policy *p)
@@ -104,30 +81,16 @@ load(struct rv *rv, const struct args *a)
 
     if (a->config == NULL)
         errx1("--config FILE is required");
-    if (rv_conf_load(&rv->conf, a->config, err, sizeof(err)) != ZTO_OK)
+    if (rv_conf_load(&rv->conf, a->config, err, sizeof(err)) != ZTO_OK ||
+        zto_daemon_log_apply(a->log_level, rv->conf.log_level.v,
+                             rv->conf.log_target.v, err,
+                             sizeof(err)) != ZTO_OK)
         errx1("%s", err);
-    if (a->log_level != NULL &&
-        zto_log_level_parse(a->log_level, &rv->conf.log_level_v) != ZTO_OK)
-        errx1("--log-level must be err, warn, info or debug");
-    zto_log_set_level(rv->conf.log_level_v);
-    zto_log_set_target(rv->conf.log_target_v);
     if (rv_conf_policy(&rv->conf, &rv->policy, err, sizeof(err)) != ZTO_OK)
         errx1("%s: %s", a->config, err);
-    if (rv->conf.srv.tls_key.set &&
-        zto_conf_check_key_file("tls_key", rv->conf.srv.tls_key.v, err,
-                                sizeof(err)) != ZTO_OK)
+    if (zto_daemon_admin_opts(&rv->conf.admin, &rv->conf.srv, a->admin, true,
+                              &rv->admin_opts, err, sizeof(err)) != ZTO_OK)
         errx1("%s", err);
-    err[0] = '\0';
-    if ((a->admin != NULL &&
-         zto_conf_add_listen(&rv->conf.admin.listen, a->admin,
-                             ZTO_SRV_HTTP) != ZTO_OK) ||
-        zto_admin_conf_apply(&rv->conf.admin, &rv->conf.srv, &rv->admin_opts,
-                             err, sizeof(err)) != ZTO_OK ||
-        zto_admin_check_key_file(&rv->conf.admin, &rv->admin_opts, err,
-                                 sizeof(err)) != ZTO_OK)
-        errx1("%s", err[0] != '\0' ? err
-                                   : "--admin: expected HOST:PORT or "
-                                     "https://HOST:PORT");
 }
 
 static void
@@ -178,13 +141,6 @@ on_purge(evutil_socket_t fd, short what, void *arg)
     purge(arg);
 }
 
-static void
-needs_restart(void *ctx, const char *name)
-{
-    (void)ctx;
-    log_warn("reload: '%s' changed; it takes effect at the next restart", name);
-}
-
 /* SIGHUP: the configuration file is read again. Nothing changes unless
  * all of it is valid (trust lists included); then the reloadable options
  * take effect and the others are named as waiting for a restart. */
@@ -199,7 +155,6 @@ on_reload(void *ctx)
     struct timeval tv;
     long long purge_was = rv->conf.purge_interval.v;
     size_t applied = 0, restart;
-    int lvl;
     char err[512];
 
     err[0] = '\0';
@@ -208,42 +163,29 @@ on_reload(void *ctx)
         log_err("reload: %s; keeping the running configuration", err);
         return;
     }
-    memset(&ao, 0, sizeof(ao));
-    if ((a->admin != NULL &&
-         zto_conf_add_listen(&fresh.admin.listen, a->admin, ZTO_SRV_HTTP) !=
-             ZTO_OK) ||
-        zto_admin_conf_apply(&fresh.admin, &fresh.srv, &ao, err,
-                             sizeof(err)) != ZTO_OK ||
+    if (zto_daemon_admin_opts(&fresh.admin, &fresh.srv, a->admin, false, &ao,
+                              err, sizeof(err)) != ZTO_OK ||
         rv_conf_policy(&fresh, &p, err, sizeof(err)) != ZTO_OK ||
         rv_admin_merge(&rv->admin, &p, err, sizeof(err)) != ZTO_OK) {
         zto_rv_policy_free(&p);
         rv_conf_free(&fresh);
-        log_err("reload: %s; keeping the running configuration",
-                err[0] != '\0' ? err : "invalid --admin");
+        log_err("reload: %s; keeping the running configuration", err);
         return;
     }
-    restart = rv_conf_reload(&rv->conf, &fresh, needs_restart, NULL, &applied);
-    lvl = rv->conf.log_level_v;
-    if (a->log_level != NULL &&
-        zto_log_level_parse(a->log_level, &lvl) != ZTO_OK)
-        lvl = rv->conf.log_level_v; /* checked at start */
-    zto_log_set_level(lvl);
+    restart = rv_conf_reload(&rv->conf, &fresh, zto_daemon_needs_restart, NULL,
+                             &applied);
     zto_rv_policy_free(&rv->policy);
     rv->policy = p;
     rv->cfg.max_wait = (uint32_t)rv->conf.max_wait.v;
     rv->cfg.session_ttl = (uint32_t)rv->conf.session_timeout.v;
-    if (rv->adm != NULL)
-        zto_admin_set_tokens(rv->adm, (const uint8_t(*)[32])ao.token_sha256,
-                             ao.ntokens);
     if (rv->conf.purge_interval.v != purge_was && rv->purge_ev != NULL) {
         tv.tv_sec = (time_t)rv->conf.purge_interval.v;
         tv.tv_usec = 0;
         if (event_add(rv->purge_ev, &tv) != 0)
             log_err("reload: cannot re-arm the purge timer");
     }
-    log_info("reload: configuration read again (%zu change(s) applied, %zu "
-             "waiting for a restart), log level %s",
-             applied, restart, zto_log_level_name(zto_log_get_level()));
+    zto_daemon_reloaded(a->log_level, rv->conf.log_level.v, rv->adm, &ao,
+                        "configuration", applied, restart);
     describe_policy(&rv->policy);
 }
 
@@ -256,7 +198,6 @@ serve(const struct args *a)
     struct zto_srv *srv = NULL;
     struct zto_admin *adm = NULL;
     struct timeval tv;
-    size_t i;
     int stored = 0, live = 0;
     zto_err_t r;
 
@@ -282,7 +223,7 @@ serve(const struct args *a)
     rv.cfg.policy = &rv.policy;
     rv.cfg.max_wait = (uint32_t)rv.conf.max_wait.v;
     rv.cfg.session_ttl = (uint32_t)rv.conf.session_timeout.v;
-    rv.cfg.log = log_line;
+    rv.cfg.log = zto_daemon_log_line;
     rv.admin.conf = &rv.conf;
     rv.admin.db = rv.db;
     rv.admin.policy = &rv.policy;
@@ -308,37 +249,19 @@ serve(const struct args *a)
         zto_db_close(rv.db);
         errx1("cannot start the listeners: %s", zto_strerror(r));
     }
-    if (rv.admin_opts.nlisten > 0) {
-        rv.admin_opts.role = "rendezvous";
-        rv.admin_opts.srv = srv;
-        rv.admin_opts.db_check = rv_admin_db_check;
-        rv.admin_opts.db_check_ctx = &rv.admin;
-        if ((r = zto_admin_new(zto_srv_event_base(srv), &rv.admin_opts,
-                               &adm)) != ZTO_OK ||
-            (r = rv_admin_add_routes(adm, &rv.admin)) != ZTO_OK)
-            errx1("cannot start the admin API: %s", zto_strerror(r));
-        rv.adm = adm;
-    }
+    if ((r = zto_daemon_admin_start(srv, &rv.admin_opts, "rendezvous",
+                                    rv_admin_db_check, &rv.admin, &adm)) !=
+            ZTO_OK ||
+        (adm != NULL && (r = rv_admin_add_routes(adm, &rv.admin)) != ZTO_OK))
+        errx1("cannot start the admin API: %s", zto_strerror(r));
+    rv.adm = adm;
     tv.tv_sec = (time_t)rv.conf.purge_interval.v;
     tv.tv_usec = 0;
     rv.purge_ev =
         event_new(zto_srv_event_base(srv), -1, EV_PERSIST, on_purge, &rv);
     if (rv.purge_ev == NULL || event_add(rv.purge_ev, &tv) != 0)
         errx1("cannot start the purge timer");
-    for (i = 0; i < zto_srv_bound_count(srv); i++) {
-        char url[ZTO_LISTEN_HOST_MAX + 32];
-        if (zto_listen_format(zto_srv_bound(srv, i), url, sizeof(url)) ==
-            ZTO_OK)
-            printf("listening on %s\n", url);
-    }
-    for (i = 0; adm != NULL && i < zto_admin_bound_count(adm); i++) {
-        char url[ZTO_LISTEN_HOST_MAX + 32];
-        if (zto_listen_format(zto_admin_bound(adm, i), url, sizeof(url)) ==
-            ZTO_OK)
-            printf("admin on %s\n", url);
-    }
-    printf("ready\n");
-    fflush(stdout);
+    zto_daemon_announce(srv, adm);
     r = zto_srv_run(srv);
     zto_admin_free(adm);
     event_free(rv.purge_ev);
@@ -404,16 +327,19 @@ main(int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     if (argc > 1 && strcmp(argv[1], "hash-token") == 0) {
-        bool gen = argc == 3 && strcmp(argv[2], "--generate") == 0;
-        if (argc == 3 &&
-            (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
-            help();
-            return 0;
-        }
-        if (argc > 3 || (argc == 3 && !gen)) {
-            fprintf(stderr, PROG ": hash-token takes only --generate\n");
-            usage(stderr);
-            return 2;
+        bool gen = false;
+        for (i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+                help();
+                return 0;
+            }
+            if (strcmp(argv[i], "--generate") != 0) {
+                fprintf(stderr, PROG ": hash-token: unknown option '%s'\n",
+                        argv[i]);
+                usage(stderr);
+                return 2;
+            }
+            gen = true;
         }
         return zto_admin_hash_token_cmd(stdin, stdout, stderr, gen);
     }

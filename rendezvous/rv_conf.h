@@ -26,8 +26,6 @@ struct rv_conf {
     struct zto_conf_str log_level;
     struct zto_conf_str log_target;
     struct zto_admin_conf admin; /* admin_* keywords (zto_admin.h) */
-    int log_level_v;
-    int log_target_v;
 };
 
 /* Parse, apply defaults, check values and resolve relative paths against

@@ -14,26 +14,6 @@
 #define TOKEN_MIN 16
 #define TOKEN_LINE_MAX 1024
 
-static zto_err_t
-resolve(struct zto_conf_str *s, const char *conf_path)
-{
-    const char *slash = strrchr(conf_path, '/');
-    size_t dl, fl;
-    char *p;
-
-    if (!s->set || s->v == NULL || s->v[0] == '/' || slash == NULL)
-        return ZTO_OK;
-    dl = (size_t)(slash - conf_path) + 1;
-    fl = strlen(s->v);
-    if ((p = malloc(dl + fl + 1)) == NULL)
-        return ZTO_E_NOMEM;
-    memcpy(p, conf_path, dl);
-    memcpy(p + dl, s->v, fl + 1);
-    free(s->v);
-    s->v = p;
-    return ZTO_OK;
-}
-
 zto_err_t
 zto_admin_conf_resolve(struct zto_admin_conf *c, const char *conf_path)
 {
@@ -41,9 +21,9 @@ zto_admin_conf_resolve(struct zto_admin_conf *c, const char *conf_path)
 
     if (conf_path == NULL)
         return ZTO_OK;
-    if ((r = resolve(&c->tls_cert, conf_path)) != ZTO_OK ||
-        (r = resolve(&c->tls_key, conf_path)) != ZTO_OK ||
-        (r = resolve(&c->client_ca, conf_path)) != ZTO_OK)
+    if ((r = zto_conf_resolve(&c->tls_cert, conf_path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->tls_key, conf_path)) != ZTO_OK ||
+        (r = zto_conf_resolve(&c->client_ca, conf_path)) != ZTO_OK)
         return r;
     return ZTO_OK;
 }

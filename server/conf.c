@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "zto_conf.h"
+#include "zto_log.h"
 
 /* Largest configuration file read (a config, not a data file). */
 #define CONF_FILE_MAX (1024 * 1024)
@@ -622,6 +623,47 @@ zto_conf_check_key_file(const char *what, const char *path, char *err,
                  "refusing to use it (chmod 600)",
                  what, path, (unsigned)(st.st_mode & 0777));
         return ZTO_E_PERM;
+    }
+    return ZTO_OK;
+}
+
+zto_err_t
+zto_conf_resolve(struct zto_conf_str *s, const char *conf_path)
+{
+    const char *slash = conf_path != NULL ? strrchr(conf_path, '/') : NULL;
+    size_t dl, fl;
+    char *p;
+
+    if (!s->set || s->v == NULL || s->v[0] == '/' || slash == NULL ||
+        strcmp(s->v, ":memory:") == 0)
+        return ZTO_OK;
+    dl = (size_t)(slash - conf_path) + 1;
+    fl = strlen(s->v);
+    if ((p = malloc(dl + fl + 1)) == NULL)
+        return ZTO_E_NOMEM;
+    memcpy(p, conf_path, dl);
+    memcpy(p + dl, s->v, fl + 1);
+    free(s->v);
+    s->v = p;
+    return ZTO_OK;
+}
+
+zto_err_t
+zto_conf_check_log(const struct zto_conf_str *level,
+                   const struct zto_conf_str *target, const char *path,
+                   char *err, size_t errcap)
+{
+    int v;
+
+    if (zto_log_level_parse(level->v, &v) != ZTO_OK) {
+        conf_err(err, errcap, "%s: log_level must be err, warn, info or debug",
+                 path);
+        return ZTO_E_CONFIG;
+    }
+    if (zto_log_target_parse(target->v, &v) != ZTO_OK) {
+        conf_err(err, errcap, "%s: log_target must be auto, stderr or syslog",
+                 path);
+        return ZTO_E_CONFIG;
     }
     return ZTO_OK;
 }

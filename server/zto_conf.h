@@ -194,6 +194,20 @@ ZTO_MUST_CHECK zto_err_t zto_conf_check_key_file(const char *what,
                                                  const char *path, char *err,
                                                  size_t errcap);
 
+/* A relative file name made relative to the directory of the
+ * configuration file conf_path. Unset, absolute and ":memory:" values
+ * stay as they are, and so does everything when conf_path names no
+ * directory. */
+ZTO_MUST_CHECK zto_err_t zto_conf_resolve(struct zto_conf_str *s,
+                                          const char *conf_path);
+
+/* The log_level and log_target keywords hold values zto_log knows;
+ * else one line "PATH: log_level must be ..." in err. */
+ZTO_MUST_CHECK zto_err_t zto_conf_check_log(const struct zto_conf_str *level,
+                                            const struct zto_conf_str *target,
+                                            const char *path, char *err,
+                                            size_t errcap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,6 +25,7 @@ static const char usage[] =
     "  extend-batch [options]   extend a directory of vouchers, a GUID\n"
     "                           list or a shipment manifest\n"
     "  help [COMMAND]           this text, or a command's help\n"
+    "  --version                the program's version\n"
     "\n"
     "'fdo-voucher COMMAND --help' describes each command's options.\n"
     "Vouchers are read as PEM (any number of OWNERSHIP VOUCHER blocks) or\n"

@@ -29,26 +29,24 @@ static const uint8_t cbor_true = 0xf5, cbor_false = 0xf4;
 
 /* ---- output ---- */
 
-static size_t
-frame(size_t count)
+/* 68 = [IsMoreServiceInfo, ServiceInfo]: array(2) head and a bool
+ * before the ServiceInfo array. */
+static struct zto_svi_fill
+fill_of(const struct zto_svi_out *o)
 {
-    return 1 + 1 + zto_cbor_head_len(count);
-}
+    struct zto_svi_fill f = {2, o->count, o->e.len - SVI_OUT_GAP,
+                             o->e.cap - o->e.len, o->budget};
 
-static size_t
-total_with(const struct zto_svi_out *o, size_t kv)
-{
-    return frame(o->count + 1) + (o->e.len - SVI_OUT_GAP) + kv;
+    return f;
 }
 
 zto_err_t
 zto_svi_out_put(struct zto_svi_out *o, const char *module, const char *message,
                 const uint8_t *cbor_val, size_t len)
 {
-    size_t kv = zto_svi_kv_size(module, message, len);
+    struct zto_svi_fill f = fill_of(o);
 
-    if (o->count >= ZTO_MAX_SVI_ENTRIES || total_with(o, kv) > o->budget ||
-        o->e.len + kv > o->e.cap)
+    if (!zto_svi_fits(&f, zto_svi_kv_size(module, message, len)))
         return ZTO_E_BUF_TOO_SMALL;
     zto_svi_enc_kv(&o->e, &o->m, module, message, cbor_val, len);
     if (o->e.err != ZTO_OK)
@@ -61,21 +59,9 @@ size_t
 zto_svi_out_room(const struct zto_svi_out *o, const char *module,
                  const char *message)
 {
-    size_t lo = 0, hi, mid;
+    struct zto_svi_fill f = fill_of(o);
 
-    if (o->count >= ZTO_MAX_SVI_ENTRIES ||
-        total_with(o, zto_svi_kv_size(module, message, 0)) > o->budget)
-        return 0;
-    hi = o->budget;
-    while (lo < hi) {
-        mid = lo + (hi - lo + 1) / 2;
-        if (total_with(o, zto_svi_kv_size(module, message, mid)) <= o->budget &&
-            o->e.len + zto_svi_kv_size(module, message, mid) <= o->e.cap)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo;
+    return zto_svi_room(&f, module, message);
 }
 
 static void

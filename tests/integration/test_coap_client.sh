@@ -7,8 +7,8 @@
 # rightly rejects responses carrying it, so only answers without a token
 # are checked here; successful exchanges are covered by
 # test_coap_transport. Exit 77 (skipped) without coap-client.
-set -u
 echo_bin=$1
+. "$(dirname "$0")/lib/common.sh"
 client=""
 for c in coap-client coap-client-openssl coap-client-gnutls coap-client-notls
 do
@@ -19,45 +19,10 @@ if [ -z "$client" ]; then
     exit 77
 fi
 
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null
-        i=0
-        while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-            sleep 0.1; i=$((i + 1))
-        done
-        kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-"$echo_bin" --coap 127.0.0.1:0 --coap '[::1]:0' --exit-after 60 \
-    --log-level err >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-i=0
-while ! grep -q '^ready$' "$tmp/out" 2>/dev/null; do
-    sleep 0.1; i=$((i + 1))
-    if [ $i -gt 100 ]; then echo "srv_echo did not start"; exit 1; fi
-done
-u4=$(grep '^coap://127' "$tmp/out")
-u6=$(grep '^coap://\[' "$tmp/out")
-
-fails=0
-checks=0
-# check NAME EXPECTED-REGEX FILE
-check() {
-    checks=$((checks + 1))
-    if grep -Eq "$2" "$3"; then
-        echo "ok: $1"
-    else
-        echo "FAIL: $1 (no /$2/ in:)"; sed 's/^/    /' "$3"
-        fails=$((fails + 1))
-    fi
-}
+srv_start echo "$echo_bin" --coap 127.0.0.1:0 --coap '[::1]:0' \
+    --exit-after 60 --log-level err
+u4=$echo_coap4
+u6=$echo_coap
 # run FILE ARGS... : coap-client with PDU dump, bounded in time
 run() {
     f=$1; shift
@@ -70,27 +35,26 @@ head -c 70000 /dev/zero >"$tmp/big"   # over the 65535-byte limit
 
 for u in "$u4" "$u6"; do
     run "$tmp/r1" -m get "$u/foo/bar"
-    check "GET unknown path ($u) -> 4.04" 't:ACK c:4\.04' "$tmp/r1"
+    expect_match "GET unknown path ($u) -> 4.04" 't:ACK c:4\.04' "$tmp/r1"
     run "$tmp/r2" -m get "$u/fdo/101/msg/10"
-    check "GET on an FDO path ($u) -> 4.05" 't:ACK c:4\.05' "$tmp/r2"
+    expect_match "GET on an FDO path ($u) -> 4.05" 't:ACK c:4\.05' "$tmp/r2"
     run "$tmp/r3" -m post -t 60 -f "$tmp/bad" "$u/fdo/101/msg/10"
-    check "malformed body ($u) -> 5.00" 't:ACK c:5\.00' "$tmp/r3"
-    check "  with FDO-Msg-Type 255" '65004:\\xFF' "$tmp/r3"
-    check "  and Content-Format 60" 'Content-Format:application/cbor' "$tmp/r3"
+    expect_match "malformed body ($u) -> 5.00" 't:ACK c:5\.00' "$tmp/r3"
+    expect_match "  with FDO-Msg-Type 255" '65004:\\xFF' "$tmp/r3"
+    expect_match "  and Content-Format 60" 'Content-Format:application/cbor' "$tmp/r3"
     # ErrorMessage [100, 10, "body is not CBOR", ts, cid]
-    check "  carrying ErrorMessage 100 for msg 10" '<<8518640a70' "$tmp/r3"
+    expect_match "  carrying ErrorMessage 100 for msg 10" '<<8518640a70' "$tmp/r3"
     run "$tmp/r4" -m post -t 0 -f "$tmp/ok" "$u/fdo/101/msg/10"
-    check "text/plain body ($u) -> 4.15" 't:ACK c:4\.15' "$tmp/r4"
+    expect_match "text/plain body ($u) -> 4.15" 't:ACK c:4\.15' "$tmp/r4"
     run "$tmp/r5" -m post -t 60 -b 1024 -f "$tmp/big" "$u/fdo/101/msg/10"
-    check "70000-byte body ($u) -> 4.13" 't:ACK c:4\.13' "$tmp/r5"
-    check "  with Size1 65535" 'Size1:65535' "$tmp/r5"
+    expect_match "70000-byte body ($u) -> 4.13" 't:ACK c:4\.13' "$tmp/r5"
+    expect_match "  with Size1 65535" 'Size1:65535' "$tmp/r5"
     run "$tmp/r6" -m post -t 60 -f "$tmp/ok" "$u/fdo/101/msg/22"
-    check "no token ($u) -> 5.00 ErrorMessage 1 for msg 22" '<<850116' \
+    expect_match "no token ($u) -> 5.00 ErrorMessage 1 for msg 22" '<<850116' \
         "$tmp/r6"
     run "$tmp/r7" -m post -t 60 -f "$tmp/ok" -O 65001,abc "$u/fdo/101/msg/22"
-    check "unknown FDO-Token ($u) -> 5.00" 't:ACK c:5\.00' "$tmp/r7"
-    check "  ErrorMessage 1 for msg 22" '<<850116' "$tmp/r7"
+    expect_match "unknown FDO-Token ($u) -> 5.00" 't:ACK c:5\.00' "$tmp/r7"
+    expect_match "  ErrorMessage 1 for msg 22" '<<850116' "$tmp/r7"
 done
 
-echo "coap_client: $checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish coap_client

@@ -150,6 +150,22 @@ void zto_svi_enc_close(struct zto_cbor_enc *e, struct zto_cbor_mark *m);
 /* Encoded size of one kv, to fit chunks within the negotiated MTU. */
 size_t zto_svi_kv_size(const char *module, const char *message,
                        size_t val_len);
+/* A ServiceInfo message being filled (68 or 69), for the size checks
+ * both sides make against the peer's limit. */
+struct zto_svi_fill {
+    size_t frame;    /* the message's array head and flags: 68 2, 69 3 */
+    size_t count;    /* key/values so far */
+    size_t used;     /* their encoded bytes */
+    size_t buf_left; /* free bytes of the buffer */
+    size_t budget;   /* largest whole message */
+};
+/* One more key/value of kv bytes fits: at most ZTO_MAX_SVI_ENTRIES, the
+ * whole message (with the ServiceInfo array head for count + 1) within
+ * budget, kv within buf_left. */
+bool zto_svi_fits(const struct zto_svi_fill *f, size_t kv);
+/* The largest value of "module:message" that still fits (0 if none). */
+size_t zto_svi_room(const struct zto_svi_fill *f, const char *module,
+                    const char *message);
 
 /* ---- fdo.csr serverkeygen-res body (RFC 7030 section 4.4.2) ----
  * A multipart/mixed MIME body with boundary "fdo": an application/pkcs8

@@ -13,6 +13,10 @@
  * killer would stop it (the page cache survives, so this tests crash
  * consistency, not durability across power loss).
  *
+ * ZTO_CRASH_AT=* or ZTO_CRASH_AT=*:N stops at the N-th crash point the
+ * process reaches, whatever its name: a test that walks a sequence of
+ * steps sets N = 1, 2, ... until a run gets past the last point.
+ *
  * For POSIX programs only (servers, the device's POSIX port): never use
  * it in common/ or device/src/.
  */
@@ -26,18 +30,29 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The points of every name passed in a process, for ZTO_CRASH_AT=*:N
+ * (weak: one object however many files include this header). */
+__attribute__((weak)) unsigned zto_crashpoint_any_hits;
+
 static inline void
 zto_crashpoint_hit(const char *name, unsigned *hits)
 {
     const char *at = getenv("ZTO_CRASH_AT");
-    size_t n = strlen(name);
+    size_t n = strlen(name), m = n;
     unsigned long want = 1;
 
-    if (at == NULL || strncmp(at, name, n) != 0 ||
-        (at[n] != '\0' && at[n] != ':'))
+    if (at == NULL)
         return;
-    if (at[n] == ':')
-        want = strtoul(at + n + 1, NULL, 10);
+    if (at[0] == '*') {
+        m = 1;
+        hits = &zto_crashpoint_any_hits;
+    } else if (strncmp(at, name, n) != 0) {
+        return;
+    }
+    if (at[m] != '\0' && at[m] != ':')
+        return;
+    if (at[m] == ':')
+        want = strtoul(at + m + 1, NULL, 10);
     if (++*hits != want)
         return;
     if (write(2, "crashpoint ", 11) < 0 || write(2, name, n) < 0 ||

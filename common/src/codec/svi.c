@@ -153,3 +153,31 @@ zto_svi_kv_size(const char *module, const char *message, size_t val_len)
     return 1 + zto_cbor_head_len(kl) + kl + zto_cbor_head_len(val_len) +
            val_len;
 }
+
+bool
+zto_svi_fits(const struct zto_svi_fill *f, size_t kv)
+{
+    return f->count < ZTO_MAX_SVI_ENTRIES && kv <= f->buf_left &&
+           f->frame + zto_cbor_head_len(f->count + 1) + f->used + kv <=
+               f->budget;
+}
+
+size_t
+zto_svi_room(const struct zto_svi_fill *f, const char *module,
+             const char *message)
+{
+    size_t lo = 0, hi = f->budget, mid;
+
+    if (!zto_svi_fits(f, zto_svi_kv_size(module, message, 0)))
+        return 0;
+    /* kv size grows with the value but not linearly (bstr head width):
+     * search the largest value that fits. */
+    while (lo < hi) {
+        mid = lo + (hi - lo + 1) / 2;
+        if (zto_svi_fits(f, zto_svi_kv_size(module, message, mid)))
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}

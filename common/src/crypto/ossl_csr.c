@@ -55,32 +55,6 @@ out:
     return r;
 }
 
-zto_err_t
-zto_csr_verify(const uint8_t *der, size_t n, struct zto_key *out)
-{
-    const unsigned char *p = der;
-    X509_REQ *req = NULL;
-    EVP_PKEY *pk = NULL;
-    zto_err_t r = ZTO_E_CERT;
-
-    if (n == 0 || n > LONG_MAX)
-        return ZTO_E_CERT;
-    if ((req = d2i_X509_REQ(NULL, &p, (long)n)) == NULL || p != der + n)
-        goto out;
-    if ((pk = X509_REQ_get_pubkey(req)) == NULL)
-        goto out;
-    if (X509_REQ_verify(req, pk) != 1) {
-        r = ZTO_E_SIGNATURE;
-        goto out;
-    }
-    r = ossl_key_wrap(pk, false, out);
-    pk = NULL; /* owned by out, or freed by ossl_key_wrap */
-out:
-    EVP_PKEY_free(pk);
-    X509_REQ_free(req);
-    return r;
-}
-
 /* Digests a request from a peer may be signed with. */
 static bool
 strong_sig(const X509_REQ *req)
@@ -92,33 +66,57 @@ strong_sig(const X509_REQ *req)
     return md == NID_sha256 || md == NID_sha384 || md == NID_sha512;
 }
 
+/* The request in der (all of it) and its public key; with check_sig its
+ * self-signature verified, and with strong a digest of SHA-256 or more. */
+static zto_err_t
+req_open(const uint8_t *der, size_t n, bool check_sig, bool strong,
+         X509_REQ **req, EVP_PKEY **pk)
+{
+    const unsigned char *p = der;
+
+    *req = NULL;
+    *pk = NULL;
+    if (n == 0 || n > LONG_MAX)
+        return ZTO_E_CERT;
+    if ((*req = d2i_X509_REQ(NULL, &p, (long)n)) == NULL || p != der + n ||
+        (*pk = X509_REQ_get_pubkey(*req)) == NULL)
+        return ZTO_E_CERT;
+    if (check_sig && X509_REQ_verify(*req, *pk) != 1)
+        return ZTO_E_SIGNATURE;
+    if (check_sig && strong && !strong_sig(*req))
+        return ZTO_E_UNSUPPORTED;
+    return ZTO_OK;
+}
+
+zto_err_t
+zto_csr_verify(const uint8_t *der, size_t n, struct zto_key *out)
+{
+    X509_REQ *req;
+    EVP_PKEY *pk;
+    zto_err_t r;
+
+    if ((r = req_open(der, n, true, false, &req, &pk)) == ZTO_OK) {
+        r = ossl_key_wrap(pk, false, out);
+        pk = NULL; /* owned by out, or freed by ossl_key_wrap */
+    }
+    EVP_PKEY_free(pk);
+    X509_REQ_free(req);
+    return r;
+}
+
 zto_err_t
 zto_csr_parse(const uint8_t *der, size_t n, bool check_sig, struct zto_key *out,
               uint8_t *subj, size_t cap, size_t *subj_len)
 {
-    const unsigned char *p = der;
-    X509_REQ *req = NULL;
-    EVP_PKEY *pk = NULL;
+    X509_REQ *req;
+    EVP_PKEY *pk;
     unsigned char *w;
     int len;
-    zto_err_t r = ZTO_E_CERT;
+    zto_err_t r;
 
-    if (n == 0 || n > LONG_MAX)
-        return ZTO_E_CERT;
-    if ((req = d2i_X509_REQ(NULL, &p, (long)n)) == NULL || p != der + n)
+    if ((r = req_open(der, n, check_sig, true, &req, &pk)) != ZTO_OK)
         goto out;
-    if ((pk = X509_REQ_get_pubkey(req)) == NULL)
-        goto out;
-    if (check_sig) {
-        if (X509_REQ_verify(req, pk) != 1) {
-            r = ZTO_E_SIGNATURE;
-            goto out;
-        }
-        if (!strong_sig(req)) {
-            r = ZTO_E_UNSUPPORTED;
-            goto out;
-        }
-    }
+    r = ZTO_E_CERT;
     if ((len = i2d_X509_NAME(X509_REQ_get_subject_name(req), NULL)) <= 0)
         goto out;
     if ((size_t)len > cap) {

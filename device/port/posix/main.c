@@ -7,15 +7,18 @@
  *   fdo-device show --cred FILE
  *   fdo-device onboard --cred FILE [--download-dir D] [--allow-reuse]
  *                      [--owner URL] [--kex NAME] [--cipher ID]
- *                      [--svi-size N] [--passes N] [--work-dir D]
+ *                      [--svi-size N] [--passes N] [--serial S]
+ *                      [--model M] [--work-dir D]
  *                      [--no-command] [--command-timeout S]
  *                      [--upload-anywhere] [--opcred-dir D]
  *                      [--opcred-key p256|p384] [--opcred-serverkeygen]
  *                      [common options]
  *
  * Common options: --ca FILE / --insecure (https, coaps), --timeout S
- * (longest exchange with a server, default 60 s over HTTP and 120 s over
- * CoAP), -v (info) or -vv (debug) for the library's log lines on stderr.
+ * (longest exchange with a server, default ZTO_HTTP_TIMEOUT_MS over HTTP
+ * and ZTO_COAP_TIMEOUT_MS over CoAP), -v (info) or -vv (debug) for the
+ * library's log lines on stderr. --help lists every option with its
+ * default.
  *
  * Subcommands live in one table (cmds[] below); each gets the parsed
  * options and returns the exit status. One line per step on stdout, one
@@ -42,6 +45,9 @@
 #include "zto_posix_transport.h"
 
 #define PROG "fdo-device"
+/* onboard's defaults (--help prints these). */
+#define SVI_SIZE_DEFAULT 8192 /* fits a P-384 CA bundle in one value */
+#define PASSES_DEFAULT 1
 
 struct opts {
     const char *url;
@@ -608,13 +614,13 @@ cmd_onboard(const struct opts *o)
     }
     /* Large enough for a CA bundle or a certificate with its key in one
      * fdo.csr value (values cannot be split). */
-    cfg.max_owner_svi_size = 8192;
+    cfg.max_owner_svi_size = SVI_SIZE_DEFAULT;
     if (o->svi_size != NULL) {
         if (!num_arg(o->svi_size, 256, 65535, &v))
             return fail("--svi-size: 256..65535");
         cfg.max_owner_svi_size = (uint16_t)v;
     }
-    cfg.max_passes = 1;
+    cfg.max_passes = PASSES_DEFAULT;
     if (o->passes != NULL) {
         if (!num_arg(o->passes, 0, 1000000, &v))
             return fail("--passes: 0 (until it works) .. 1000000");
@@ -850,48 +856,66 @@ static void
 help(void)
 {
     usage(stdout);
-    fputs("\n"
-          "The FDO 1.1 device on a POSIX system: Device Initialize at the\n"
-          "factory, onboarding (TO1, TO2, ServiceInfo) in the field.\n"
-          "\n"
-          "Commands:\n"
-          "  di       Device Initialize at the manufacturer; writes the\n"
-          "           credential (mode 0600, atomically)\n"
-          "  show     the credential: GUID, RendezvousInfo, device info,\n"
-          "           key type (never the secrets)\n"
-          "  onboard  find the owner through rendezvous (or --owner), run\n"
-          "           TO2 and store the new credential\n"
-          "\n"
-          "Options:\n"
-          "  --url URL            the manufacturer: http://HOST:PORT or\n"
-          "                       coap://HOST:PORT (https, coaps too)\n"
-          "  --cred FILE          the credential file\n"
-          "  --key-type p256|p384 device key made at DI (default p256)\n"
-          "  --serial S           serial number sent at DI and in devmod\n"
-          "  --model M            model sent at DI (the OVDeviceInfo)\n"
-          "  --force              di: replace an existing credential\n"
-          "  --download-dir D     where fdo.download files go (never\n"
-          "                       outside D)\n"
-          "  --owner URL          skip rendezvous: TO2 at this owner\n"
-          "  --allow-reuse        accept the owner's credential-reuse offer\n"
-          "  --kex NAME           ECDH256, ECDH384, DHKEXid14, DHKEXid15,\n"
-          "                       ASYMKEX2048, ASYMKEX3072\n"
-          "  --cipher ID          COSE id of the tunnel cipher (1 A128GCM,\n"
-          "                       3 A256GCM, 30..33 AES-CCM, ...)\n"
-          "  --svi-size N         largest owner ServiceInfo accepted per\n"
-          "                       message, 256..65535 (default 1300)\n"
-          "  --passes N           passes over RendezvousInfo before giving\n"
-          "                       up (default 1, 0 = until it works)\n"
-          "  --ca FILE            trusted CAs for https and coaps\n"
-          "  --insecure           accept any server certificate (tests)\n"
-          "  --timeout S          longest exchange with a server (default\n"
-          "                       60 s over HTTP, 120 s over CoAP)\n"
-          "  -v, -vv              the library's log lines (info, debug)\n"
-          "  -h, --help           this text\n"
-          "\n"
-          "Exit status: 0 success, 1 failure (one line on stderr), 2 usage\n"
-          "error. See fdo-device(1) and docs/device.md.\n",
-          stdout);
+    printf(
+        "\n"
+        "The FDO 1.1 device on a POSIX system: Device Initialize at the\n"
+        "factory, onboarding (TO1, TO2, ServiceInfo) in the field.\n"
+        "\n"
+        "Commands:\n"
+        "  di       Device Initialize at the manufacturer; writes the\n"
+        "           credential (mode 0600, atomically)\n"
+        "  show     the credential: GUID, RendezvousInfo, device info,\n"
+        "           key type (never the secrets)\n"
+        "  onboard  find the owner through rendezvous (or --owner), run\n"
+        "           TO2 and store the new credential\n"
+        "\n"
+        "Options:\n"
+        "  --url URL            the manufacturer: http://HOST:PORT or\n"
+        "                       coap://HOST:PORT (https, coaps too)\n"
+        "  --cred FILE          the credential file\n"
+        "  --key-type p256|p384 device key made at DI (default p256)\n"
+        "  --serial S           serial number: sent at DI, in devmod and\n"
+        "                       as the fdo.csr request's name\n"
+        "  --model M            model: sent at DI (the voucher's device\n"
+        "                       info) and in devmod (there by default\n"
+        "                       fdo-device)\n"
+        "  --force              di: replace an existing credential\n"
+        "  --download-dir D     where fdo.download files go, never outside\n"
+        "                       D (default: the credential's directory)\n"
+        "  --owner URL          skip rendezvous: TO2 at this owner\n"
+        "  --allow-reuse        accept the owner's credential-reuse offer\n"
+        "  --kex NAME           ECDH256, ECDH384, DHKEXid14, DHKEXid15,\n"
+        "                       ASYMKEX2048, ASYMKEX3072\n"
+        "  --cipher ID          COSE id of the tunnel cipher (1 A128GCM,\n"
+        "                       3 A256GCM, 30..33 AES-CCM, ...)\n"
+        "  --svi-size N         largest owner ServiceInfo accepted per\n"
+        "                       message, 256..65535 (default %d)\n"
+        "  --passes N           passes over RendezvousInfo before giving\n"
+        "                       up (default %d, 0 = until it works)\n"
+        "  --work-dir D         where fdo.command runs and fdo.upload reads\n"
+        "                       (default: the download directory)\n"
+        "  --no-command         refuse fdo.command (the owner is told the\n"
+        "                       module is not available)\n"
+        "  --command-timeout S  kill a command's process group after S\n"
+        "                       seconds, 1..604800 (default %d)\n"
+        "  --upload-anywhere    fdo.upload may read files outside --work-dir\n"
+        "  --opcred-dir D       where fdo.csr puts the operational key,\n"
+        "                       certificate and CA bundle (default: the\n"
+        "                       credential's directory)\n"
+        "  --opcred-key p256|p384  operational key made on the device\n"
+        "                       (default p256)\n"
+        "  --opcred-serverkeygen  ask the owner to make the operational key\n"
+        "  --ca FILE            trusted CAs for https and coaps\n"
+        "  --insecure           accept any server certificate (tests)\n"
+        "  --timeout S          longest exchange with a server, 1..3600\n"
+        "                       (default %d s over HTTP, %d s over CoAP)\n"
+        "  -v, -vv              the library's log lines (info, debug)\n"
+        "  -h, --help           this text\n"
+        "\n"
+        "Exit status: 0 success, 1 failure (one line on stderr), 2 usage\n"
+        "error. See fdo-device(1) and docs/device.md.\n",
+        SVI_SIZE_DEFAULT, PASSES_DEFAULT, ZTO_POSIX_CMD_TIMEOUT,
+        ZTO_HTTP_TIMEOUT_MS / 1000, ZTO_COAP_TIMEOUT_MS / 1000);
 }
 
 int

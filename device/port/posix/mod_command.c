@@ -39,6 +39,7 @@
 #include "zto/zto_cbor.h"
 #include "zto/zto_codec.h"
 #include "zto_posix_modules.h"
+#include "zto_posix_port.h"
 
 #define MOD "fdo.command"
 #define CHUNK_MAX 1014
@@ -563,20 +564,16 @@ zto_err_t
 zto_posix_command_init(struct zto_posix_command *c, const char *dir,
                        struct zto_svi_module *m)
 {
-    size_t n;
-
     memset(c, 0, sizeof(*c));
     c->fd_out = c->fd_err = -1;
-    if (dir == NULL || (n = strlen(dir)) == 0 || n >= sizeof(c->dir))
+    if (zto_dir_copy(c->dir, sizeof(c->dir), 0, dir) != ZTO_OK)
         return ZTO_E_ARG;
-    memcpy(c->dir, dir, n + 1);
-    memset(m, 0, sizeof(*m));
-    m->name = MOD;
-    m->receive = cmd_receive;
-    m->produce = cmd_produce;
-    m->finish = cmd_finish;
-    m->why = cmd_why;
-    m->ctx = c;
+    *m = (struct zto_svi_module){.name = MOD,
+                                 .receive = cmd_receive,
+                                 .produce = cmd_produce,
+                                 .finish = cmd_finish,
+                                 .why = cmd_why,
+                                 .ctx = c};
     return ZTO_OK;
 }
 

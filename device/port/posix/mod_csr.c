@@ -42,8 +42,8 @@
 
 #include "zto/zto_cbor.h"
 #include "zto/zto_codec.h"
+#include "zto/zto_crashpoint.h"
 #include "zto/zto_util.h"
-#include "zto_crash.h"
 #include "zto_posix_modules.h"
 #include "zto_posix_port.h"
 
@@ -272,17 +272,17 @@ adopt(const struct zto_posix_csr *c)
         remove_entry(gen);
         goto out;
     }
-    zto_crash_point("old set copied");
+    ZTO_CRASHPOINT("device.csr.old_copied");
     if ((r = set_link(c, LINK, strrchr(gen, '/') + 1)) != ZTO_OK ||
         (r = zto_dir_sync(c->dir)) != ZTO_OK)
         goto out;
-    zto_crash_point("old set adopted");
+    ZTO_CRASHPOINT("device.csr.old_adopted");
     for (f = 0; f < NFILES; f++) {
         if (link_state(c, f) == 1)
             continue;
         if ((r = name_link(c, f)) != ZTO_OK)
             goto out;
-        zto_crash_point("old file replaced by its link");
+        ZTO_CRASHPOINT("device.csr.old_linked");
     }
     r = zto_dir_sync(c->dir);
 out:
@@ -302,7 +302,7 @@ commit(struct zto_posix_csr *c)
     /* The generation's own entry is durable before anything names it. */
     if ((r = zto_dir_sync(c->dir)) != ZTO_OK)
         return r;
-    zto_crash_point("generation durable");
+    ZTO_CRASHPOINT("device.csr.gen_durable");
     for (f = 0; f < NFILES; f++)
         if (link_state(c, f) < 0)
             legacy = true;
@@ -315,7 +315,7 @@ commit(struct zto_posix_csr *c)
             continue;
         if ((r = name_link(c, f)) != ZTO_OK)
             return r;
-        zto_crash_point("link made");
+        ZTO_CRASHPOINT("device.csr.link_made");
     }
     if ((r = zto_dir_sync(c->dir)) != ZTO_OK)
         return r;
@@ -323,11 +323,11 @@ commit(struct zto_posix_csr *c)
     if ((r = set_link(c, LINK, strrchr(c->gen, '/') + 1)) != ZTO_OK)
         return r;
     c->gen[0] = '\0'; /* in place: no longer ours to remove */
-    zto_crash_point("switched");
+    ZTO_CRASHPOINT("device.csr.switched");
     r = zto_dir_sync(c->dir);
-    zto_crash_point("switch durable");
+    ZTO_CRASHPOINT("device.csr.switch_durable");
     cleanup(c); /* the previous generation */
-    zto_crash_point("previous generation removed");
+    ZTO_CRASHPOINT("device.csr.old_removed");
     return r;
 }
 
@@ -477,18 +477,18 @@ accept_cert(struct zto_posix_csr *c, const uint8_t *der, size_t len)
         return fail(c, MOD ": out of memory", NULL);
     r = zto_key_private_pem(&c->key, pem, cap, &pl);
     if (r == ZTO_OK && (r = gen_create(c, c->gen, sizeof(c->gen))) == ZTO_OK)
-        zto_crash_point("generation made");
+        ZTO_CRASHPOINT("device.csr.gen_made");
     if (r == ZTO_OK &&
         (r = gen_write(c->gen, F_KEY, (const uint8_t *)pem, pl)) == ZTO_OK)
-        zto_crash_point("key written");
+        ZTO_CRASHPOINT("device.csr.key_written");
     zto_zeroize(pem, cap);
     free(pem);
     if (r == ZTO_OK &&
         (r = stage_pem(c->gen, F_CERT, "CERTIFICATE", &leaf, 1)) == ZTO_OK)
-        zto_crash_point("certificate written");
+        ZTO_CRASHPOINT("device.csr.cert_written");
     if (r == ZTO_OK &&
         (r = stage_pem(c->gen, F_CA, "CERTIFICATE", c->ca, c->nca)) == ZTO_OK)
-        zto_crash_point("bundle written");
+        ZTO_CRASHPOINT("device.csr.bundle_written");
     if (r != ZTO_OK)
         return fail(c, MOD ": cannot write to ", c->dir);
     snprintf(c->subject, sizeof(c->subject), "%s", info.subject);
@@ -711,18 +711,14 @@ zto_err_t
 zto_posix_csr_init(struct zto_posix_csr *c, const char *dir, int32_t key_type,
                    bool serverkeygen, const char *cn, struct zto_svi_module *m)
 {
-    size_t n;
     int a, b, d;
 
     memset(c, 0, sizeof(*c));
     zto_key_init(&c->key);
-    if (dir == NULL || (n = strlen(dir)) == 0 || n >= sizeof(c->dir) - 64 ||
-        cn == NULL || cn[0] == '\0' || strlen(cn) >= sizeof(c->cn) ||
+    if (zto_dir_copy(c->dir, sizeof(c->dir), 64, dir) != ZTO_OK || cn == NULL ||
+        cn[0] == '\0' || strlen(cn) >= sizeof(c->cn) ||
         (key_type != ZTO_PK_SECP256R1 && key_type != ZTO_PK_SECP384R1))
         return ZTO_E_ARG;
-    memcpy(c->dir, dir, n + 1);
-    while (n > 1 && c->dir[n - 1] == '/')
-        c->dir[--n] = '\0';
     memcpy(c->cn, cn, strlen(cn) + 1);
     c->key_type = key_type;
     c->serverkeygen = serverkeygen;
@@ -734,13 +730,12 @@ zto_posix_csr_init(struct zto_posix_csr *c, const char *dir, int32_t key_type,
         return ZTO_E_ARG;
     /* What an earlier run left half done. */
     cleanup(c);
-    memset(m, 0, sizeof(*m));
-    m->name = MOD;
-    m->receive = csr_receive;
-    m->produce = csr_produce;
-    m->finish = csr_finish;
-    m->why = csr_why;
-    m->ctx = c;
+    *m = (struct zto_svi_module){.name = MOD,
+                                 .receive = csr_receive,
+                                 .produce = csr_produce,
+                                 .finish = csr_finish,
+                                 .why = csr_why,
+                                 .ctx = c};
     return ZTO_OK;
 }
 

@@ -27,6 +27,7 @@
 #include "zto/zto_codec.h"
 #include "zto/zto_util.h"
 #include "zto_posix_modules.h"
+#include "zto_posix_port.h"
 
 static void
 discard(struct zto_posix_download *d)
@@ -305,22 +306,16 @@ zto_err_t
 zto_posix_download_init(struct zto_posix_download *d, const char *dir,
                         struct zto_svi_module *m)
 {
-    size_t n;
-
     memset(d, 0, sizeof(*d));
     d->fd = -1;
-    if (dir == NULL || (n = strlen(dir)) == 0 || n >= sizeof(d->dir) - 2)
+    if (zto_dir_copy(d->dir, sizeof(d->dir), 2, dir) != ZTO_OK)
         return ZTO_E_ARG;
-    memcpy(d->dir, dir, n + 1);
-    while (n > 1 && d->dir[n - 1] == '/')
-        d->dir[--n] = '\0';
-    memset(m, 0, sizeof(*m));
-    m->name = "fdo.download";
-    m->receive = dl_receive;
-    m->produce = dl_produce;
-    m->finish = dl_finish;
-    m->why = dl_why;
-    m->ctx = d;
+    *m = (struct zto_svi_module){.name = "fdo.download",
+                                 .receive = dl_receive,
+                                 .produce = dl_produce,
+                                 .finish = dl_finish,
+                                 .why = dl_why,
+                                 .ctx = d};
     return ZTO_OK;
 }
 

@@ -30,6 +30,7 @@
 #include "zto/zto_cbor.h"
 #include "zto/zto_codec.h"
 #include "zto_posix_modules.h"
+#include "zto_posix_port.h"
 
 #define MOD "fdo.upload"
 #define CHUNK_MAX 1014
@@ -302,22 +303,16 @@ zto_err_t
 zto_posix_upload_init(struct zto_posix_upload *u, const char *dir,
                       struct zto_svi_module *m)
 {
-    size_t n;
-
     memset(u, 0, sizeof(*u));
     u->fd = -1;
-    if (dir == NULL || (n = strlen(dir)) == 0 || n >= sizeof(u->dir) - 2)
+    if (zto_dir_copy(u->dir, sizeof(u->dir), 2, dir) != ZTO_OK)
         return ZTO_E_ARG;
-    memcpy(u->dir, dir, n + 1);
-    while (n > 1 && u->dir[n - 1] == '/')
-        u->dir[--n] = '\0';
-    memset(m, 0, sizeof(*m));
-    m->name = MOD;
-    m->receive = up_receive;
-    m->produce = up_produce;
-    m->finish = up_finish;
-    m->why = up_why;
-    m->ctx = u;
+    *m = (struct zto_svi_module){.name = MOD,
+                                 .receive = up_receive,
+                                 .produce = up_produce,
+                                 .finish = up_finish,
+                                 .why = up_why,
+                                 .ctx = u};
     return ZTO_OK;
 }
 

@@ -23,15 +23,21 @@
 zto_err_t
 zto_file_store_init(struct zto_file_store *s, const char *dir)
 {
+    if (s == NULL)
+        return ZTO_E_ARG;
+    return zto_dir_copy(s->dir, sizeof(s->dir), 0, dir);
+}
+
+zto_err_t
+zto_dir_copy(char *buf, size_t cap, size_t spare, const char *dir)
+{
     size_t n;
 
-    if (s == NULL || dir == NULL || (n = strlen(dir)) == 0 ||
-        n >= sizeof(s->dir))
+    if (dir == NULL || (n = strlen(dir)) == 0 || n + spare >= cap)
         return ZTO_E_ARG;
-    memcpy(s->dir, dir, n + 1);
-    /* "dir/" and "dir" name the same directory. */
-    while (n > 1 && s->dir[n - 1] == '/')
-        s->dir[--n] = '\0';
+    memcpy(buf, dir, n + 1);
+    while (n > 1 && buf[n - 1] == '/')
+        buf[--n] = '\0';
     return ZTO_OK;
 }
 

@@ -32,7 +32,6 @@
 
 #define DEF_ACK_TIMEOUT_MS 2000
 #define DEF_MAX_RETRANSMIT 4
-#define DEF_TIMEOUT_MS 120000
 #define OPT_FDO_TOKEN 65001
 #define OPT_FDO_MSG_TYPE 65004
 
@@ -64,7 +63,7 @@ zto_coap_transport_init(struct zto_coap_transport *t,
     if (t->opts.max_retransmit == 0)
         t->opts.max_retransmit = DEF_MAX_RETRANSMIT;
     if (t->opts.timeout_ms == 0)
-        t->opts.timeout_ms = DEF_TIMEOUT_MS;
+        t->opts.timeout_ms = ZTO_COAP_TIMEOUT_MS;
 }
 
 const char *

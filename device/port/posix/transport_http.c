@@ -34,7 +34,6 @@
 #include "zto_posix_transport.h"
 
 #define DEF_IO_TIMEOUT_MS 30000
-#define DEF_TIMEOUT_MS 60000
 
 /* State of one exchange, on the stack of send(). */
 struct xchg {
@@ -70,7 +69,7 @@ zto_http_transport_init(struct zto_http_transport *t,
     if (t->opts.io_timeout_ms == 0)
         t->opts.io_timeout_ms = DEF_IO_TIMEOUT_MS;
     if (t->opts.timeout_ms == 0)
-        t->opts.timeout_ms = DEF_TIMEOUT_MS;
+        t->opts.timeout_ms = ZTO_HTTP_TIMEOUT_MS;
 }
 
 void

@@ -60,6 +60,13 @@ void zto_file_discard(char *tmp);
  * not an error). */
 ZTO_MUST_CHECK zto_err_t zto_dir_sync(const char *dir);
 
+/* A directory name given to the store or a module, copied into buf
+ * without trailing slashes ("dir/" and "dir" name the same directory).
+ * ZTO_E_ARG when dir is NULL or empty, or leaves fewer than `spare`
+ * bytes of buf for the names put under it. */
+ZTO_MUST_CHECK zto_err_t zto_dir_copy(char *buf, size_t cap, size_t spare,
+                                      const char *dir);
+
 struct zto_posix_platform {
     int level;          /* lines above this level are dropped */
     const char *prefix; /* e.g. "fdo-device"; NULL: none */

@@ -47,11 +47,14 @@ extern "C" {
 
 /* ---- HTTP / HTTPS (libevent) ---- */
 
+/* Default of zto_http_opts.timeout_ms. */
+#define ZTO_HTTP_TIMEOUT_MS 60000
+
 struct zto_http_opts {
     /* No progress (connect, send, receive) for this long fails the
      * exchange (0 = 30000). */
     unsigned io_timeout_ms;
-    /* Whole exchange, connect included (0 = 60000). */
+    /* Whole exchange, connect included (0 = ZTO_HTTP_TIMEOUT_MS). */
     unsigned timeout_ms;
     /* HTTPS: trusted CAs (PEM file); NULL = the system store. The server
      * name or address is checked against the certificate. */
@@ -86,13 +89,17 @@ extern const struct zto_transport_ops zto_transport_http_ops;
 
 /* ---- CoAP / CoAPS (libcoap) ---- */
 
+/* Default of zto_coap_opts.timeout_ms. */
+#define ZTO_COAP_TIMEOUT_MS 120000
+
 struct zto_coap_opts {
     /* RFC 7252 ACK_TIMEOUT (0 = 2000, at least 1000 with libcoap 4.3.1)
      * and MAX_RETRANSMIT (0 = 4). */
     unsigned ack_timeout_ms;
     unsigned max_retransmit;
     /* Whole exchange including every block and retransmission
-     * (0 = 120000: the default CON parameters alone allow 93 s). */
+     * (0 = ZTO_COAP_TIMEOUT_MS: the default CON parameters alone
+     * allow 93 s). */
     unsigned timeout_ms;
     /* CoAPS (DTLS, PKI): trusted CAs (PEM file, required unless
      * insecure) and an optional client certificate and key. The server

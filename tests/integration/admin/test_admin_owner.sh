@@ -36,8 +36,8 @@ listen = http://127.0.0.1:0
 db = $tmp/rv.db
 trusted_owner_keys = $tmp/owners
 EOF
-daemon_start r "$rv" --config "$tmp/rv.conf"
-rv_port=$(echo "$r_http" | sed 's/.*:\([0-9]*\)$/\1/')
+srv_start r "$rv" --config "$tmp/rv.conf"
+rv_port=$(port_of "$r_http")
 
 cat >"$tmp/own.conf" <<EOF
 listen = http://127.0.0.1:0
@@ -53,7 +53,7 @@ csr_ca_key = $pki/ops-ca.key.pem
 EOF
 check "owner --check-config with the admin keywords" "$own" serve \
     --config "$tmp/own.conf" --check-config
-daemon_start o "$own" serve --config "$tmp/own.conf"
+srv_start o "$own" serve --config "$tmp/own.conf"
 adm=$o_admin
 
 cat >"$tmp/mfg.conf" <<EOF
@@ -64,7 +64,7 @@ device_ca_key = $pki/device-ca.key.pem
 device_ca_chain = $pki/device-ca.crt.pem
 rv = ip=127.0.0.1,port=$rv_port,protocol=http
 EOF
-daemon_start m "$mfg" serve --config "$tmp/mfg.conf"
+srv_start m "$mfg" serve --config "$tmp/mfg.conf"
 for n in 1 2 3 4; do
     check "di device $n" "$dev" di --url "$m_http" --cred "$tmp/dev$n.cred" \
         --serial "SN-$n"
@@ -86,75 +86,75 @@ JSON='Content-Type: application/json'
 
 # ---- health, auth ----
 NOAUTH=1 api GET "$adm/health"
-expect "/health" 200 status=ok role=owner db=ok
+expect_resp "/health" 200 status=ok role=owner db=ok
 NOAUTH=1 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" \
     --data-binary @"$tmp/v1.pem"
-expect "upload without a token: 401" 401 error.code=unauthorized
+expect_resp "upload without a token: 401" 401 error.code=unauthorized
 api GET "$adm/api/v1/owner/devices"
-expect "... and nothing stored" 200 total=0
+expect_resp "... and nothing stored" 200 total=0
 NOAUTH=1 api GET "$adm/api/v1/owner/certs"
-expect "certificate list without a token: 401" 401 error.code=unauthorized
+expect_resp "certificate list without a token: 401" 401 error.code=unauthorized
 api GET "$adm/api/v1/owner/certs"
-expect "no certificate issued yet" 200 total=0 certs.#=0 limit=100
+expect_resp "no certificate issued yet" 200 total=0 certs.#=0 limit=100
 api GET "$adm/api/v1/owner/certs?guid=xyz"
-expect "certificate list for a malformed GUID: 400" 400 error.code=bad_guid
+expect_resp "certificate list for a malformed GUID: 400" 400 error.code=bad_guid
 api GET "$adm/api/v1/owner/certs?limit=0"
-expect "certificate list with limit 0: 400" 400 error.code=bad_query
+expect_resp "certificate list with limit 0: 400" 400 error.code=bad_query
 
 # ---- uploads that must store nothing ----
 # A corrupted voucher: one base64 character of its body replaced.
 awk 'NR == 5 { $0 = substr($0, 1, 10) "!" substr($0, 12) } { print }' \
     "$tmp/v1.pem" >"$tmp/corrupt.pem"
 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" --data-binary @"$tmp/corrupt.pem"
-expect "corrupted PEM: 400, per-voucher error" 400 imported=0 failed=1 \
+expect_resp "corrupted PEM: 400, per-voucher error" 400 imported=0 failed=1 \
     stored=false results.0.status=refused results.0.error.code=bad_pem
 cat "$tmp/v2.pem" "$tmp/corrupt.pem" >"$tmp/good-corrupt.pem"
 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" \
     --data-binary @"$tmp/good-corrupt.pem"
-expect "a good voucher then a corrupted one: nothing stored" 400 \
+expect_resp "a good voucher then a corrupted one: nothing stored" 400 \
     imported=0 stored=false results.0.status=not_stored results.0.guid=$g2 \
     results.1.error.code=bad_pem
 head -c 900 "$tmp/v1.pem" >"$tmp/cut.pem"
 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" --data-binary @"$tmp/cut.pem"
-expect "truncated PEM: 400" 400 results.0.error.code=bad_pem
+expect_resp "truncated PEM: 400" 400 results.0.error.code=bad_pem
 cat "$tmp/v1.pem" "$tmp/v4.pem" >"$tmp/mixed.pem"
 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" --data-binary @"$tmp/mixed.pem"
-expect "a voucher for another owner's key: refused, nothing stored" 400 \
+expect_resp "a voucher for another owner's key: refused, nothing stored" 400 \
     imported=0 failed=1 results.0.status=not_stored \
     results.1.error.code=wrong_owner_key results.1.guid=$g4
 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" --data-binary @"$tmp/v4.raw.pem"
-expect "a voucher without entries" 400 results.0.error.code=invalid_voucher
+expect_resp "a voucher without entries" 400 results.0.error.code=invalid_voucher
 printf 'no voucher here\n' >"$tmp/none.pem"
 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" --data-binary @"$tmp/none.pem"
-expect "no PEM block" 400 error.code=no_voucher
+expect_resp "no PEM block" 400 error.code=no_voucher
 api POST "$adm/api/v1/owner/vouchers" -H "$JSON" --data-binary @"$tmp/v1.pem"
-expect "JSON content type: 415" 415 error.code=unsupported_media_type
+expect_resp "JSON content type: 415" 415 error.code=unsupported_media_type
 head -c 70000 /dev/zero | tr '\0' A >"$tmp/big.pem"
 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" --data-binary @"$tmp/big.pem"
-expect "body over admin_max_body: 413" 413 error.code=too_large
+expect_resp "body over admin_max_body: 413" 413 error.code=too_large
 api GET "$adm/api/v1/owner/devices"
-expect "after all the refusals: no device stored" 200 total=0
+expect_resp "after all the refusals: no device stored" 200 total=0
 
 # ---- uploads that store ----
 cat "$tmp/v1.pem" "$tmp/v2.pem" >"$tmp/two.pem"
 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" --data-binary @"$tmp/two.pem"
-expect "two vouchers imported" 200 imported=2 stored=true \
+expect_resp "two vouchers imported" 200 imported=2 stored=true \
     results.0.guid=$g1 results.0.status=imported results.1.guid=$g2
 api POST "$adm/api/v1/owner/vouchers" -H "$PEM" --data-binary @"$tmp/v1.pem"
-expect "the same voucher again: 409" 409 exists=1 results.0.status=exists \
+expect_resp "the same voucher again: 409" 409 exists=1 results.0.status=exists \
     results.0.error.code=exists
 cat "$tmp/v1.pem" "$tmp/v3.pem" >"$tmp/dup-new.pem"
 api POST "$adm/api/v1/owner/vouchers?partial=true" -H "$PEM" \
     --data-binary @"$tmp/dup-new.pem"
-expect "partial=true: the new one in, the known one left" 200 imported=1 \
+expect_resp "partial=true: the new one in, the known one left" 200 imported=1 \
     exists=1 results.0.status=exists results.1.status=imported
 api GET "$adm/api/v1/owner/devices"
-expect "three devices" 200 total=3 devices.0.guid=$g1 devices.0.state=imported \
+expect_resp "three devices" 200 total=3 devices.0.guid=$g1 devices.0.state=imported \
     devices.0.previous_guid=null devices.0.last_failure=null
 api GET "$adm/api/v1/owner/vouchers/$g1"
 [ "$status" = 200 ] && cmp -s "$tmp/body" "$tmp/v1.pem" &&
     ok "the stored voucher is byte for byte the uploaded one" ||
-    fail "voucher download: $status"
+    bad "voucher download: $status"
 # Voucher 1 again, its last byte (inside the last entry's signature)
 # changed: it decodes, does not verify, and the stored one stays.
 sed '1d;$d' "$tmp/v1.pem" | base64 -d >"$tmp/v1.cbor"
@@ -167,13 +167,13 @@ printf "\\$(printf %03o $(((last + 1) % 256)))" >>"$tmp/t1.cbor"
 cat "$tmp/t1.pem" "$tmp/corrupt.pem" >"$tmp/bad-again.pem"
 api POST "$adm/api/v1/owner/vouchers?partial=true" -H "$PEM" \
     --data-binary @"$tmp/bad-again.pem"
-expect "a tampered copy of a stored voucher is refused" 200 imported=0 \
+expect_resp "a tampered copy of a stored voucher is refused" 200 imported=0 \
     results.0.guid=$g1 results.0.error.code=invalid_voucher \
     results.1.error.code=bad_pem
 api GET "$adm/api/v1/owner/vouchers/$g1"
 [ "$status" = 200 ] && cmp -s "$tmp/body" "$tmp/v1.pem" &&
     ok "... and the stored voucher did not change" ||
-    fail "stored voucher changed: $status"
+    bad "stored voucher changed: $status"
 
 # TO0 by the owner's thread; the list shows the registration.
 i=0
@@ -182,67 +182,67 @@ while [ $i -lt 100 ]; do
     [ "$(jget rendezvous.0.registered)" = true ] && break
     sleep 0.2; i=$((i + 1))
 done
-expect "device 1 registered at the rendezvous server" 200 \
+expect_resp "device 1 registered at the rendezvous server" 200 \
     rendezvous.#=1 rendezvous.0.registered=true rendezvous.0.failures=0
 api POST "$adm/api/v1/owner/devices/$g2/to0"
-expect "TO0 now for device 2" 202 guid=$g2 within_seconds=1
+expect_resp "TO0 now for device 2" 202 guid=$g2 within_seconds=1
 api GET "$adm/api/v1/owner/devices?state=imported&limit=2"
-expect "state filter and paging" 200 total=3 devices.#=2
+expect_resp "state filter and paging" 200 total=3 devices.#=2
 api GET "$adm/api/v1/owner/devices?state=bogus"
-expect "bad state filter" 400 error.code=bad_query
+expect_resp "bad state filter" 400 error.code=bad_query
 api GET "$adm/api/v1/owner/devices/00000000000000000000000000000001"
-expect "unknown device: 404" 404 error.code=unknown_guid
+expect_resp "unknown device: 404" 404 error.code=unknown_guid
 api GET "$adm/api/v1/owner/devices/xyz"
-expect "malformed GUID: 400" 400 error.code=bad_guid
+expect_resp "malformed GUID: 400" 400 error.code=bad_guid
 
 # ---- groups and ServiceInfo ----
 api PUT "$adm/api/v1/owner/devices/$g1/group" -H "$JSON" --data '{"group": "lab"}'
-expect "device 1 in group lab" 200 group=lab
+expect_resp "device 1 in group lab" 200 group=lab
 api PUT "$adm/api/v1/owner/devices/$g1/group" -H "$JSON" \
     --data '{"group": "has space"}'
-expect "a bad group name" 400 error.code=bad_request
+expect_resp "a bad group name" 400 error.code=bad_request
 api POST "$adm/api/v1/owner/serviceinfo" -H "$JSON" --data "{\"scope\": \
 \"all\", \"kind\": \"download\", \"params\": {\"src\": \"$tmp/all.bin\", \
 \"name\": \"etc/all.bin\"}}"
-expect "a step for every device" 201 scope=all kind=download \
+expect_resp "a step for every device" 201 scope=all kind=download \
     params.name=etc/all.bin
 all_id=$(jget id)
 api POST "$adm/api/v1/owner/serviceinfo" -H "$JSON" --data "{\"scope\": \
 \"group\", \"group\": \"lab\", \"kind\": \"download\", \"optional\": true, \
 \"params\": {\"src\": \"$tmp/all.bin\", \"name\": \"etc/lab.bin\"}}"
-expect "a step for group lab" 201 scope=group target=lab optional=true
+expect_resp "a step for group lab" 201 scope=group target=lab optional=true
 api POST "$adm/api/v1/owner/devices/$g1/serviceinfo" -H "$JSON" --data \
     "{\"kind\": \"download\", \"params\": {\"src\": \"$tmp/dev1.bin\", \
 \"name\": \"etc/dev1.bin\"}}"
-expect "a step for device 1" 201 scope=guid target=$g1
+expect_resp "a step for device 1" 201 scope=guid target=$g1
 dev_id=$(jget id)
 api POST "$adm/api/v1/owner/devices/$g1/serviceinfo" -H "$JSON" --data \
     '{"kind": "teleport", "params": {}}'
-expect "unknown step kind" 400 error.code=unknown_kind
+expect_resp "unknown step kind" 400 error.code=unknown_kind
 api POST "$adm/api/v1/owner/devices/$g1/serviceinfo" -H "$JSON" --data \
     '{"kind": "download", "params": {"name": "x"}}'
-expect "download without src" 400 error.code=bad_params
+expect_resp "download without src" 400 error.code=bad_params
 api POST "$adm/api/v1/owner/devices/$g1/serviceinfo" -H "$JSON" --data \
     '{"kind": "download", "params": {"src": ["x"]}}'
-expect "a parameter that is not text" 400 error.code=bad_params
+expect_resp "a parameter that is not text" 400 error.code=bad_params
 api POST "$adm/api/v1/owner/serviceinfo" -H "$JSON" --data \
     '{"scope": "guid", "kind": "download", "params": {}}'
-expect "scope guid goes through the device route" 400 error.code=bad_request
+expect_resp "scope guid goes through the device route" 400 error.code=bad_request
 api GET "$adm/api/v1/owner/devices/$g1/serviceinfo"
-expect "device 1's plan in execution order" 200 steps.#=3 \
+expect_resp "device 1's plan in execution order" 200 steps.#=3 \
     steps.0.scope=all steps.1.scope=group steps.2.scope=guid \
     steps.2.params.src="$tmp/dev1.bin"
 api GET "$adm/api/v1/owner/devices/$g2/serviceinfo"
-expect "device 2's plan" 200 steps.#=1
+expect_resp "device 2's plan" 200 steps.#=1
 api POST "$adm/api/v1/owner/devices/$g1/serviceinfo" -H "$JSON" --data \
     '{"kind": "csr", "params": {"days": "30"}}'
-expect "an operational certificate for device 1" 201 kind=csr params.days=30
+expect_resp "an operational certificate for device 1" 201 kind=csr params.days=30
 csr_id=$(jget id)
 # Device 3 gets a step whose file disappears before it onboards.
 api POST "$adm/api/v1/owner/devices/$g3/serviceinfo" -H "$JSON" --data \
     "{\"kind\": \"download\", \"params\": {\"src\": \"$tmp/gone.bin\", \
 \"name\": \"etc/gone.bin\"}}"
-expect "a step for device 3" 201 target=$g3
+expect_resp "a step for device 3" 201 target=$g3
 rm -f "$tmp/gone.bin"
 
 # ---- onboarding: device 1 succeeds, device 3 fails ----
@@ -253,31 +253,31 @@ new1=$(sed -n 's/.*new credential stored in .*, GUID \([0-9a-f]*\)$/\1/p' \
 for f in all dev1; do
     cmp -s "$tmp/dl1/etc/$f.bin" "$tmp/$f.bin" &&
         ok "device 1 received $f.bin from the API's plan" ||
-        fail "device 1 did not receive $f.bin"
+        bad "device 1 did not receive $f.bin"
 done
 cmp -s "$tmp/dl1/etc/lab.bin" "$tmp/all.bin" &&
-    ok "device 1 received its group's file" || fail "group file"
+    ok "device 1 received its group's file" || bad "group file"
 api GET "$adm/api/v1/owner/devices/$g1"
-expect "found by its original GUID: onboarded, new GUID" 200 guid=$new1 \
+expect_resp "found by its original GUID: onboarded, new GUID" 200 guid=$new1 \
     original_guid=$g1 previous_guid=$g1 state=onboarded onboardings=1 \
     credential_reused=false
 [ "$(jget onboarded_at)" != null ] && ok "onboarded_at set" ||
-    fail "onboarded_at"
+    bad "onboarded_at"
 api GET "$adm/api/v1/owner/devices/$new1"
-expect "... and by its new one" 200 original_guid=$g1
+expect_resp "... and by its new one" 200 original_guid=$g1
 api POST "$adm/api/v1/owner/devices/$new1/to0"
-expect "TO0 for a replacement voucher: 409" 409 error.code=not_registrable
+expect_resp "TO0 for a replacement voucher: 409" 409 error.code=not_registrable
 
 # The certificate device 1 got, as the API lists it.
 api GET "$adm/api/v1/owner/certs"
-expect "one certificate issued, for device 1's new GUID" 200 total=1 \
+expect_resp "one certificate issued, for device 1's new GUID" 200 total=1 \
     certs.0.guid=$new1 certs.0.to2_guid=$g1 certs.0.origin=enroll \
     certs.0.subject=CN=$new1
 serial=$(openssl x509 -in "$tmp/op1/opcred-cert.pem" -noout -serial |
     sed 's/^serial=//' | tr A-F a-f)
 [ -n "$serial" ] && [ "$(jget certs.0.serial)" = "$serial" ] &&
     ok "its serial is the one of the device's certificate" ||
-    fail "serial: api $(jget certs.0.serial), device $serial"
+    bad "serial: api $(jget certs.0.serial), device $serial"
 na=$(date -ud "$(jget certs.0.not_after)" +%s)
 nb=$(date -ud "$(jget certs.0.not_before)" +%s)
 dev_na=$(date -ud "$(openssl x509 -in "$tmp/op1/opcred-cert.pem" -noout \
@@ -287,18 +287,18 @@ dev_na=$(date -ud "$(openssl x509 -in "$tmp/op1/opcred-cert.pem" -noout \
 [ "$na" -eq "$dev_na" ] && [ $((na - nb)) -ge $((30 * 86400)) ] &&
     [ $((na - nb)) -le $((30 * 86400 + 3600)) ] &&
     ok "its validity: the device's notAfter, 30 days" ||
-    fail "validity $nb .. $na (device: $dev_na)"
+    bad "validity $nb .. $na (device: $dev_na)"
 api GET "$adm/api/v1/owner/certs?guid=$g1"
-expect "found by the GUID the TO2 began with" 200 total=1 certs.0.guid=$new1
+expect_resp "found by the GUID the TO2 began with" 200 total=1 certs.0.guid=$new1
 api GET "$adm/api/v1/owner/certs?guid=$new1"
-expect "... and by the new one" 200 total=1
+expect_resp "... and by the new one" 200 total=1
 api GET "$adm/api/v1/owner/certs?guid=$g2"
-expect "none for device 2" 200 total=0 certs.#=0
+expect_resp "none for device 2" 200 total=0 certs.#=0
 api GET "$adm/api/v1/owner/certs?offset=1&limit=1"
-expect "paging past the end" 200 total=1 certs.#=0 offset=1 limit=1
+expect_resp "paging past the end" 200 total=1 certs.#=0 offset=1 limit=1
 api DELETE "$adm/api/v1/owner/devices/$g1/serviceinfo/$csr_id"
 [ "$status" = 204 ] && ok "device 1's csr step removed" ||
-    fail "del csr: $status"
+    bad "del csr: $status"
 i=0
 while [ $i -lt 100 ]; do
     api GET "$adm/api/v1/owner/devices/$g3"
@@ -307,62 +307,62 @@ while [ $i -lt 100 ]; do
 done
 if timeout 120 "$dev" onboard --cred "$tmp/dev3.cred" \
     --download-dir "$tmp/dl3" >"$tmp/last.out" 2>&1; then
-    fail "device 3 onboarded with a missing file"
+    bad "device 3 onboarded with a missing file"
 else
     ok "device 3 fails to onboard (its planned file is gone)"
 fi
 api GET "$adm/api/v1/owner/devices/$g3"
-expect "device 3 shows the failure" 200 state=imported
+expect_resp "device 3 shows the failure" 200 state=imported
 reason=$(jget last_failure.reason)
 [ -n "$reason" ] && [ "$reason" != null ] &&
-    ok "failure reason: $reason" || fail "no failure reason"
+    ok "failure reason: $reason" || bad "no failure reason"
 api GET "$adm/api/v1/owner/devices?state=failed"
-expect "state=failed lists it" 200 total=1 devices.0.guid=$g3
+expect_resp "state=failed lists it" 200 total=1 devices.0.guid=$g3
 api GET "$adm/api/v1/owner/devices?state=onboarded"
-expect "state=onboarded" 200 total=1 devices.0.guid=$new1
+expect_resp "state=onboarded" 200 total=1 devices.0.guid=$new1
 
 # ---- step removal ----
 api DELETE "$adm/api/v1/owner/devices/$g2/serviceinfo/$dev_id"
-expect "another device's step cannot be removed through this one" 404 \
+expect_resp "another device's step cannot be removed through this one" 404 \
     error.code=unknown_step
 api DELETE "$adm/api/v1/owner/devices/$g1/serviceinfo/$dev_id"
-[ "$status" = 204 ] && ok "device 1's step removed" || fail "del: $status"
+[ "$status" = 204 ] && ok "device 1's step removed" || bad "del: $status"
 api DELETE "$adm/api/v1/owner/devices/$g1/serviceinfo/$dev_id"
-expect "removed twice: 404" 404 error.code=unknown_step
+expect_resp "removed twice: 404" 404 error.code=unknown_step
 api DELETE "$adm/api/v1/owner/serviceinfo/$all_id"
-[ "$status" = 204 ] && ok "the step for all removed" || fail "del all: $status"
+[ "$status" = 204 ] && ok "the step for all removed" || bad "del all: $status"
 api GET "$adm/api/v1/owner/serviceinfo"
-expect "two steps left (group, device 3)" 200 steps.#=2
+expect_resp "two steps left (group, device 3)" 200 steps.#=2
 
 # ---- resale ----
 api POST "$adm/api/v1/owner/devices/$g2/resell" -H "$PEM" \
     --data-binary @"$pki/owner2.key.pem"
-expect "a private key: 400" 400 error.code=private_key_refused
+expect_resp "a private key: 400" 400 error.code=private_key_refused
 api POST "$adm/api/v1/owner/devices/$g2/resell" -H "$PEM" \
     --data-binary @"$tmp/p384.pub.pem"
-expect "a P-384 buyer for a P-256 voucher: 400" 400 \
+expect_resp "a P-384 buyer for a P-256 voucher: 400" 400 \
     error.code=owner_key_unusable
 api POST "$adm/api/v1/owner/devices/$g2/resell" -H "$PEM" \
     --data-binary @"$tmp/none.pem"
-expect "garbage key: 400" 400 error.code=bad_owner_key
+expect_resp "garbage key: 400" 400 error.code=bad_owner_key
 api GET "$adm/api/v1/owner/devices/$g2"
-expect "failed resales changed nothing" 200 state=imported
+expect_resp "failed resales changed nothing" 200 state=imported
 api POST "$adm/api/v1/owner/devices/$g2/resell" -H "$PEM" \
     --data-binary @"$pki/owner2.pub.pem"
-[ "$status" = 200 ] && ok "device 2 resold to owner2" || fail "resell $status"
+[ "$status" = 200 ] && ok "device 2 resold to owner2" || bad "resell $status"
 cp "$tmp/body" "$tmp/resold.pem"
 check "the resold voucher verifies with the device's secret, owner2 last" \
     "$di_check" "$tmp/resold.pem" "$tmp/dev2.cred" 2 "$pki/owner2.pub.pem"
 api GET "$adm/api/v1/owner/devices/$g2"
-expect "device 2 is exported" 200 state=exported
+expect_resp "device 2 is exported" 200 state=exported
 api POST "$adm/api/v1/owner/devices/$g2/resell" -H "$PEM" \
     --data-binary @"$pki/owner2.pub.pem"
-expect "a second resale: 409" 409 error.code=exported
+expect_resp "a second resale: 409" 409 error.code=exported
 api POST "$adm/api/v1/owner/devices/$g2/to0"
-expect "TO0 for a resold device: 409" 409 error.code=exported
+expect_resp "TO0 for a resold device: 409" 409 error.code=exported
 api POST "$adm/api/v1/owner/devices/00000000000000000000000000000001/resell" \
     -H "$PEM" --data-binary @"$pki/owner2.pub.pem"
-expect "resale of an unknown device: 404" 404 error.code=unknown_guid
+expect_resp "resale of an unknown device: 404" 404 error.code=unknown_guid
 
 # ---- metrics ----
 api GET "$adm/metrics"
@@ -375,18 +375,18 @@ if "$prom_lint" 'zto_onboardings_completed_total' \
     ok "/metrics is valid Prometheus text"
     [ "$(tr '\n' ' ' <"$tmp/prom.out")" = "1 1 1 1 3 3 " ] &&
         ok "onboarding, latency, failure and voucher counters" ||
-        fail "metric values: $(tr '\n' ' ' <"$tmp/prom.out")"
+        bad "metric values: $(tr '\n' ' ' <"$tmp/prom.out")"
     reg=$("$prom_lint" zto_to0_registrations_total <"$tmp/body")
     [ "$reg" -ge 3 ] && ok "TO0 registrations counted by the owner ($reg)" ||
-        fail "TO0 registrations: $reg"
+        bad "TO0 registrations: $reg"
 else
-    fail "/metrics does not parse"
+    bad "/metrics does not parse"
 fi
 grep -q "admin 127.0.0.1:[0-9]* POST /api/v1/owner/vouchers: 401" \
-    "$tmp/o.err" && ok "the refused upload is logged" || fail "401 log"
-grep -q -- "$token" "$tmp/o.err" && fail "token in the log" ||
+    "$tmp/o.err" && ok "the refused upload is logged" || bad "401 log"
+grep -q -- "$token" "$tmp/o.err" && bad "token in the log" ||
     ok "the token never reaches the log"
 
 daemon_stop o
 daemon_stop r
-done_tests
+finish

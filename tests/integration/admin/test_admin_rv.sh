@@ -30,9 +30,9 @@ admin_token_sha256 = $hash
 EOF
 check "--check-config with the admin keywords" "$rv" --config "$tmp/rv.conf" \
     --check-config
-daemon_start r "$rv" --config "$tmp/rv.conf"
+srv_start r "$rv" --config "$tmp/rv.conf"
 adm=$r_admin
-port=$(echo "$r_http" | sed 's/.*:\([0-9]*\)$/\1/')
+port=$(port_of "$r_http")
 
 cat >"$tmp/mfg.conf" <<EOF
 http = 127.0.0.1:0
@@ -42,7 +42,7 @@ device_ca_key = $pki/device-ca.key.pem
 device_ca_chain = $pki/device-ca.crt.pem
 rv = ip=127.0.0.1,port=$port,protocol=http
 EOF
-daemon_start m "$mfg" serve --config "$tmp/mfg.conf"
+srv_start m "$mfg" serve --config "$tmp/mfg.conf"
 for n in 1 2; do
     check "di device $n" "$dev" di --url "$m_http" --cred "$tmp/dev$n.cred"
     eval "g$n=$(sed -n 's/.*GUID \([0-9a-f]*\)$/\1/p' "$tmp/last.out")"
@@ -60,7 +60,7 @@ to0() { # VOUCHER OWNER_KEY: exit status of rv_tool to0
 expect_to0() { # WHAT VOUCHER KEY STATUS
     to0 "$2" "$3"
     st=$?
-    [ "$st" = "$4" ] && ok "$1" || { fail "$1 (exit $st)"; cat "$tmp/to0.out"; }
+    [ "$st" = "$4" ] && ok "$1" || { bad "$1 (exit $st)"; cat "$tmp/to0.out"; }
 }
 expect_to0 "TO0 by the trusted owner" "$tmp/v1.pem" "$pki/owner.key.pem" 0
 expect_to0 "TO0 by owner2 refused (not trusted)" "$tmp/v2.pem" \
@@ -68,95 +68,95 @@ expect_to0 "TO0 by owner2 refused (not trusted)" "$tmp/v2.pem" \
 
 # ---- auth ----
 NOAUTH=1 api GET "$adm/health"
-expect "/health" 200 status=ok role=rendezvous db=ok
+expect_resp "/health" 200 status=ok role=rendezvous db=ok
 NOAUTH=1 api GET "$adm/api/v1/rendezvous/trust"
-expect "no token: 401" 401 error.code=unauthorized
+expect_resp "no token: 401" 401 error.code=unauthorized
 grep -q "GET /api/v1/rendezvous/trust: 401, no credentials" "$tmp/r.err" &&
-    ok "401 logged" || fail "401 log line"
+    ok "401 logged" || bad "401 log line"
 
 # ---- trust ----
 api GET "$adm/api/v1/rendezvous/trust"
-expect "trust policy" 200 allow_all=false owner_keys.configured=true \
+expect_resp "trust policy" 200 allow_all=false owner_keys.configured=true \
     owner_keys.keys.#=1 owner_keys.keys.0.sha256=$owner_sha \
     owner_keys.keys.0.source=config owner_keys.keys.0.type=ecdsa-p256 \
     manufacturer_keys.keys.0.sha256=$mfg_sha device_cas.configured=false
 api POST "$adm/api/v1/rendezvous/trust/owner-keys?note=reseller+ACME" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$pki/owner2.pub.pem"
-expect "owner2 trusted through the API" 201 sha256=$owner2_sha source=api \
+expect_resp "owner2 trusted through the API" 201 sha256=$owner2_sha source=api \
     "note=reseller ACME"
 api GET "$adm/api/v1/rendezvous/trust"
-expect "... listed" 200 owner_keys.keys.#=2 owner_keys.keys.1.source=api \
+expect_resp "... listed" 200 owner_keys.keys.#=2 owner_keys.keys.1.source=api \
     owner_keys.keys.1.sha256=$owner2_sha owner_keys.keys.1.effective=true
 expect_to0 "TO0 by owner2 now accepted" "$tmp/v2.pem" "$pki/owner2.key.pem" 0
 api POST "$adm/api/v1/rendezvous/trust/owner-keys" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$pki/owner2.pub.pem"
-expect "the same key twice: 409" 409 error.code=already_trusted
+expect_resp "the same key twice: 409" 409 error.code=already_trusted
 api POST "$adm/api/v1/rendezvous/trust/owner-keys" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$pki/owner.pub.pem"
-expect "a key of the configuration: 409" 409 error.code=already_trusted
+expect_resp "a key of the configuration: 409" 409 error.code=already_trusted
 api POST "$adm/api/v1/rendezvous/trust/owner-keys" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$pki/owner.key.pem"
-expect "a private key: 400" 400 error.code=private_key_refused
+expect_resp "a private key: 400" 400 error.code=private_key_refused
 printf 'garbage' >"$tmp/junk.pem"
 api POST "$adm/api/v1/rendezvous/trust/manufacturer-keys" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$tmp/junk.pem"
-expect "garbage: 400" 400 error.code=bad_key
+expect_resp "garbage: 400" 400 error.code=bad_key
 api POST "$adm/api/v1/rendezvous/trust/device-cas" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$pki/owner.pub.pem"
-expect "unknown list: 404" 404 error.code=unknown_list
+expect_resp "unknown list: 404" 404 error.code=unknown_list
 api DELETE "$adm/api/v1/rendezvous/trust/owner-keys/$owner_sha"
-expect "removing a configured key: 409" 409 error.code=config_entry
+expect_resp "removing a configured key: 409" 409 error.code=config_entry
 api DELETE "$adm/api/v1/rendezvous/trust/owner-keys/$mfg_sha"
-expect "removing a key that is not there: 404" 404 error.code=not_found
+expect_resp "removing a key that is not there: 404" 404 error.code=not_found
 api DELETE "$adm/api/v1/rendezvous/trust/owner-keys/nothex"
-expect "a malformed key hash: 400" 400 error.code=bad_key_hash
+expect_resp "a malformed key hash: 400" 400 error.code=bad_key_hash
 
 # ---- registrations ----
 api GET "$adm/api/v1/rendezvous/registrations"
-expect "two registrations" 200 total=2 registrations.#=2 \
+expect_resp "two registrations" 200 total=2 registrations.#=2 \
     registrations.0.#=5
 first=$(jget registrations.0.guid)
 [ "$first" = "$g1" ] || [ "$first" = "$g2" ] && ok "registered GUIDs" ||
-    fail "registered GUIDs: $first"
+    bad "registered GUIDs: $first"
 api GET "$adm/api/v1/rendezvous/registrations/$g1"
-expect "registration of device 1" 200 guid=$g1 owner_key_sha256=$owner_sha
-grep -q 'BEGIN\|device_key"' "$tmp/body" && fail "a key in full" ||
+expect_resp "registration of device 1" 200 guid=$g1 owner_key_sha256=$owner_sha
+grep -q 'BEGIN\|device_key"' "$tmp/body" && bad "a key in full" ||
     ok "no key or blob in full"
 api GET "$adm/api/v1/rendezvous/registrations/$g2"
-expect "registration of device 2" 200 owner_key_sha256=$owner2_sha
+expect_resp "registration of device 2" 200 owner_key_sha256=$owner2_sha
 api GET "$adm/api/v1/rendezvous/registrations?limit=1&offset=1"
-expect "paged" 200 total=2 registrations.#=1
+expect_resp "paged" 200 total=2 registrations.#=1
 api GET "$adm/api/v1/rendezvous/registrations/00000000000000000000000000000001"
-expect "unknown GUID: 404" 404 error.code=unknown_guid
+expect_resp "unknown GUID: 404" 404 error.code=unknown_guid
 api GET "$adm/api/v1/rendezvous/registrations/zz"
-expect "malformed GUID: 400" 400 error.code=bad_guid
+expect_resp "malformed GUID: 400" 400 error.code=bad_guid
 check "TO1 for device 1 finds its owner" "$rvtool" to1 --cred "$tmp/dev1.cred"
 api DELETE "$adm/api/v1/rendezvous/registrations/$g1"
-[ "$status" = 204 ] && ok "registration revoked" || fail "revoke: $status"
+[ "$status" = 204 ] && ok "registration revoked" || bad "revoke: $status"
 timeout 60 "$rvtool" to1 --cred "$tmp/dev1.cred" >"$tmp/to1.out" 2>&1
 st=$?
 [ $st = 3 ] && grep -q '^refused 6 ' "$tmp/to1.out" &&
     ok "TO1 for device 1 now refused (6)" ||
-    { fail "TO1 after revocation (exit $st)"; cat "$tmp/to1.out"; }
+    { bad "TO1 after revocation (exit $st)"; cat "$tmp/to1.out"; }
 api DELETE "$adm/api/v1/rendezvous/registrations/$g1"
-expect "revoking twice: 404" 404 error.code=unknown_guid
+expect_resp "revoking twice: 404" 404 error.code=unknown_guid
 
 # ---- persistence: restart, SIGHUP, removal ----
 daemon_stop r
-daemon_start r "$rv" --config "$tmp/rv.conf"
+srv_start r "$rv" --config "$tmp/rv.conf"
 adm=$r_admin
 api GET "$adm/api/v1/rendezvous/trust"
-expect "the API entry survives a restart" 200 owner_keys.keys.#=2 \
+expect_resp "the API entry survives a restart" 200 owner_keys.keys.#=2 \
     owner_keys.keys.1.sha256=$owner2_sha
 kill -HUP "$r_child"
 sleep 0.5
 expect_to0 "TO0 by owner2 after restart and SIGHUP" "$tmp/v2.pem" \
     "$pki/owner2.key.pem" 0
 api DELETE "$adm/api/v1/rendezvous/trust/owner-keys/$owner2_sha"
-[ "$status" = 204 ] && ok "owner2 removed" || fail "remove owner2: $status"
+[ "$status" = 204 ] && ok "owner2 removed" || bad "remove owner2: $status"
 expect_to0 "TO0 by owner2 refused again" "$tmp/v2.pem" "$pki/owner2.key.pem" 3
 api GET "$adm/api/v1/rendezvous/trust"
-expect "... and gone from the list" 200 owner_keys.keys.#=1
+expect_resp "... and gone from the list" 200 owner_keys.keys.#=1
 
 # ---- metrics ----
 api GET "$adm/metrics"
@@ -167,9 +167,9 @@ if "$prom_lint" 'zto_fdo_runs_total{protocol="to0",result="completed"}' \
     ok "/metrics is valid Prometheus text"
     # After the restart: one TO0 accepted, one refused.
     [ "$(tr '\n' ' ' <"$tmp/prom.out")" = "1 1 1 1 " ] &&
-        ok "TO0 counters" || fail "metric values: $(tr '\n' ' ' <"$tmp/prom.out")"
+        ok "TO0 counters" || bad "metric values: $(tr '\n' ' ' <"$tmp/prom.out")"
 else
-    fail "/metrics does not parse"
+    bad "/metrics does not parse"
 fi
 daemon_stop r
 
@@ -181,11 +181,11 @@ allow_all = yes
 admin = 127.0.0.1:0
 admin_token_sha256 = $hash
 EOF
-daemon_start a "$rv" --config "$tmp/all.conf"
+srv_start a "$rv" --config "$tmp/all.conf"
 api POST "$a_admin/api/v1/rendezvous/trust/owner-keys" \
     -H 'Content-Type: application/x-pem-file' --data-binary @"$pki/owner.pub.pem"
-expect "allow_all: no owner list to extend" 409 error.code=list_not_configured
+expect_resp "allow_all: no owner list to extend" 409 error.code=list_not_configured
 api GET "$a_admin/api/v1/rendezvous/trust"
-expect "allow_all shown" 200 allow_all=true owner_keys.configured=false
+expect_resp "allow_all shown" 200 allow_all=true owner_keys.configured=false
 daemon_stop a
-done_tests
+finish

@@ -4,9 +4,7 @@
 # serves is documented with its method, and every documented route of a
 # role built from this tree is served.
 src=$1
-tmp=$(mktemp -d /tmp/zto-openapi-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fails=0
+. "$(dirname "$0")/../lib/common.sh"
 
 # "METHOD /path" of every route table entry in the role files.
 for f in "$src/manufacturer/mfg_admin.c" "$src/rendezvous/rv_admin.c" \

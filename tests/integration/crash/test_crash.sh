@@ -24,8 +24,9 @@
 #                                 and 70, after 71 went out: the voucher
 #                                 is intact and the device's next TO2
 #                                 succeeds
-. "$2/tests/integration/di/lib.sh"
+bin=$1
 src=$2
+. "$(dirname "$0")/../lib/common.sh"
 vt_gen=$3
 di_check=$4
 db_check=$5
@@ -35,14 +36,6 @@ mfg="$bin/fdo-manufacturer"
 rvs="$bin/fdo-rendezvous"
 vec=$src/tests/vectors/interop/p256
 t_start=$(date +%s)
-
-port_of() { echo "$1" | sed 's/.*:\([0-9]*\)$/\1/'; }
-
-ok() { checks=$((checks + 1)); echo "ok: $1"; }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $1"; }
-expect() { # WHAT SHELL-CONDITION
-    if sh -c "$2"; then ok "$1"; else bad "$1"; fi
-}
 
 # died PID NAME POINT: PID ends within 10 s, and NAME's stderr shows it
 # reached POINT.
@@ -265,21 +258,6 @@ new_device() { # CRED OWNER_CONF
         "$own" import --config "$2" "$tmp/$g.ext.pem" >/dev/null 2>&1
 }
 
-# Wait until the owner's list shows GUID registered at rendezvous.
-wait_registered() { # OWNER_CONF GUID
-    i=0
-    while [ $i -lt 100 ]; do
-        if "$own" list --config "$1" 2>/dev/null |
-            awk -v g="$2" '$1 == g {f = 1; next} /^[0-9a-f]/ {f = 0}
-                           f && /registered at/ && !/not registered/ {ok = 1}
-                           END {exit !ok}'; then
-            return 0
-        fi
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
-
 # ---- 4. TO0: rendezvous killed around its commit, owner after 23 ----
 own_conf o0 yes
 srv_start o0 "$own" serve --config "$tmp/o0.conf" --log-level warn
@@ -311,7 +289,7 @@ for point in rv.to0.before_commit rv.to0.committed owner.to0.registered; do
         srv_start o0 "$own" serve --config "$tmp/o0.conf" --log-level warn
         ;;
     esac
-    if wait_registered "$tmp/o0.conf" "$g"; then
+    if wait_registered "$tmp/o0.conf" "$g" 10; then
         ok "$point: the owner registers $g after the restart"
     else
         bad "$point: $g not registered after the restart"
@@ -379,5 +357,4 @@ for point in device.store.partial device.store.renamed; do
     fi
 done
 
-echo "$checks checks, $fails failed ($(($(date +%s) - t_start)) s)"
-[ $fails -eq 0 ]
+finish "crash ($(($(date +%s) - t_start)) s)"

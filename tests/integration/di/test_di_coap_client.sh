@@ -4,6 +4,8 @@
 # path is 4.04, a malformed DI.AppStart and a DI.SetHMAC without a
 # session get 5.00 with an FDO ErrorMessage, over IPv4 and IPv6, and
 # nothing is stored. Exit 77 (skipped) without coap-client.
+bin=$1
+. "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 src=$2
 client=""
@@ -20,16 +22,6 @@ fi
 write_conf "$tmp/m.conf" "$tmp/pki" "$tmp/m.db"
 mfg_start m "$tmp/m.conf"
 
-# expect NAME REGEX FILE
-expect() {
-    checks=$((checks + 1))
-    if grep -Eq "$2" "$3"; then
-        echo "ok: $1"
-    else
-        echo "FAIL: $1 (no /$2/ in:)"; sed 's/^/    /' "$3"
-        fails=$((fails + 1))
-    fi
-}
 run() {
     f=$1; shift
     timeout 60 "$client" -v 6 -B 10 "$@" >"$f" 2>&1
@@ -41,23 +33,22 @@ printf '\201\202\005\100' >"$tmp/hmac"    # [[5, h'']]
 
 for u in "$m_coap4" "$m_coap6"; do
     run "$tmp/r1" -m get "$u/no/such/path"
-    expect "GET unknown path ($u) -> 4.04" 't:ACK c:4\.04' "$tmp/r1"
+    expect_match "GET unknown path ($u) -> 4.04" 't:ACK c:4\.04' "$tmp/r1"
     run "$tmp/r2" -m post -t 60 -f "$tmp/notcbor" "$u/fdo/101/msg/10"
-    expect "DI.AppStart not CBOR ($u) -> 5.00" 't:ACK c:5\.00' "$tmp/r2"
-    expect "  FDO-Msg-Type 255" '65004:\\xFF' "$tmp/r2"
+    expect_match "DI.AppStart not CBOR ($u) -> 5.00" 't:ACK c:5\.00' "$tmp/r2"
+    expect_match "  FDO-Msg-Type 255" '65004:\\xFF' "$tmp/r2"
     # ErrorMessage [100, 10, ...]
-    expect "  ErrorMessage 100 for msg 10" '<<8518640a' "$tmp/r2"
+    expect_match "  ErrorMessage 100 for msg 10" '<<8518640a' "$tmp/r2"
     run "$tmp/r3" -m post -t 60 -f "$tmp/wrong" "$u/fdo/101/msg/10"
-    expect "DI.AppStart malformed ($u) -> 5.00" 't:ACK c:5\.00' "$tmp/r3"
-    expect "  ErrorMessage 100 for msg 10" '<<8518640a' "$tmp/r3"
+    expect_match "DI.AppStart malformed ($u) -> 5.00" 't:ACK c:5\.00' "$tmp/r3"
+    expect_match "  ErrorMessage 100 for msg 10" '<<8518640a' "$tmp/r3"
     run "$tmp/r4" -m post -t 60 -f "$tmp/hmac" "$u/fdo/101/msg/12"
-    expect "DI.SetHMAC without session ($u) -> 5.00" 't:ACK c:5\.00' \
+    expect_match "DI.SetHMAC without session ($u) -> 5.00" 't:ACK c:5\.00' \
         "$tmp/r4"
-    expect "  ErrorMessage 1 for msg 12" '<<85010c' "$tmp/r4"
+    expect_match "  ErrorMessage 1 for msg 12" '<<85010c' "$tmp/r4"
 done
 check "nothing stored" sh -c \
     "'$bin/fdo-manufacturer' list --config '$tmp/m.conf' | tail -n +2 | wc -l | grep -qx 0"
-mfg_stop m || { echo "FAIL: manufacturer exit status"; fails=$((fails + 1)); }
+mfg_stop m || bad "manufacturer exit status"
 
-echo "di_coap_client: $checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish di_coap_client

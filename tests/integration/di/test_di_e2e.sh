@@ -7,6 +7,8 @@
 # again after extension to an owner), and survives a SIGKILL of the
 # manufacturer. Failures of the CLIs must be one-line errors with a
 # non-zero exit.
+bin=$1
+. "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 di_check=$2
 src=$3
@@ -107,7 +109,6 @@ grep -q "manufacturer answered error 101" "$tmp/last.err" ||
     { echo "FAIL: credential written"; fails=$((fails + 1)); }
 check "manufacturer restarts on the same database" sh -c \
     "'$mfg' list --config '$tmp/p256.conf' | tail -n +2 | wc -l | grep -qx 6"
-mfg_stop m_again || { echo "FAIL: SIGTERM exit status"; fails=$((fails + 1)); }
+mfg_stop m_again || bad "SIGTERM exit status"
 
-echo "di_e2e: $checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish di_e2e

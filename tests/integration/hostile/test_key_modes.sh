@@ -6,8 +6,9 @@
 # 0640 and 0604 (0660 and 0602 too for the manufacturer key), with one
 # line on stderr naming the file, in --check-config as in serve. The same
 # files at 0600 are accepted.
-. "$2/tests/integration/di/lib.sh"
+bin=$1
 src=$2
+. "$(dirname "$0")/../lib/common.sh"
 certs=$src/tests/integration/certs
 "$src/scripts/gen-pki" "$tmp/pki" p256 >/dev/null || exit 1
 pki=$tmp/pki
@@ -119,5 +120,4 @@ refused own "$tmp/own-yes.conf" "$tmp/tls.key.pem" tls_key
 refused own "$tmp/own-yes.conf" "$tmp/admin.key.pem" admin_tls_key
 refused own "$tmp/own-no.conf" "$tmp/tls.key.pem" "tls_key as admin key"
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -5,9 +5,10 @@
 # voucher extended and uploaded through the admin APIs, a ServiceInfo
 # step added, onboarding through rendezvous; run again it does nothing;
 # with a wrong admin token it stops with a clear error.
-. "$2/tests/integration/di/lib.sh"
-. "$2/tests/integration/ops/lib.sh"
+bin=$1
 src=$2
+srv_limit=200
+. "$(dirname "$0")/../lib/common.sh"
 relay=$3
 script=$src/deploy/container/demo-device.sh
 
@@ -29,10 +30,10 @@ listen = http://127.0.0.1:0
 db = $tmp/rv.db
 trusted_owner_keys = $pki/owner.pub.pem
 EOF
-start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
+srv_start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
 # The owner's address goes into its registrations before it is known:
 # devices reach it through a relay that learns it.
-start rown "$relay" serve --listen http://127.0.0.1:0 \
+srv_start rown "$relay" serve --listen http://127.0.0.1:0 \
     --upstream-file "$tmp/own.url"
 cat >"$tmp/own.conf" <<EOF
 listen = http://127.0.0.1:0
@@ -44,9 +45,8 @@ svi_dir = $tmp/svi
 admin = 127.0.0.1:0
 admin_token_sha256 = $hash
 EOF
-start own "$bin/fdo-owner" serve --config "$tmp/own.conf"
+srv_start own "$bin/fdo-owner" serve --config "$tmp/own.conf"
 echo "$own_url" >"$tmp/own.url"
-own_admin=$(sed -n 's/^admin on //p' "$tmp/own.out")
 cat >"$tmp/mfg.conf" <<EOF
 http = 127.0.0.1:0
 db = $tmp/mfg.db
@@ -57,8 +57,7 @@ rv = ip=127.0.0.1,port=$(port_of "$rv_url"),protocol=http
 admin = 127.0.0.1:0
 admin_token_sha256 = $hash
 EOF
-start mfg "$bin/fdo-manufacturer" serve --config "$tmp/mfg.conf"
-mfg_admin=$(sed -n 's/^admin on //p' "$tmp/mfg.out")
+srv_start mfg "$bin/fdo-manufacturer" serve --config "$tmp/mfg.conf"
 
 # run_demo STATE TOKEN_FILE (a script: check runs it under timeout).
 cat >"$tmp/run_demo" <<EOF
@@ -88,5 +87,4 @@ check_fails "demo-device.sh with a wrong token fails" "$run_demo" "$tmp/dev2" \
 expect "... naming the refused call" \
     "grep -q 'voucher extension: HTTP 401' '$tmp/last.err'"
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish

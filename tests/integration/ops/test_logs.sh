@@ -11,9 +11,10 @@
 #     lines;
 #   - log targets: the journal's format when stderr is the journal
 #     (JOURNAL_STREAM), timestamps otherwise or with log_target = stderr.
-. "$2/tests/integration/di/lib.sh"
-. "$2/tests/integration/ops/lib.sh"
+bin=$1
 src=$2
+srv_limit=200
+. "$(dirname "$0")/../lib/common.sh"
 relay=$3
 
 pki=$tmp/pki
@@ -30,12 +31,12 @@ trusted_owner_keys = $tmp/trust
 log_level = debug
 log_target = stderr
 EOF
-start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
-start rrv "$relay" serve --listen http://127.0.0.1:0 --upstream "$rv_url" \
+srv_start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
+srv_start rrv "$relay" serve --listen http://127.0.0.1:0 --upstream "$rv_url" \
     --record "$tmp/wire"
 
 # ---- owner, behind a relay that learns the owner's URL later ----
-start rown "$relay" serve --listen http://127.0.0.1:0 \
+srv_start rown "$relay" serve --listen http://127.0.0.1:0 \
     --upstream-file "$tmp/owner.url" --record "$tmp/wire"
 cat >"$tmp/owner.conf" <<EOF
 listen = http://127.0.0.1:0
@@ -48,7 +49,7 @@ log_level = debug
 EOF
 check "plan: one file" "$bin/fdo-owner" plan --config "$tmp/owner.conf" \
     add --all download "$tmp/files/op.txt" etc/op.txt
-start own "$bin/fdo-owner" serve --config "$tmp/owner.conf"
+srv_start own "$bin/fdo-owner" serve --config "$tmp/owner.conf"
 echo "$own_url" >"$tmp/owner.url"
 
 # ---- manufacturer, behind a relay; devices find rendezvous at its relay ----
@@ -61,8 +62,8 @@ device_ca_chain = $pki/device-ca.crt.pem
 rv = ip=127.0.0.1,port=$(port_of "$rrv_url"),protocol=http
 log_level = debug
 EOF
-start mfg "$bin/fdo-manufacturer" serve --config "$tmp/mfg.conf"
-start rmfg "$relay" serve --listen http://127.0.0.1:0 --upstream "$mfg_url" \
+srv_start mfg "$bin/fdo-manufacturer" serve --config "$tmp/mfg.conf"
+srv_start rmfg "$relay" serve --listen http://127.0.0.1:0 --upstream "$mfg_url" \
     --record "$tmp/wire"
 
 # ---- the onboarding ----
@@ -88,9 +89,9 @@ newg=$("$bin/fdo-device" show --cred "$cred" | awk '/^GUID/ {print $2}')
 expect "the device has a new GUID" "[ -n '$newg' ] && [ '$newg' != '$guid' ]"
 
 for s in mfg rv own; do
-    stop $s || { echo "FAIL: $s did not stop cleanly"; fails=$((fails + 1)); }
+    srv_stop $s || { echo "FAIL: $s did not stop cleanly"; fails=$((fails + 1)); }
 done
-stop rrv; stop rown; stop rmfg
+srv_stop rrv; srv_stop rown; srv_stop rmfg
 
 # ---- one info line per step, with the GUID and the message types ----
 step() { # LOG WHAT REGEX
@@ -161,35 +162,34 @@ allow_all = yes
 EOF
 # stderr is the journal: priority prefix, no timestamp.
 : >"$tmp/rvj.err"
-start rvj env JOURNAL_STREAM="$(stat -c '%d:%i' "$tmp/rvj.err")" \
+srv_start rvj env JOURNAL_STREAM="$(stat -c '%d:%i' "$tmp/rvj.err")" \
     "$bin/fdo-rendezvous" --config "$tmp/rv2.conf"
-stop rvj
+srv_stop rvj
 expect "journald: '<6>INFO: listening on'" \
     "grep -q '^<6>INFO: listening on http://127.0.0.1:' '$tmp/rvj.err'"
 expect "journald: warnings as <4>" \
     "grep -q '^<4>WARN: trust policy: allow_all' '$tmp/rvj.err'"
 # Another file in JOURNAL_STREAM (an inherited variable): stderr format.
-start rvs env JOURNAL_STREAM=1:1 "$bin/fdo-rendezvous" --config "$tmp/rv2.conf"
-stop rvs
+srv_start rvs env JOURNAL_STREAM=1:1 "$bin/fdo-rendezvous" --config "$tmp/rv2.conf"
+srv_stop rvs
 expect "not the journal: timestamped lines" \
     "grep -q '^20[0-9-]*T[0-9:.]*Z fdo-rendezvous INFO: listening on' \
      '$tmp/rvs.err'"
 echo "log_target = stderr" >>"$tmp/rv2.conf"
 : >"$tmp/rvt.err"
-start rvt env JOURNAL_STREAM="$(stat -c '%d:%i' "$tmp/rvt.err")" \
+srv_start rvt env JOURNAL_STREAM="$(stat -c '%d:%i' "$tmp/rvt.err")" \
     "$bin/fdo-rendezvous" --config "$tmp/rv2.conf"
-stop rvt
+srv_stop rvt
 expect "log_target = stderr: timestamped even on the journal" \
     "grep -q 'Z fdo-rendezvous INFO: listening on' '$tmp/rvt.err' &&
      ! grep -q '^<' '$tmp/rvt.err'"
 sed -i 's/^log_target = stderr/log_target = syslog/' "$tmp/rv2.conf"
-start rvl "$bin/fdo-rendezvous" --config "$tmp/rv2.conf"
-stop rvl
+srv_start rvl "$bin/fdo-rendezvous" --config "$tmp/rv2.conf"
+srv_stop rvl
 expect "log_target = syslog: nothing on stderr" \
     "! grep -q 'listening on' '$tmp/rvl.err'"
 sed -i 's/^log_target = syslog/log_target = loud/' "$tmp/rv2.conf"
 check_fails "log_target = loud is refused" "$bin/fdo-rendezvous" \
     --config "$tmp/rv2.conf" --check-config
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -14,9 +14,10 @@
 #            restarts on the same port) and with a TO0 exchange that never
 #            gets an answer; the device then finishes against the new
 #            process: the sessions were in the database.
-. "$2/tests/integration/di/lib.sh"
-. "$2/tests/integration/ops/lib.sh"
+bin=$1
 src=$2
+srv_limit=200
+. "$(dirname "$0")/../lib/common.sh"
 relay=$3
 mfg="$bin/fdo-manufacturer"
 own="$bin/fdo-owner"
@@ -75,7 +76,7 @@ hup() { # NAME REGEX: SIGHUP, then wait for REGEX in its log
 
 stopped_ok() { # NAME WHAT [MAX_MS]
     max=${3:-3000}
-    if stop "$1"; then st=0; else st=$?; fi
+    if srv_stop "$1"; then st=0; else st=$?; fi
     expect "$1: $2: exit 0 (was $st) in ${stop_ms} ms (< $max)" \
         "[ $st -eq 0 ] && [ $stop_ms -lt $max ]"
     expect "$1: $2: logs 'stopped'" "grep -q 'INFO: stopped' '$tmp/$1.err'"
@@ -104,17 +105,15 @@ trusted_owner_keys = $tmp/trust
 admin = 127.0.0.1:0
 admin_token_sha256 = $hashA
 EOF
-start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
+srv_start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
 rv_port=$(port_of "$rv_url")
-rv_admin=$(sed -n 's/^admin on //p' "$tmp/rv.out")
-start_in=$tmp/to1.in start rrv "$relay" serve --listen http://127.0.0.1:0 \
+start_in=$tmp/to1.in srv_start rrv "$relay" serve --listen http://127.0.0.1:0 \
     --upstream "$rv_url" --pause-before 32
 
 mfg_conf 0 model-A "$hashA" "$(port_of "$rrv_url")"
-start m "$mfg" serve --config "$tmp/mfg.conf"
+srv_start m "$mfg" serve --config "$tmp/mfg.conf"
 m_port=$(port_of "$m_url")
-m_admin=$(sed -n 's/^admin on //p' "$tmp/m.out")
-start_in=$tmp/di.in start rm "$relay" serve --listen http://127.0.0.1:0 \
+start_in=$tmp/di.in srv_start rm "$relay" serve --listen http://127.0.0.1:0 \
     --upstream "$m_url" --pause-before 12
 
 # DI held before DI.SetHMAC; the manufacturer stops and comes back.
@@ -125,8 +124,7 @@ expect "DI: the relay holds DI.SetHMAC" "$(wait_for "$tmp/rm.out" \
     '^paused 12' && echo true || echo false)"
 stopped_ok m "SIGTERM during DI"
 mfg_conf "$m_port" model-A "$hashA" "$(port_of "$rrv_url")"
-start m "$mfg" serve --config "$tmp/mfg.conf"
-m_admin=$(sed -n 's/^admin on //p' "$tmp/m.out")
+srv_start m "$mfg" serve --config "$tmp/mfg.conf"
 echo go >&4
 wait $di_pid
 expect "DI finished against the restarted manufacturer (exit $?)" \
@@ -138,7 +136,7 @@ expect "the voucher is in the database" \
 # SIGHUP: device_info, token, level, RendezvousInfo; a listener option
 # waits for a restart.
 mkdir -p "$tmp/hang"
-start_in=$tmp/hang.in start rhang "$relay" serve \
+start_in=$tmp/hang.in srv_start rhang "$relay" serve \
     --listen http://127.0.0.1:0 --upstream "$rv_url" --pause-before 20
 mfg_conf "$m_port" model-B "$hashB" "$(port_of "$rhang_url")" \
     "log_level = debug
@@ -185,7 +183,7 @@ admin_token_sha256 = $2
 ${4:-}
 EOF
 }
-start_in=$tmp/to2.in start rown "$relay" serve --listen http://127.0.0.1:0 \
+start_in=$tmp/to2.in srv_start rown "$relay" serve --listen http://127.0.0.1:0 \
     --upstream-file "$tmp/own.url" --pause-before 66
 own_conf 0 "$hashA" 1
 check "owner: plan" "$own" plan --config "$tmp/own.conf" add --all \
@@ -194,10 +192,9 @@ check "voucher extended to the owner" "$mfg" export --config \
     "$tmp/mfg.conf" --guid "$guid" --extend-to "$pki/owner.pub.pem" \
     -o "$tmp/ov.pem"
 check "owner: import" "$own" import --config "$tmp/own.conf" "$tmp/ov.pem"
-start o "$own" serve --config "$tmp/own.conf"
+srv_start o "$own" serve --config "$tmp/own.conf"
 echo "$o_url" >"$tmp/own.url"
 o_port=$(port_of "$o_url")
-o_admin=$(sed -n 's/^admin on //p' "$tmp/o.out")
 
 # ======== rendezvous: the trust list arrives with SIGHUP ========
 expect "TO0 refused while the trust list is empty" "$(wait_for \
@@ -241,12 +238,12 @@ expect "TO1: the relay holds TO1.ProveToRV" "$(wait_for "$tmp/rrv.out" \
 stopped_ok rv "SIGTERM during TO1"
 sed -i "s|^listen = .*|listen = http://127.0.0.1:$rv_port|" "$tmp/rv.conf"
 sed -i '/^no_such_option/d' "$tmp/rv.conf"
-start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
+srv_start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
 echo go >&5
 expect "TO2: the relay holds TO2.DeviceServiceInfoReady" "$(wait_for \
     "$tmp/rown.out" '^paused 66' 150 && echo true || echo false)"
 stopped_ok o "SIGTERM during TO2"
-start o "$own" serve --config "$tmp/own.conf"
+srv_start o "$own" serve --config "$tmp/own.conf"
 echo go >&6
 wait $ob_pid
 st=$?
@@ -267,12 +264,11 @@ stopped_ok o "SIGTERM during a TO0 exchange" 4000
 expect "owner: says it does not wait for TO0" \
     "grep -q 'not waiting for it' '$tmp/o.err'"
 stopped_ok rv "SIGTERM"
-start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
-stop rv INT
+srv_start rv "$bin/fdo-rendezvous" --config "$tmp/rv.conf"
+srv_stop rv INT
 expect "rendezvous: SIGINT exits 0" "[ $? -eq 0 ]"
 
 # A held relay reads EOF and exits when its FIFO has no writer left.
 exec 4>&- 5>&- 6>&- 7>&-
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -16,15 +16,9 @@
 #             the demo scripts parse, and demo-setup.sh writes
 #             configurations every server accepts.
 # Skips (77) without systemd-analyze.
-set -u
 src=$1
 bin=$2
-tmp=$(mktemp -d /tmp/zto-units-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fails=0
-checks=0
-ok() { checks=$((checks + 1)); echo "ok: $*"; }
-fail_() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/../lib/common.sh"
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
     echo "SKIP: systemd-analyze not installed (Debian package systemd)"
@@ -54,14 +48,14 @@ done
 if verify "$tmp"/units/fdo-*.service; then
     ok "systemd-analyze verify: the three units ($manopt)"
 else
-    fail_ "systemd-analyze verify:"; sed 's/^/    /' "$tmp/verify.out"
+    bad "systemd-analyze verify:"; sed 's/^/    /' "$tmp/verify.out"
 fi
 
 # The check is not vacuous: a misspelt setting is reported.
 cp "$tmp/units/fdo-owner.service" "$tmp/bad.service"
 echo "ProtectSytem=strict" >>"$tmp/bad.service"
 if verify "$tmp/bad.service"; then
-    fail_ "a misspelt setting went unnoticed"
+    bad "a misspelt setting went unnoticed"
 else
     ok "a misspelt setting is caught: $(grep -o "Unknown key[^,]*" \
         "$tmp/verify.out" | head -1)"
@@ -75,12 +69,12 @@ for r in $roles; do
         continue
     fi
     if verify "$src/deploy/systemd/fdo-$r.service"; then
-        fail_ "fdo-$r.service accepted without /usr/bin/fdo-$r"
+        bad "fdo-$r.service accepted without /usr/bin/fdo-$r"
     elif grep -q "Command /usr/bin/fdo-$r is not executable" \
         "$tmp/verify.out"; then
         ok "fdo-$r.service as shipped: refused while /usr/bin/fdo-$r is absent"
     else
-        fail_ "fdo-$r.service as shipped:"; sed 's/^/    /' "$tmp/verify.out"
+        bad "fdo-$r.service as shipped:"; sed 's/^/    /' "$tmp/verify.out"
     fi
 done
 
@@ -92,7 +86,7 @@ for r in $roles; do
         ok "fdo-$r.service: $(grep -o 'exposure level.*' "$tmp/sec.out" |
             sed 's/ [^ ]*$//')"
     else
-        fail_ "fdo-$r.service: exposure above 2.0:"
+        bad "fdo-$r.service: exposure above 2.0:"
         grep '✗' "$tmp/sec.out" | sed 's/^/    /'
     fi
 done
@@ -107,7 +101,7 @@ for r in $roles; do
         "SystemCallFilter=@system-service" "User=fdo-$r" \
         "StateDirectory=zto/$r" "ConfigurationDirectory=zto" \
         'ExecReload=/bin/kill -HUP $MAINPID'; do
-        grep -qxF -- "$want" "$u" || fail_ "fdo-$r.service lacks '$want'"
+        grep -qxF -- "$want" "$u" || bad "fdo-$r.service lacks '$want'"
     done
     # The state directory is where the example puts the database.
     case $r in
@@ -115,10 +109,10 @@ for r in $roles; do
     rendezvous) ex=rendezvous ;;
     esac
     grep -q "^db = /var/lib/zto/$r/" "$src/deploy/$ex.conf.example" ||
-        fail_ "deploy/$ex.conf.example: db is not in /var/lib/zto/$r/"
+        bad "deploy/$ex.conf.example: db is not in /var/lib/zto/$r/"
     grep -q "^ExecStart=/usr/bin/fdo-$r .*--config /etc/zto/$ex.conf\$" "$u" ||
-        fail_ "fdo-$r.service: ExecStart is not fdo-$r --config /etc/zto/$ex.conf"
-    [ -x "$bin/fdo-$r" ] || fail_ "no program fdo-$r in $bin"
+        bad "fdo-$r.service: ExecStart is not fdo-$r --config /etc/zto/$ex.conf"
+    [ -x "$bin/fdo-$r" ] || bad "no program fdo-$r in $bin"
 done
 ok "the units carry the hardening, the paths of the examples"
 
@@ -135,12 +129,12 @@ if systemd-sysusers --root="$root" "$src/deploy/systemd/zto.sysusers" \
         for d in "etc/zto/$r" "var/lib/zto/$r"; do
             st=$(stat -c '%u %a' "$root/$d" 2>/dev/null)
             [ -n "$uid" ] && [ "$st" = "$uid 700" ] ||
-                fail_ "/$d: owner and mode '$st', want '$uid 700'"
+                bad "/$d: owner and mode '$st', want '$uid 700'"
         done
     done
     ok "each role's key and state directories belong to its user, mode 700"
 else
-    fail_ "sysusers / tmpfiles:"; cat "$tmp/su.out" "$tmp/tf.out"
+    bad "sysusers / tmpfiles:"; cat "$tmp/su.out" "$tmp/tf.out"
 fi
 
 # ---- container files ----
@@ -149,9 +143,9 @@ compose=$src/deploy/container/compose.yaml
 for t in $(sed -n 's/^ *build: {<<: \*build, target: \([a-z-]*\)}.*/\1/p' \
     "$compose" | sort -u); do
     grep -q "^FROM .* AS $t\$" "$cf" && ok "compose target $t is a stage" ||
-        fail_ "compose names target $t, not a stage of the Containerfile"
+        bad "compose names target $t, not a stage of the Containerfile"
 done
-grep -q "target:" "$compose" || fail_ "compose.yaml names no target"
+grep -q "target:" "$compose" || bad "compose.yaml names no target"
 # Files copied from the build context exist.
 # Sources of COPY (not --from=), continuation lines joined.
 awk '{ while ($0 ~ /\\$/ && (getline nxt) > 0) { sub(/\\$/, ""); $0 = $0 " " nxt }
@@ -159,12 +153,12 @@ awk '{ while ($0 ~ /\\$/ && (getline nxt) > 0) { sub(/\\$/, ""); $0 = $0 " " nxt
            for (i = 2; i < NF; i++) if ($i != ".") print $i }' "$cf" \
     >"$tmp/copies"
 while read -r f; do
-    [ -e "$src/$f" ] || fail_ "Containerfile copies $f, which does not exist"
+    [ -e "$src/$f" ] || bad "Containerfile copies $f, which does not exist"
 done <"$tmp/copies"
 ok "Containerfile: $(wc -l <"$tmp/copies") copied files exist"
 # Volumes used by services are declared.
 for v in $(sed -n 's/^ *- \([a-z-]*\):\/.*/\1/p' "$compose" | sort -u); do
-    grep -q "^  $v:\$" "$compose" || fail_ "compose: volume $v not declared"
+    grep -q "^  $v:\$" "$compose" || bad "compose: volume $v not declared"
 done
 # The runtime stage has every library the programs link.
 runtime=$(sed -n '/^FROM .* AS runtime$/,/^FROM /p' "$cf")
@@ -180,7 +174,7 @@ elif command -v ldd >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
     while read -r pkg; do
         [ "$pkg" = libc6 ] && continue
         echo "$runtime" | grep -qw -- "$pkg" ||
-            fail_ "Containerfile runtime stage lacks $pkg"
+            bad "Containerfile runtime stage lacks $pkg"
     done <"$tmp/libpkgs"
     ok "runtime stage installs $(grep -cv '^libc6$' "$tmp/libpkgs") library packages the programs need"
 else
@@ -190,13 +184,13 @@ build_stage=$(sed -n '/^FROM .* AS build$/,/^FROM /p' "$cf")
 for pkg in cmake pkg-config libssl-dev libcbor-dev libcoap3-dev libevent-dev \
     libsqlite3-dev; do
     echo "$build_stage" | grep -qw -- "$pkg" ||
-        fail_ "Containerfile build stage lacks $pkg"
+        bad "Containerfile build stage lacks $pkg"
 done
-grep -q '^USER zto$' "$cf" || fail_ "Containerfile: no non-root USER"
+grep -q '^USER zto$' "$cf" || bad "Containerfile: no non-root USER"
 ok "build stage installs the headers; images run as zto"
 for s in demo-setup.sh demo-device.sh; do
     sh -n "$src/deploy/container/$s" && ok "$s parses" ||
-        fail_ "$s: syntax"
+        bad "$s: syntax"
 done
 
 # demo-setup.sh writes configurations the servers accept.
@@ -209,25 +203,24 @@ then
     ok "demo-setup.sh: $(cat "$tmp/setup.out")"
     "$bin/fdo-manufacturer" serve --config "$tmp/etc/manufacturer.conf" -t \
         >/dev/null 2>"$tmp/c.err" && ok "demo manufacturer.conf accepted" ||
-        { fail_ "demo manufacturer.conf:"; cat "$tmp/c.err"; }
+        { bad "demo manufacturer.conf:"; cat "$tmp/c.err"; }
     "$bin/fdo-rendezvous" --config "$tmp/etc/rendezvous.conf" -t \
         >/dev/null 2>"$tmp/c.err" && ok "demo rendezvous.conf accepted" ||
-        { fail_ "demo rendezvous.conf:"; cat "$tmp/c.err"; }
+        { bad "demo rendezvous.conf:"; cat "$tmp/c.err"; }
     "$bin/fdo-owner" serve --config "$tmp/etc/owner.conf" -t \
         >/dev/null 2>"$tmp/c.err" && ok "demo owner.conf accepted" ||
-        { fail_ "demo owner.conf:"; cat "$tmp/c.err"; }
+        { bad "demo owner.conf:"; cat "$tmp/c.err"; }
     [ "$(stat -c %a "$tmp/etc/admin.token")" = 600 ] &&
         [ "$(wc -c <"$tmp/etc/admin.token")" -gt 40 ] &&
-        ok "demo admin token: mode 600" || fail_ "demo admin token"
+        ok "demo admin token: mode 600" || bad "demo admin token"
     cp "$tmp/etc/owner.conf" "$tmp/owner.before"
     sh "$src/deploy/container/demo-setup.sh" "$tmp/etc" >"$tmp/setup2.out" \
         2>&1 && grep -q "set up already" "$tmp/setup2.out" &&
         cmp -s "$tmp/owner.before" "$tmp/etc/owner.conf" &&
         ok "demo-setup.sh a second time changes nothing" ||
-        fail_ "demo-setup.sh second run"
+        bad "demo-setup.sh second run"
 else
-    fail_ "demo-setup.sh:"; cat "$tmp/setup.out"
+    bad "demo-setup.sh:"; cat "$tmp/setup.out"
 fi
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish

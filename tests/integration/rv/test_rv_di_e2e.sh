@@ -12,54 +12,11 @@
 # dead first directive that the device must get past. Then the refusals:
 # an owner outside the trust list, and a device whose server is gone
 # (HTTP).
-. "$2/tests/integration/di/lib.sh"
+bin=$1
 src=$2
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../di/lib.sh"
 rvtool="$bin/rv_tool"
-
-rv_start() { # NAME CONF
-    name=$1; conf=$2
-    "$bin/fdo-rendezvous" --config "$conf" --log-level warn \
-        >"$tmp/$name.out" 2>"$tmp/$name.err" &
-    pid=$!
-    pids="$pids $pid"
-    eval "${name}_pid=$pid"
-    i=0
-    while ! grep -q '^ready$' "$tmp/$name.out" 2>/dev/null; do
-        if ! kill -0 "$pid" 2>/dev/null || [ $i -gt 100 ]; then
-            echo "FAIL: $name did not start:"; cat "$tmp/$name.err"
-            exit 1
-        fi
-        sleep 0.1; i=$((i + 1))
-    done
-    eval "${name}_http=$(grep -o 'http://127[^ ]*' "$tmp/$name.out" | head -1)"
-    eval "${name}_coap6=$(grep -o 'coap://\[[^ ]*' "$tmp/$name.out" | head -1)"
-}
-
-rv_stop() { # NAME: SIGTERM, exit status of the server
-    eval "p=\${$1_pid}"
-    kill -TERM "$p" 2>/dev/null
-    i=0
-    while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-        sleep 0.1; i=$((i + 1))
-    done
-    kill -9 "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-    st=$?
-    pids=$(echo "$pids" | sed "s/ $p\b//")
-    return $st
-}
-
-port_of() { echo "$1" | sed 's/.*:\([0-9]*\)$/\1/'; }
-
-expect_line() { # WHAT PATTERN (grep -E on last.out)
-    checks=$((checks + 1))
-    if grep -Eq "$2" "$tmp/last.out"; then
-        echo "ok: $1"
-    else
-        echo "FAIL: $1"; sed 's/^/    /' "$tmp/last.out" "$tmp/last.err"
-        fails=$((fails + 1))
-    fi
-}
 
 for curve in p256 p384; do
     pki=$tmp/pki-$curve
@@ -74,7 +31,8 @@ trusted_manufacturer_keys = $pki/manufacturer.pub.pem
 trusted_device_ca = $pki/device-ca.crt.pem
 purge_interval = 60
 EOF2
-    rv_start rv_$curve "$tmp/rv-$curve.conf"
+    srv_start rv_$curve "$bin/fdo-rendezvous" --config "$tmp/rv-$curve.conf" \
+        --log-level warn
     eval "rv_http=\$rv_${curve}_http rv_coap=\$rv_${curve}_coap6"
     if [ $curve = p256 ]; then
         rv_line="ip=127.0.0.1,port=$(port_of "$rv_http"),protocol=http"
@@ -105,16 +63,16 @@ EOF2
     check "$curve: TO0 at $to0_url" "$rvtool" to0 --rv "$to0_url" \
         --voucher "$tmp/$curve.ov" --owner-key "$pki/owner.key.pem" \
         --owner http://127.0.0.1:8042 --owner "coap://[::1]:5699" --wait 600
-    expect_line "$curve: granted 600 s" '^granted 600$'
+    expect_match "$curve: granted 600 s" '^granted 600$' "$tmp/last.out"
     sent=$(sed -n 's/^to1d //p' "$tmp/last.out")
     check "$curve: TO1 with the DI credential ($rv_line)" \
         "$rvtool" to1 --cred "$cred"
-    expect_line "$curve: the device got the to1d the owner sent" \
-        "^to1d $sent\$"
-    expect_line "$curve: ... naming the owner" \
-        '^owner http://127.0.0.1:8042$'
-    expect_line "$curve: ... and its CoAP address" \
-        '^owner coap://\[::1\]:5699$'
+    expect_match "$curve: the device got the to1d the owner sent" \
+        "^to1d $sent\$" "$tmp/last.out"
+    expect_match "$curve: ... naming the owner" \
+        '^owner http://127.0.0.1:8042$' "$tmp/last.out"
+    expect_match "$curve: ... and its CoAP address" \
+        '^owner coap://\[::1\]:5699$' "$tmp/last.out"
 
     # owner2 is not trusted: refused with 2, nothing registered for it.
     check "$curve: voucher extended to owner2" \
@@ -132,14 +90,13 @@ EOF2
         fails=$((fails + 1))
     fi
     check "$curve: still the first owner's to1d" "$rvtool" to1 --cred "$cred"
-    expect_line "$curve: unchanged" "^to1d $sent\$"
+    expect_match "$curve: unchanged" "^to1d $sent\$" "$tmp/last.out"
 
     mfg_stop m_$curve
-    checks=$((checks + 1))
-    if rv_stop rv_$curve; then
-        echo "ok: $curve: fdo-rendezvous exits 0 on SIGTERM"
+    if srv_stop rv_$curve; then
+        ok "$curve: fdo-rendezvous exits 0 on SIGTERM"
     else
-        echo "FAIL: rv_$curve exit status"; fails=$((fails + 1))
+        bad "rv_$curve exit status"
     fi
     # (Over HTTP only: a CoAP client gives up after its retransmissions,
     # about 93 s with the default parameters.)
@@ -155,5 +112,4 @@ EOF2
     fi
 done
 
-echo "rv_di_e2e: $checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish rv_di_e2e

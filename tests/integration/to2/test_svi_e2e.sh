@@ -14,40 +14,14 @@
 # may_fail): TO2 ends with an ErrorMessage (255) naming the exit code,
 # the device keeps its old credential, the owner lists the reason; and a
 # device started with --no-command cannot run the plan.
-. "$2/tests/integration/di/lib.sh"
+bin=$1
 src=$2
+srv_limit=120
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../di/lib.sh"
 dev="$bin/fdo-device"
 own="$bin/fdo-owner"
 mfg="$bin/fdo-manufacturer"
-
-srv_start() { # NAME CMD... : run under timeout, wait for "ready"
-    name=$1; shift
-    timeout -s KILL 120 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-    pid=$!
-    pids="$pids $pid"
-    i=0
-    while ! grep -q '^ready$' "$tmp/$name.out" 2>/dev/null; do
-        if ! kill -0 "$pid" 2>/dev/null || [ $i -gt 150 ]; then
-            echo "FAIL: $name did not start:"; cat "$tmp/$name.err"
-            exit 1
-        fi
-        sleep 0.1; i=$((i + 1))
-    done
-    child=$(pgrep -P "$pid")
-    pids="$pids $child"
-    eval "${name}_http=$(grep -o 'http://127[^ ]*' "$tmp/$name.out" | head -1)"
-    eval "${name}_coap=$(grep -o 'coap://\[[^ ]*' "$tmp/$name.out" | head -1)"
-}
-
-expect() { # WHAT SHELL-CONDITION
-    checks=$((checks + 1))
-    if sh -c "$2"; then
-        echo "ok: $1"
-    else
-        echo "FAIL: $1"; sed 's/^/    /' "$tmp/last.out" "$tmp/last.err"
-        fails=$((fails + 1))
-    fi
-}
 
 pki=$tmp/pki
 "$src/scripts/gen-pki" "$pki" p256 >/dev/null || exit 1
@@ -176,5 +150,4 @@ expect "--no-command: the owner says the device lacks fdo.command" \
 expect "--no-command: credential unchanged" \
     "cmp -s '$tmp/nocmd.cred' '$tmp/nocmd.before'"
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -20,40 +20,15 @@
 # rendezvous server (logged and listed), the example configuration and
 # key permissions. Without fdo-rendezvous in the build the device goes
 # straight to the owner (--owner) and TO0/TO1 are skipped.
-. "$2/tests/integration/di/lib.sh"
+bin=$1
 src=$2
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../di/lib.sh"
 dev="$bin/fdo-device"
 own="$bin/fdo-owner"
 mfg="$bin/fdo-manufacturer"
 have_rv=0
 [ -x "$bin/fdo-rendezvous" ] && have_rv=1
-
-port_of() { echo "$1" | sed 's/.*:\([0-9]*\)$/\1/'; }
-
-expect() { # WHAT SHELL-CONDITION
-    checks=$((checks + 1))
-    if sh -c "$2"; then
-        echo "ok: $1"
-    else
-        echo "FAIL: $1"; sed 's/^/    /' "$tmp/last.out" "$tmp/last.err"
-        fails=$((fails + 1))
-    fi
-}
-
-# Wait until the owner's list shows GUID registered (TO0 done).
-wait_registered() { # OWNER_CONF GUID
-    i=0
-    while [ $i -lt 150 ]; do
-        if "$own" list --config "$1" 2>/dev/null |
-            awk -v g="$2" '$1 == g {f = 1; next} /^[0-9a-f]/ {f = 0}
-                           f && /registered at/ && !/not registered/ {ok = 1}
-                           END {exit !ok}'; then
-            return 0
-        fi
-        sleep 0.2; i=$((i + 1))
-    done
-    return 1
-}
 
 head -c 20000 /dev/urandom >"$tmp/payload.bin"
 want_sha=$(sha384sum "$tmp/payload.bin" | cut -d' ' -f1)
@@ -399,5 +374,4 @@ check_fails "a group-readable fdo.csr CA key is refused" "$own" serve \
     --config "$tmp/open-ca.conf" --check-config
 expect "... saying so" "grep -q 'open-ca.key.pem.*group or others' '$tmp/last.err'"
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+finish
