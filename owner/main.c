@@ -122,6 +122,7 @@ setup(const struct args *a, struct owner_conf *c, struct owner *o,
     zto_log_set_target(lvl);
     owner_init(o);
     o->log = log_sink;
+    o->log_on = zto_log_enabled;
     if (owner_conf_apply(c, o, err, sizeof(err)) != ZTO_OK)
         errx1("%s: %s", a->config, err);
     if (a->check || a->print)

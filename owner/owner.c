@@ -77,7 +77,7 @@ owner_logf(const struct owner *o, int level, const char *fmt, ...)
     char line[512];
     va_list ap;
 
-    if (o->log == NULL)
+    if (o->log == NULL || (o->log_on != NULL && !o->log_on(level)))
         return;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);

@@ -93,6 +93,9 @@ struct owner {
     int64_t clock;            /* tests: fixed Unix time; 0 = now */
     void (*log)(void *ctx, int level, const char *line);
     void *log_ctx;
+    /* Whether a level is logged at all (NULL: every level goes to log);
+     * lines of other levels are not even formatted. */
+    bool (*log_on)(int level);
     /* The fdo.csr issuing CA (svi_csr.h), or NULL. */
     struct svi_csr_ca *csr_ca;
 };
