@@ -10,11 +10,12 @@
  *
  * Only what is needed is read; every length is checked against what
  * contains it. Used where a server must know the device key's type
- * before it verifies the certificate (TO2.HelloDevice).
+ * before it verifies the certificate (TO2.HelloDevice), and to build EC
+ * public keys without OSSL_DECODER (ossl_key.c).
  */
 #include <string.h>
 
-#include "zto/zto_crypto.h"
+#include "crypto_int.h"
 
 struct der {
     const uint8_t *p;
@@ -94,19 +95,74 @@ rsa_bits(struct der key, unsigned *bits)
     return ZTO_OK;
 }
 
+static const uint8_t oid_ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+static const uint8_t oid_p256[] = {0x2a, 0x86, 0x48, 0xce,
+                                   0x3d, 0x03, 0x01, 0x07};
+static const uint8_t oid_p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+static const uint8_t oid_rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                  0x0d, 0x01, 0x01, 0x01};
+static const uint8_t oid_pss[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                  0x0d, 0x01, 0x01, 0x0a};
+
+/* The contents of a SubjectPublicKeyInfo: algorithm OID, what follows
+ * it in the AlgorithmIdentifier, and the BIT STRING. */
+static zto_err_t
+spki_parts(struct der spki, struct der *id, struct der *alg_rest,
+           struct der *key)
+{
+    struct der alg;
+
+    if (expect(&spki, SEQ, &alg) != ZTO_OK || expect(&alg, OID, id) != ZTO_OK ||
+        expect(&spki, BITS, key) != ZTO_OK || spki.len != 0)
+        return ZTO_E_CERT;
+    *alg_rest = alg;
+    return ZTO_OK;
+}
+
+/* P-256 or P-384 from an id-ecPublicKey's parameters. */
+static zto_err_t
+ec_curve(struct der param_rest, int32_t *pk_type, unsigned *bits)
+{
+    struct der param;
+
+    if (expect(&param_rest, OID, &param) != ZTO_OK || param_rest.len != 0)
+        return ZTO_E_KEY;
+    if (oid_is(&param, oid_p256, sizeof(oid_p256))) {
+        *pk_type = ZTO_PK_SECP256R1;
+        *bits = 256;
+        return ZTO_OK;
+    }
+    if (oid_is(&param, oid_p384, sizeof(oid_p384))) {
+        *pk_type = ZTO_PK_SECP384R1;
+        *bits = 384;
+        return ZTO_OK;
+    }
+    return ZTO_E_KEY;
+}
+
+zto_err_t
+ossl_spki_ec_point(const uint8_t *der, size_t n, int32_t *pk_type,
+                   unsigned *bits, struct zto_bytes *point)
+{
+    struct der d = {der, n}, spki, id, rest, key;
+
+    if (der == NULL || expect(&d, SEQ, &spki) != ZTO_OK || d.len != 0 ||
+        spki_parts(spki, &id, &rest, &key) != ZTO_OK ||
+        !oid_is(&id, oid_ec, sizeof(oid_ec)) ||
+        ec_curve(rest, pk_type, bits) != ZTO_OK)
+        return ZTO_E_KEY;
+    /* No unused bits, then the point. */
+    if (key.len < 2 || key.p[0] != 0)
+        return ZTO_E_KEY;
+    *point = ZTO_BYTES(key.p + 1, key.len - 1);
+    return ZTO_OK;
+}
+
 zto_err_t
 zto_cert_key_type(const uint8_t *der, size_t n, int32_t *pk_type,
                   unsigned *bits)
 {
-    static const uint8_t ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-    static const uint8_t p256[] = {0x2a, 0x86, 0x48, 0xce,
-                                   0x3d, 0x03, 0x01, 0x07};
-    static const uint8_t p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
-    static const uint8_t rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                  0x0d, 0x01, 0x01, 0x01};
-    static const uint8_t pss[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                  0x0d, 0x01, 0x01, 0x0a};
-    struct der d = {der, n}, cert, tbs, skip, spki, alg, id, param, key;
+    struct der d = {der, n}, cert, tbs, skip, spki, id, rest, key;
     uint8_t tag;
     int i;
     unsigned b = 0;
@@ -122,29 +178,16 @@ zto_cert_key_type(const uint8_t *der, size_t n, int32_t *pk_type,
         if (tlv(&tbs, &tag, &skip) != ZTO_OK)
             return ZTO_E_CERT;
     if (expect(&tbs, SEQ, &spki) != ZTO_OK ||
-        expect(&spki, SEQ, &alg) != ZTO_OK || expect(&alg, OID, &id) != ZTO_OK ||
-        expect(&spki, BITS, &key) != ZTO_OK)
+        spki_parts(spki, &id, &rest, &key) != ZTO_OK)
         return ZTO_E_CERT;
-    if (oid_is(&id, ec, sizeof(ec))) {
-        if (expect(&alg, OID, &param) != ZTO_OK || alg.len != 0)
-            return ZTO_E_KEY;
-        if (oid_is(&param, p256, sizeof(p256))) {
-            *pk_type = ZTO_PK_SECP256R1;
-            *bits = 256;
-            return ZTO_OK;
-        }
-        if (oid_is(&param, p384, sizeof(p384))) {
-            *pk_type = ZTO_PK_SECP384R1;
-            *bits = 384;
-            return ZTO_OK;
-        }
-        return ZTO_E_KEY;
-    }
-    if (!oid_is(&id, rsa, sizeof(rsa)) && !oid_is(&id, pss, sizeof(pss)))
+    if (oid_is(&id, oid_ec, sizeof(oid_ec)))
+        return ec_curve(rest, pk_type, bits);
+    if (!oid_is(&id, oid_rsa, sizeof(oid_rsa)) &&
+        !oid_is(&id, oid_pss, sizeof(oid_pss)))
         return ZTO_E_KEY;
     if (rsa_bits(key, &b) != ZTO_OK || (b != 2048 && b != 3072))
         return ZTO_E_KEY;
-    if (oid_is(&id, pss, sizeof(pss)))
+    if (oid_is(&id, oid_pss, sizeof(oid_pss)))
         *pk_type = ZTO_PK_RSAPSS;
     else
         /* As zto_key_from_cert_der() names plain RSA keys by size. */
