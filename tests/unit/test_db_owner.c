@@ -65,16 +65,30 @@ test_vouchers(void)
     ASSERT_ERR(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
 
-    /* Replacement only while the voucher is the one the session saw. */
+    /* Replacement only while the voucher is the one the session saw;
+     * the session row goes in the same commit, and only then. */
     sha(v1, sizeof(v1), h);
     memset(wrong, 0, sizeof(wrong));
+    ASSERT_OK(zto_db_session_put(db, "sess", 60, (const uint8_t *)"s", 1,
+                                 1000));
     ASSERT_ERR(
-        zto_db_owner_ov_replace(db, &g1, wrong, &g2, v2, sizeof(v2), 300),
+        zto_db_owner_ov_replace(db, &g1, wrong, &g2, v2, sizeof(v2), 300,
+                                "sess"),
         ZTO_E_STATE);
     ASSERT_OK(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row));
     ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
-    ASSERT_OK(zto_db_owner_ov_failed(db, &g1, "went wrong", 250));
-    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v2, sizeof(v2), 300));
+    {
+        int proto = 0;
+        size_t sl = 0;
+        ASSERT_OK(zto_db_session_get(db, "sess", 0, &proto, buf, sizeof(buf),
+                                     &sl));
+        ASSERT_OK(zto_db_owner_ov_failed(db, &g1, "went wrong", 250));
+        ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v2, sizeof(v2),
+                                          300, "sess"));
+        ASSERT_ERR(zto_db_session_get(db, "sess", 0, &proto, buf,
+                                      sizeof(buf), &sl),
+                   ZTO_E_NOT_FOUND);
+    }
     ASSERT_ERR(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
     ASSERT_OK(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row));
@@ -90,7 +104,7 @@ test_vouchers(void)
     /* A new GUID already taken: nothing changes. */
     ASSERT_OK(zto_db_owner_ov_add(db, &g3, v1, sizeof(v1), "three", "cc", 400));
     sha(v2, sizeof(v2), h);
-    ASSERT_ERR(zto_db_owner_ov_replace(db, &g2, h, &g3, v1, sizeof(v1), 500),
+    ASSERT_ERR(zto_db_owner_ov_replace(db, &g2, h, &g3, v1, sizeof(v1), 500, NULL),
                ZTO_E_EXISTS);
     ASSERT_OK(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row));
     ASSERT_MEM_EQ(row.voucher.p, v2, sizeof(v2));
@@ -172,7 +186,7 @@ test_to0(void)
     ASSERT_FAILS(zto_db_owner_to0_put(db, &s));
     /* A replaced voucher loses its TO0 state. */
     sha(v, sizeof(v), h);
-    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v, sizeof(v), 9));
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v, sizeof(v), 9, NULL));
     n = 0;
     ASSERT_OK(zto_db_owner_to0_list(db, row.id, to0_rows, &n));
     ASSERT_EQ(n, 0);
