@@ -220,10 +220,10 @@ zto_cert_chain_verify_parsed(const struct zto_cert *chain, size_t n,
 
 /* The type and size of a DER certificate's key (pk_type and bits as
  * zto_key_from_cert_der() would set them) read from its
- * SubjectPublicKeyInfo without decoding the certificate: EC P-256 and
- * P-384, RSA and RSA-PSS of 2048 and 3072 bits. ZTO_E_KEY for another
- * key, ZTO_E_CERT if the DER does not go as far; the certificate is not
- * checked beyond that (zto_cert_parse() does). */
+ * SubjectPublicKeyInfo without decoding the certificate, for EC P-256
+ * and P-384 keys with a named curve. ZTO_E_KEY for another key (decode
+ * the certificate then), ZTO_E_CERT if the DER does not go as far; the
+ * certificate is not checked beyond that (zto_cert_parse() does). */
 ZTO_MUST_CHECK zto_err_t zto_cert_key_type(const uint8_t *der, size_t n,
                                            int32_t *pk_type, unsigned *bits);
 
