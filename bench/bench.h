@@ -62,8 +62,10 @@ struct cell {
     double wall_s[PH_N];    /* wall time of each phase */
     double to0_exchange_ms; /* owner's TO0 client, mean per exchange */
     unsigned to0_failures;
-    /* crypto */
-    double us_sign, us_verify, us_chain, us_kex_start, us_kex_derive;
+    /* crypto (cryptolimit.c) */
+    double us_sign, us_verify, us_kex_start, us_kex_derive;
+    unsigned chain_links;  /* device chain signatures checked per TO2 */
+    double us_cert_decode; /* decoding one certificate (not crypto) */
     /* verification */
     unsigned distinct_guids, distinct_creds;
 };
@@ -75,6 +77,7 @@ struct opts {
     unsigned n, conc, timeout_s;
     bool verify, verbose, heap, keep;
     bool db_sync; /* servers fsync every commit (their default) */
+    bool pin;     /* owner alone on the last CPU, the rest on the others */
 };
 
 /* ---- util.c ---- */
@@ -90,6 +93,10 @@ void sort_doubles(double *v, size_t n);
 double percentile(const double *v, size_t n, double p);
 int run_cmd(const char *const *argv, const char *outfile);
 void rm_tree(const char *dir);
+/* CPU affinity: this thread (and what it starts later) to CPUs
+ * [first, last], or every thread of process pid. 0 or -1. */
+int pin_self(int first, int last);
+int pin_process(pid_t pid, int first, int last);
 
 /* ---- servers.c ---- */
 /* Remember pids to kill on any exit (signals included). */
@@ -122,6 +129,9 @@ void device_one(struct cell *c, struct bdev *d, bool onboard,
 void device_sizes(size_t *dev, size_t *work, size_t *http, size_t *coap);
 
 /* ---- cryptolimit.c ---- */
+/* Time the owner's crypto operations for the cell's curve (voucher: a
+ * sample, for its certificate chain); called again, each figure keeps
+ * the best of all calls. */
 int crypto_measure(struct cell *c, const uint8_t *voucher, size_t len);
 /* Owner CPU for one TO2 from crypto alone, microseconds. */
 double crypto_owner_to2_us(const struct cell *c);

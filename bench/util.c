@@ -2,10 +2,12 @@
  * util.c - clocks, /proc CPU times, percentiles, files and commands for
  * fdo-bench.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE /* nftw, sched_setaffinity */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,4 +162,48 @@ rm_tree(const char *dir)
 {
     if (dir[0] != '\0')
         nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+cpu_range(cpu_set_t *set, int first, int last)
+{
+    int i;
+
+    CPU_ZERO(set);
+    for (i = first; i <= last; i++)
+        CPU_SET(i, set);
+}
+
+int
+pin_self(int first, int last)
+{
+    cpu_set_t set;
+
+    cpu_range(&set, first, last);
+    return sched_setaffinity(0, sizeof(set), &set);
+}
+
+int
+pin_process(pid_t pid, int first, int last)
+{
+    char path[64];
+    cpu_set_t set;
+    DIR *d;
+    struct dirent *e;
+    int rc = 0, n = 0;
+
+    cpu_range(&set, first, last);
+    snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+    if ((d = opendir(path)) == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        long tid = strtol(e->d_name, NULL, 10);
+        if (tid <= 0)
+            continue;
+        if (sched_setaffinity((pid_t)tid, sizeof(set), &set) != 0)
+            rc = -1;
+        n++;
+    }
+    closedir(d);
+    return n > 0 ? rc : -1;
 }

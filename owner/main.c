@@ -93,6 +93,7 @@ setup(const struct args *a, struct owner_conf *c, struct owner *o,
         errx1("%s", err);
     owner_init(o);
     o->log = zto_daemon_log_line;
+    o->log_on = zto_log_enabled;
     if (owner_conf_apply(c, o, err, sizeof(err)) != ZTO_OK)
         errx1("%s: %s", a->config, err);
     if (a->check || a->print)

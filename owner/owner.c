@@ -30,6 +30,7 @@ owner_free(struct owner *o)
     owner_key_free(&o->owner2_store);
     for (i = 0; i < o->nroots; i++)
         free(o->root_der[i]);
+    owner_ca_cache_free(o);
     svi_csr_ca_free(o->csr_ca);
     free(o->csr_ca);
     memset(o, 0, sizeof(*o));
@@ -40,15 +41,20 @@ owner_take_settings(struct owner *o, struct owner *from)
 {
     uint8_t *der[OWNER_MAX_ROOTS];
     size_t len[OWNER_MAX_ROOTS], n;
+    uint8_t hash[OWNER_MAX_ROOTS][32];
 
+    /* The decoded CA certificates stay: they are keyed by content. */
     memcpy(der, o->root_der, sizeof(der));
     memcpy(len, o->root_len, sizeof(len));
+    memcpy(hash, o->root_hash, sizeof(hash));
     n = o->nroots;
     memcpy(o->root_der, from->root_der, sizeof(der));
     memcpy(o->root_len, from->root_len, sizeof(len));
+    memcpy(o->root_hash, from->root_hash, sizeof(hash));
     o->nroots = from->nroots;
     memcpy(from->root_der, der, sizeof(der));
     memcpy(from->root_len, len, sizeof(len));
+    memcpy(from->root_hash, hash, sizeof(hash));
     from->nroots = n;
     memcpy(o->rvinfo, from->rvinfo, from->rvinfo_len);
     o->rvinfo_len = from->rvinfo_len;
@@ -71,7 +77,7 @@ owner_logf(const struct owner *o, int level, const char *fmt, ...)
     char line[512];
     va_list ap;
 
-    if (o->log == NULL)
+    if (o->log == NULL || (o->log_on != NULL && !o->log_on(level)))
         return;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);

@@ -92,9 +92,7 @@ verify_one(struct owner *o, const uint8_t *cbor, size_t len,
 {
     struct zto_voucher v;
     struct zto_voucher_verify_opts opts;
-    struct zto_bytes roots[OWNER_MAX_ROOTS];
     struct zto_pubkey last;
-    size_t i;
     zto_err_t r;
 
     why[0] = '\0';
@@ -111,11 +109,12 @@ verify_one(struct owner *o, const uint8_t *cbor, size_t len,
     }
     memset(&opts, 0, sizeof(opts));
     opts.require_entries = true;
-    for (i = 0; i < o->nroots; i++)
-        roots[i] = ZTO_BYTES(o->root_der[i], o->root_len[i]);
-    opts.roots = o->nroots > 0 ? roots : NULL;
-    opts.nroots = o->nroots;
-    if ((r = zto_voucher_verify(&v, &opts, &last)) != ZTO_OK) {
+    /* The chain is checked here with the CA certificates decoded once
+     * (owner_chain.c) instead of inside zto_voucher_verify(). */
+    opts.skip_chain_validation = true;
+    if ((r = zto_voucher_verify(&v, &opts, &last)) == ZTO_OK && v.has_chain)
+        r = owner_chain_verify(o, v.cert, v.ncerts, NULL);
+    if (r != ZTO_OK) {
         if (v.nentries == 0)
             snprintf(why, whycap,
                      "voucher has no entries: it must be extended to this "

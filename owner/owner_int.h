@@ -10,6 +10,8 @@
  *   svi_*.c          the ServiceInfo engine and its modules (svi_int.h;
  *                    svi_csr.h: the fdo.csr issuing CA)
  *   owner_import.c   import / list / export of vouchers
+ *   owner_chain.c    device certificate chains, CA certificates decoded
+ *                    once
  *   owner_to0.c      the TO0 thread (registers vouchers at rendezvous)
  *   conf.c, main.c   the fdo-owner process
  *
@@ -29,6 +31,8 @@
 #define OWNER_MAX_KEYS 16
 /* Trusted device-CA certificates. */
 #define OWNER_MAX_ROOTS 32
+/* Decoded CA certificates kept for chain checks (owner_chain.c). */
+#define OWNER_CA_CACHE 64
 /* Session tokens: 16 random bytes in hex. */
 #define OWNER_TOKEN_LEN 32
 /* RendezvousInfo / RVTO2Addr as configured. */
@@ -57,6 +61,7 @@ struct owner_key {
 };
 
 struct svi_csr_ca;
+struct owner_ca_cache;
 
 struct owner {
     struct zto_db *db;
@@ -70,7 +75,10 @@ struct owner {
      * must verify up to its own last certificate. */
     uint8_t *root_der[OWNER_MAX_ROOTS];
     size_t root_len[OWNER_MAX_ROOTS];
+    uint8_t root_hash[OWNER_MAX_ROOTS][32]; /* SHA-256 of root_der */
     size_t nroots;
+    /* Decoded CA certificates (owner_chain.c), or NULL. */
+    struct owner_ca_cache *ca_cache;
     /* Replacement RendezvousInfo for SetupDevice; empty = the voucher's. */
     uint8_t rvinfo[OWNER_MAX_RVINFO];
     size_t rvinfo_len;
@@ -85,6 +93,9 @@ struct owner {
     int64_t clock;            /* tests: fixed Unix time; 0 = now */
     void (*log)(void *ctx, int level, const char *line);
     void *log_ctx;
+    /* Whether a level is logged at all (NULL: every level goes to log);
+     * lines of other levels are not even formatted. */
+    bool (*log_on)(int level);
     /* The fdo.csr issuing CA (svi_csr.h), or NULL. */
     struct svi_csr_ca *csr_ca;
 };
@@ -129,6 +140,18 @@ ZTO_MUST_CHECK zto_err_t owner_key_add(struct owner *o, struct owner_key *k);
 /* Add a trusted device-CA certificate (DER, copied). */
 ZTO_MUST_CHECK zto_err_t owner_root_add(struct owner *o, const uint8_t *der,
                                         size_t len);
+
+/* ---- owner_chain.c ---- */
+
+/* Verify a device certificate chain (leaf first) up to a configured
+ * device_ca root, or with none up to its own self-signed last
+ * certificate: ZTO_E_CERT if it does not verify. With leaf_key set, the
+ * leaf's public key goes there. */
+ZTO_MUST_CHECK zto_err_t owner_chain_verify(struct owner *o,
+                                            const struct zto_bytes *chain,
+                                            size_t n,
+                                            struct zto_key *leaf_key);
+void owner_ca_cache_free(struct owner *o);
 
 /* ---- owner_rvconf.c ---- */
 

@@ -228,13 +228,18 @@ owner_key_by_fp(struct owner *o, const char *fp)
 zto_err_t
 owner_root_add(struct owner *o, const uint8_t *der, size_t len)
 {
+    struct zto_hash_buf h;
     uint8_t *c;
+    zto_err_t r;
 
     if (o->nroots >= OWNER_MAX_ROOTS)
         return ZTO_E_TOO_BIG;
+    if ((r = zto_hash(ZTO_HASH_SHA256, der, len, &h)) != ZTO_OK)
+        return r;
     if ((c = malloc(len)) == NULL)
         return ZTO_E_NOMEM;
     memcpy(c, der, len);
+    memcpy(o->root_hash[o->nroots], h.value, 32);
     o->root_der[o->nroots] = c;
     o->root_len[o->nroots] = len;
     o->nroots++;

@@ -253,6 +253,7 @@ owner_handle(struct owner *o, uint8_t type, const uint8_t *in, size_t in_len,
     q.in_len = in_len;
     q.why = why;
     q.whycap = sizeof(why);
+    q.token = tok;
     if (sealed_in(type)) {
         if ((pt = malloc(in_len > 0 ? in_len : 1)) == NULL) {
             r = ZTO_E_NOMEM;
@@ -300,7 +301,8 @@ owner_handle(struct owner *o, uint8_t type, const uint8_t *in, size_t in_len,
         goto fail;
     }
     if (q.finished) {
-        best_effort(zto_db_session_del(o->db, tok));
+        if (!q.session_gone)
+            best_effort(zto_db_session_del(o->db, tok));
     } else if ((r = save(o, tok, &s)) != ZTO_OK) {
         snprintf(why, sizeof(why), "session cannot be stored");
         goto fail;

@@ -72,6 +72,8 @@ struct to2_req {
     char *why; /* failure detail for the log and the voucher row */
     size_t whycap;
     bool finished; /* TO2.Done2 produced: the session ends */
+    const char *token;  /* the session's token */
+    bool session_gone;  /* its row was deleted with the voucher's change */
 };
 
 /* to2_prove.c */

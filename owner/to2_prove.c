@@ -71,6 +71,18 @@ siginfo_fits(const struct zto_siginfo *si, const struct zto_key *dev)
     }
 }
 
+/* Type and size of the device key (the leaf of the voucher's chain) in
+ * dev, without decoding the certificate when its key is one FDO names;
+ * dev->impl stays NULL then. */
+static zto_err_t
+device_key_type(const struct zto_voucher *v, struct zto_key *dev)
+{
+    if (zto_cert_key_type(v->cert[0].p, v->cert[0].len, &dev->pk_type,
+                          &dev->bits) == ZTO_OK)
+        return ZTO_OK;
+    return zto_key_from_cert_der(v->cert[0].p, v->cert[0].len, dev);
+}
+
 /* Hash type of helloDeviceHash: that of the voucher's cert-chain hash
  * (what go-fdo does), else the one matching the header HMAC. */
 static int32_t
@@ -161,7 +173,9 @@ to2_hello(struct to2_req *q)
         r = ZTO_E_NO_RESOURCE;
         goto out;
     }
-    if ((r = zto_key_from_cert_der(v.cert[0].p, v.cert[0].len, &dev)) != ZTO_OK)
+    /* The device key's type is all 61 needs: its certificate is
+     * decoded and verified at 64. */
+    if ((r = device_key_type(&v, &dev)) != ZTO_OK)
         goto out;
     if ((r = zto_kex_suite_allowed(suite, &dev, &ok->key)) != ZTO_OK) {
         snprintf(q->why, q->whycap,
@@ -357,24 +371,16 @@ to2_prove_device(struct to2_req *q)
         goto out;
     }
     /* The device key is the leaf of the voucher's device chain; the
-     * chain must satisfy this owner's trust policy. */
-    if ((r = zto_key_from_cert_der(v.cert[0].p, v.cert[0].len, &dev)) != ZTO_OK)
+     * chain must satisfy this owner's trust policy. One decoding of the
+     * leaf gives both. */
+    if ((r = owner_chain_verify(o, v.cert, v.ncerts, &dev)) != ZTO_OK) {
+        if (r == ZTO_E_CERT)
+            snprintf(q->why, q->whycap, "device certificate chain not trusted");
         goto out;
+    }
     if ((r = zto_cose_sign1_verify(&eat.cose, &dev)) != ZTO_OK) {
         snprintf(q->why, q->whycap, "device signature does not verify");
         goto out;
-    }
-    {
-        struct zto_bytes roots[OWNER_MAX_ROOTS];
-        size_t i;
-        for (i = 0; i < o->nroots; i++)
-            roots[i] = ZTO_BYTES(o->root_der[i], o->root_len[i]);
-        if ((r = zto_cert_chain_verify(v.cert, v.ncerts,
-                                       o->nroots > 0 ? roots : NULL,
-                                       o->nroots)) != ZTO_OK) {
-            snprintf(q->why, q->whycap, "device certificate chain not trusted");
-            goto out;
-        }
     }
     if (!zto_ct_equal(eat.nonce.b, s->nonce_prove_dv.b, ZTO_NONCE_LEN)) {
         snprintf(q->why, q->whycap, "EAT nonce is not NonceTO2ProveDv");

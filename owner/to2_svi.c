@@ -183,9 +183,10 @@ to2_done(struct to2_req *q)
                                    v.cert, v.ncerts, nv, nv_cap, &nv_len)) !=
             ZTO_OK)
             goto out;
+        /* The session row goes in the same commit. */
         if ((r = zto_db_owner_ov_replace(o->db, &s->guid, s->voucher_hash,
                                          &s->new_guid, nv, nv_len,
-                                         owner_now(o))) != ZTO_OK) {
+                                         owner_now(o), q->token)) != ZTO_OK) {
             snprintf(q->why, q->whycap,
                      "storing the replacement voucher "
                      "failed (%s)",
@@ -196,6 +197,7 @@ to2_done(struct to2_req *q)
                    "TO2 GUID %s: 70 Done -> 71 Done2: onboarded, new GUID "
                    "%s, replacement voucher stored",
                    g, owner_guid_hex(&s->new_guid, ng));
+        q->session_gone = q->token != NULL;
     }
     q->finished = true;
     *q->out_type = ZTO_MSG_TO2_DONE2;

@@ -112,6 +112,23 @@ exec(struct zto_db *db, const char *sql)
                                                                    : ZTO_E_DB;
 }
 
+/* Transaction control, run for every commit: from the statement cache
+ * rather than parsed by sqlite3_exec() each time. (Not for pragmas that
+ * change settings: SQLite prepares those again at every step.) */
+static zto_err_t
+exec1(struct zto_db *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+    int rc;
+
+    if ((r = db_prepare(db, sql, &st)) != ZTO_OK)
+        return r;
+    rc = sqlite3_step(st);
+    db_finish(db, st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? ZTO_OK : ZTO_E_DB;
+}
+
 /*
  * Session rows are working state, not a promise to a peer: a session
  * lost with the machine's power only makes the peer start that
@@ -327,7 +344,7 @@ zto_db_schema_version(struct zto_db *db)
 zto_err_t
 zto_db_begin(struct zto_db *db)
 {
-    return exec(db, "BEGIN IMMEDIATE");
+    return exec1(db, "BEGIN IMMEDIATE");
 }
 
 zto_err_t
@@ -337,7 +354,7 @@ zto_db_begin_sessions(struct zto_db *db)
 
     if ((r = relax(db, true)) != ZTO_OK)
         return r;
-    if ((r = exec(db, "BEGIN IMMEDIATE")) != ZTO_OK)
+    if ((r = exec1(db, "BEGIN IMMEDIATE")) != ZTO_OK)
         (void)relax(db, false);
     return r;
 }
@@ -345,7 +362,7 @@ zto_db_begin_sessions(struct zto_db *db)
 zto_err_t
 zto_db_commit(struct zto_db *db)
 {
-    zto_err_t r = exec(db, "COMMIT");
+    zto_err_t r = exec1(db, "COMMIT");
 
     if (r != ZTO_OK)
         zto_db_rollback(db);
@@ -358,7 +375,7 @@ void
 zto_db_rollback(struct zto_db *db)
 {
     if (!sqlite3_get_autocommit(db->h))
-        (void)exec(db, "ROLLBACK");
+        (void)exec1(db, "ROLLBACK");
     (void)relax(db, false);
 }
 
@@ -371,9 +388,13 @@ zto_db_session_put(struct zto_db *db, const char *token, int protocol,
 
     if (len > INT32_MAX)
         return ZTO_E_TOO_BIG;
+    /* An existing row is updated in place: INSERT OR REPLACE would
+     * delete and insert it, rewriting the token index as well. */
     if ((r = db_prepare(db,
-                        "INSERT OR REPLACE INTO sessions"
-                        "(token, protocol, data, expires) VALUES (?,?,?,?)",
+                        "INSERT INTO sessions(token, protocol, data, expires) "
+                        "VALUES (?,?,?,?) ON CONFLICT(token) DO UPDATE SET "
+                        "protocol = excluded.protocol, data = excluded.data, "
+                        "expires = excluded.expires",
                         &st)) != ZTO_OK)
         return r;
     if (sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC) != SQLITE_OK ||

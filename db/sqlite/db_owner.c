@@ -244,7 +244,8 @@ zto_err_t
 zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
                         const uint8_t old_hash[32],
                         const struct zto_guid *new_guid,
-                        const uint8_t *new_voucher, size_t new_len, int64_t now)
+                        const uint8_t *new_voucher, size_t new_len, int64_t now,
+                        const char *session)
 {
     sqlite3_stmt *st = NULL;
     bool prev = false;
@@ -310,6 +311,9 @@ zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
         goto fail;
     }
     db_finish(db, st);
+    st = NULL;
+    if (session != NULL && (r = zto_db_session_del(db, session)) != ZTO_OK)
+        goto fail;
     return zto_db_commit(db);
 fail:
     db_finish(db, st);

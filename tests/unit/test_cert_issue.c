@@ -160,6 +160,154 @@ test_issue(int32_t type)
 }
 
 /* A request signed with OpenSSL directly: another digest or key type. */
+/* A leaf for key `dev` issued by c, valid from now - 1 h for `days`
+ * (negative: ended that many days ago). */
+static size_t
+leaf_for(const struct ca *c, const struct zto_key *dev, int days, uint8_t *out,
+         size_t cap)
+{
+    struct zto_cert_tmpl t;
+    size_t n = 0;
+
+    memset(&t, 0, sizeof(t));
+    t.cn = "leaf";
+    t.cn_len = 4;
+    t.now = (int64_t)time(NULL);
+    t.days = 1;
+    if (days < 0) {
+        t.not_before = t.now + (int64_t)days * 86400 - 86400;
+        t.not_after = t.now + (int64_t)days * 86400;
+    } else {
+        t.days = (unsigned)days;
+    }
+    t.profile = ZTO_CERT_DEVICE;
+    ASSERT_OK(zto_cert_issue(&c->key, c->der, c->len, dev, &t, out, cap, &n));
+    return n;
+}
+
+/* The key type read from the DER agrees with the decoded key; a cut or
+ * bent certificate is refused without reading past its end. */
+static void
+check_key_type(const uint8_t *der, size_t n)
+{
+    struct zto_key k;
+    int32_t type = 0;
+    unsigned bits = 0;
+    size_t i;
+    uint8_t *cut;
+
+    zto_key_init(&k);
+    ASSERT_OK(zto_key_from_cert_der(der, n, &k));
+    ASSERT_OK(zto_cert_key_type(der, n, &type, &bits));
+    ASSERT_EQ(type, k.pk_type);
+    ASSERT_EQ(bits, k.bits);
+    zto_key_free(&k);
+    for (i = 0; i < n; i += i < 300 ? 1 : 37) {
+        cut = test_exact_copy(der, i);
+        ASSERT_TRUE(zto_cert_key_type(cut, i, &type, &bits) != ZTO_OK);
+        free(cut);
+    }
+    cut = test_exact_copy(der, n);
+    cut[1] ^= 0x01; /* outer length off by one */
+    ASSERT_TRUE(zto_cert_key_type(cut, n, &type, &bits) != ZTO_OK);
+    free(cut);
+}
+
+static void
+test_parsed(int32_t type)
+{
+    struct ca root, inter, other;
+    struct zto_key dev, got;
+    struct zto_cert c[3], bad;
+    const struct zto_cert *anchor[2];
+    uint8_t leaf[2048], old[2048];
+    size_t leaf_len, old_len;
+
+    make_ca(&root, type, NULL, "zto test root");
+    make_ca(&inter, type, &root, "zto test issuing CA");
+    make_ca(&other, type, NULL, "zto other root");
+    zto_key_init(&dev);
+    zto_key_init(&got);
+    ASSERT_OK(zto_key_generate(type, 0, &dev));
+    leaf_len = leaf_for(&inter, &dev, 30, leaf, sizeof(leaf));
+    old_len = leaf_for(&inter, &dev, -1, old, sizeof(old));
+    check_key_type(leaf, leaf_len);
+    check_key_type(root.der, root.len);
+
+    ASSERT_OK(zto_cert_parse(leaf, leaf_len, &c[0]));
+    ASSERT_OK(zto_cert_parse(inter.der, inter.len, &c[1]));
+    ASSERT_OK(zto_cert_parse(root.der, root.len, &c[2]));
+    ASSERT_ERR(zto_cert_parse(leaf, leaf_len - 1, &bad), ZTO_E_CERT);
+    ASSERT_OK(zto_cert_key(&c[0], &got));
+    ASSERT_OK(zto_key_equal(&got, &dev));
+    zto_key_free(&got);
+    ASSERT_OK(zto_cert_self_signed(&c[2]));
+    ASSERT_ERR(zto_cert_self_signed(&c[1]), ZTO_E_CERT);
+    ASSERT_ERR(zto_cert_self_signed(&c[0]), ZTO_E_CERT);
+
+    /* Up to the root, given as anchor or found in the chain. */
+    anchor[0] = &c[2];
+    ASSERT_OK(zto_cert_chain_verify_parsed(c, 3, anchor, 1));
+    ASSERT_OK(zto_cert_chain_verify_parsed(c, 2, anchor, 1));
+    ASSERT_ERR(zto_cert_chain_verify_parsed(c, 2, anchor, 0), ZTO_E_CERT);
+    ASSERT_ERR(zto_cert_chain_verify_parsed(c, 1, anchor, 1), ZTO_E_CERT);
+    /* Another root, or the issuing CA (not self-signed), anchor nothing. */
+    ASSERT_OK(zto_cert_parse(other.der, other.len, &bad));
+    anchor[0] = &bad;
+    ASSERT_ERR(zto_cert_chain_verify_parsed(c, 3, anchor, 1), ZTO_E_CERT);
+    anchor[1] = &c[2];
+    ASSERT_OK(zto_cert_chain_verify_parsed(c, 3, anchor, 2));
+    zto_cert_free(&bad);
+    anchor[0] = &c[1];
+    ASSERT_ERR(zto_cert_chain_verify_parsed(c, 2, anchor, 1), ZTO_E_CERT);
+    /* An expired leaf. */
+    zto_cert_free(&c[0]);
+    ASSERT_OK(zto_cert_parse(old, old_len, &c[0]));
+    anchor[0] = &c[2];
+    ASSERT_ERR(zto_cert_chain_verify_parsed(c, 3, anchor, 1), ZTO_E_CERT);
+    /* A root whose signature was bent is not self-signed. */
+    root.der[root.len - 3] ^= 0x5a;
+    ASSERT_OK(zto_cert_parse(root.der, root.len, &bad));
+    ASSERT_ERR(zto_cert_self_signed(&bad), ZTO_E_CERT);
+    zto_cert_free(&bad);
+
+    zto_cert_free(&c[0]);
+    zto_cert_free(&c[1]);
+    zto_cert_free(&c[2]);
+    zto_cert_free(&c[2]); /* twice is harmless */
+    zto_key_free(&dev);
+    zto_key_free(&root.key);
+    zto_key_free(&inter.key);
+    zto_key_free(&other.key);
+}
+
+static void
+test_key_type_other(void)
+{
+    struct ca rsa;
+    int32_t type = 0;
+    unsigned bits = 0;
+
+    struct zto_cert_tmpl t;
+
+    /* RSA-2048: not read from the DER (the owner decodes it instead). */
+    zto_key_init(&rsa.key);
+    ASSERT_OK(zto_key_generate(ZTO_PK_RSA2048RESTR, 2048, &rsa.key));
+    memset(&t, 0, sizeof(t));
+    t.cn = "zto rsa root";
+    t.cn_len = 12;
+    t.now = NOW;
+    t.days = 30;
+    t.profile = ZTO_CERT_CA;
+    ASSERT_OK(zto_cert_issue(&rsa.key, NULL, 0, &rsa.key, &t, rsa.der,
+                             sizeof(rsa.der), &rsa.len));
+    ASSERT_ERR(zto_cert_key_type(rsa.der, rsa.len, &type, &bits), ZTO_E_KEY);
+    zto_key_free(&rsa.key);
+    ASSERT_ERR(zto_cert_key_type(NULL, 0, &type, &bits), ZTO_E_CERT);
+    ASSERT_ERR(zto_cert_key_type((const uint8_t *)"\x30\x00", 2, &type, &bits),
+               ZTO_E_CERT);
+}
+
 static size_t
 raw_csr(EVP_PKEY *pk, const EVP_MD *md, uint8_t *out, size_t cap)
 {
@@ -409,6 +557,9 @@ main(void)
     TEST_START("cert_issue");
     test_issue(ZTO_PK_SECP256R1);
     test_issue(ZTO_PK_SECP384R1);
+    test_parsed(ZTO_PK_SECP256R1);
+    test_parsed(ZTO_PK_SECP384R1);
+    test_key_type_other();
     test_csr_parse();
     test_p7();
     test_mime();

@@ -194,6 +194,61 @@ test_keys(void)
     zto_key_free(&b);
 }
 
+/* EC SPKIs are built from their point (ossl_key.c): the same keys as
+ * OpenSSL's decoder gives, and the same refusals. */
+static void
+test_spki_ec(int32_t type)
+{
+    struct zto_key k, back;
+    unsigned char der[512], *cut;
+    size_t n = 0, i, f = type == ZTO_PK_SECP256R1 ? 32 : 48;
+
+    zto_key_init(&k);
+    zto_key_init(&back);
+    ASSERT_OK(zto_key_generate(type, 0, &k));
+    ASSERT_OK(zto_key_spki_der(&k, der, sizeof(der), &n));
+    ASSERT_OK(zto_key_from_spki_der(der, n, &back));
+    ASSERT_EQ(back.pk_type, type);
+    ASSERT_EQ(back.bits, (unsigned)(f * 8));
+    ASSERT_TRUE(!back.has_private);
+    ASSERT_OK(zto_key_equal(&k, &back));
+    zto_key_free(&back);
+    /* Every truncation, and a trailing byte, are refused (exact-size
+     * copies for ASan). */
+    for (i = 0; i < n; i++) {
+        cut = test_exact_copy(der, i);
+        ASSERT_FAILS(zto_key_from_spki_der(cut, i, &back));
+        free(cut);
+    }
+    der[n] = 0;
+    ASSERT_FAILS(zto_key_from_spki_der(der, n + 1, &back));
+    /* A point off the curve (last byte of y changed). */
+    der[n - 1] ^= 0x01;
+    ASSERT_FAILS(zto_key_from_spki_der(der, n, &back));
+    der[n - 1] ^= 0x01;
+    /* A compressed point goes to OpenSSL's decoder: x of the same key,
+     * either y; one of the two is this key. */
+    {
+        unsigned char c[512];
+        size_t hl = n - 2 * f - 1, cn = 0;
+        int ok = 0, j;
+        memcpy(c, der, hl);
+        c[1] = (unsigned char)(c[1] - f);         /* SPKI length */
+        c[hl - 2] = (unsigned char)(c[hl - 2] - f); /* BIT STRING length */
+        for (j = 2; j <= 3; j++) {
+            c[hl] = (unsigned char)j;
+            memcpy(c + hl + 1, der + hl + 1, f);
+            cn = hl + 1 + f;
+            if (zto_key_from_spki_der(c, cn, &back) == ZTO_OK) {
+                ok += zto_key_equal(&k, &back) == ZTO_OK;
+                zto_key_free(&back);
+            }
+        }
+        ASSERT_EQ(ok, 1);
+    }
+    zto_key_free(&k);
+}
+
 static void
 test_generate_and_rsa(void)
 {
@@ -278,6 +333,8 @@ main(void)
     test_ecdsa_known_answer();
     test_keys();
     test_generate_and_rsa();
+    test_spki_ec(ZTO_PK_SECP256R1);
+    test_spki_ec(ZTO_PK_SECP384R1);
     test_cert_chain();
     TEST_DONE();
 }

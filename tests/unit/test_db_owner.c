@@ -65,16 +65,29 @@ test_vouchers(void)
     ASSERT_ERR(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
 
-    /* Replacement only while the voucher is the one the session saw. */
+    /* Replacement only while the voucher is the one the session saw;
+     * the session row goes in the same commit, and only then. */
     sha(v1, sizeof(v1), h);
     memset(wrong, 0, sizeof(wrong));
-    ASSERT_ERR(
-        zto_db_owner_ov_replace(db, &g1, wrong, &g2, v2, sizeof(v2), 300),
-        ZTO_E_STATE);
+    ASSERT_OK(
+        zto_db_session_put(db, "sess", 60, (const uint8_t *)"s", 1, 1000));
+    ASSERT_ERR(zto_db_owner_ov_replace(db, &g1, wrong, &g2, v2, sizeof(v2), 300,
+                                       "sess"),
+               ZTO_E_STATE);
     ASSERT_OK(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row));
     ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
-    ASSERT_OK(zto_db_owner_ov_failed(db, &g1, "went wrong", 250));
-    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v2, sizeof(v2), 300));
+    {
+        int proto = 0;
+        size_t sl = 0;
+        ASSERT_OK(
+            zto_db_session_get(db, "sess", 0, &proto, buf, sizeof(buf), &sl));
+        ASSERT_OK(zto_db_owner_ov_failed(db, &g1, "went wrong", 250));
+        ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v2, sizeof(v2), 300,
+                                          "sess"));
+        ASSERT_ERR(
+            zto_db_session_get(db, "sess", 0, &proto, buf, sizeof(buf), &sl),
+            ZTO_E_NOT_FOUND);
+    }
     ASSERT_ERR(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
     ASSERT_OK(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row));
@@ -90,8 +103,9 @@ test_vouchers(void)
     /* A new GUID already taken: nothing changes. */
     ASSERT_OK(zto_db_owner_ov_add(db, &g3, v1, sizeof(v1), "three", "cc", 400));
     sha(v2, sizeof(v2), h);
-    ASSERT_ERR(zto_db_owner_ov_replace(db, &g2, h, &g3, v1, sizeof(v1), 500),
-               ZTO_E_EXISTS);
+    ASSERT_ERR(
+        zto_db_owner_ov_replace(db, &g2, h, &g3, v1, sizeof(v1), 500, NULL),
+        ZTO_E_EXISTS);
     ASSERT_OK(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row));
     ASSERT_MEM_EQ(row.voucher.p, v2, sizeof(v2));
 
@@ -146,7 +160,8 @@ test_kept_voucher(void)
     ASSERT_OK(zto_db_owner_ov_add(db, &g1, v1, sizeof(v1), "d", "aa", 1));
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
-    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h1, &g2, v2, sizeof(v2), 10));
+    ASSERT_OK(
+        zto_db_owner_ov_replace(db, &g1, h1, &g2, v2, sizeof(v2), 10, NULL));
     /* The replaced voucher, under the GUID the device still holds. */
     ASSERT_OK(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row));
     ASSERT_MEM_EQ(row.guid.b, g1.b, 16);
@@ -155,9 +170,11 @@ test_kept_voucher(void)
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g2, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
     /* The device runs TO2 again on it: a new replacement, v1 kept. */
-    ASSERT_ERR(zto_db_owner_ov_replace(db, &g1, wrong, &g3, v3, sizeof(v3), 20),
-               ZTO_E_STATE);
-    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h1, &g3, v3, sizeof(v3), 20));
+    ASSERT_ERR(
+        zto_db_owner_ov_replace(db, &g1, wrong, &g3, v3, sizeof(v3), 20, NULL),
+        ZTO_E_STATE);
+    ASSERT_OK(
+        zto_db_owner_ov_replace(db, &g1, h1, &g3, v3, sizeof(v3), 20, NULL));
     ASSERT_ERR(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
     ASSERT_OK(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row));
@@ -180,16 +197,19 @@ test_kept_voucher(void)
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
     /* Handed on: the kept voucher is no longer served. */
-    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h1, &g4, v4, sizeof(v4), 40));
+    ASSERT_OK(
+        zto_db_owner_ov_replace(db, &g1, h1, &g4, v4, sizeof(v4), 40, NULL));
     ASSERT_OK(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row));
     ASSERT_OK(zto_db_owner_ov_set_state(db, &g4, ZTO_DB_OV_EXPORTED));
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
-    ASSERT_ERR(zto_db_owner_ov_replace(db, &g1, h1, &g6, v4, sizeof(v4), 50),
-               ZTO_E_NOT_FOUND);
+    ASSERT_ERR(
+        zto_db_owner_ov_replace(db, &g1, h1, &g6, v4, sizeof(v4), 50, NULL),
+        ZTO_E_NOT_FOUND);
     /* A GUID that is some row's current one is never served as kept. */
     ASSERT_OK(zto_db_owner_ov_add(db, &g5, v2, sizeof(v2), "e", "aa", 60));
-    ASSERT_OK(zto_db_owner_ov_replace(db, &g5, h2, &g6, v3, sizeof(v3), 70));
+    ASSERT_OK(
+        zto_db_owner_ov_replace(db, &g5, h2, &g6, v3, sizeof(v3), 70, NULL));
     ASSERT_OK(zto_db_owner_ov_get_prev(db, &g5, buf, sizeof(buf), &row));
     ASSERT_OK(zto_db_owner_ov_add(db, &g5, v1, sizeof(v1), "f", "aa", 80));
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g5, buf, sizeof(buf), &row),
@@ -249,7 +269,7 @@ test_to0(void)
     ASSERT_FAILS(zto_db_owner_to0_put(db, &s));
     /* A replaced voucher loses its TO0 state. */
     sha(v, sizeof(v), h);
-    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v, sizeof(v), 9));
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v, sizeof(v), 9, NULL));
     n = 0;
     ASSERT_OK(zto_db_owner_to0_list(db, row.id, to0_rows, &n));
     ASSERT_EQ(n, 0);

@@ -182,11 +182,50 @@ ZTO_MUST_CHECK zto_err_t zto_csr_parse(const uint8_t *der, size_t n,
 /* ---- Certificates ---- */
 /* Verify a chain (leaf first) up to one of the roots; with no roots, up to
  * its own last certificate (which must be self-signed). ZTO_E_CERT if not.
- * Validity periods are checked against the current time. */
+ * Validity periods are checked against the current time. The anchor's
+ * own signature is checked too. */
 ZTO_MUST_CHECK zto_err_t zto_cert_chain_verify(const struct zto_bytes *chain,
                                                size_t n,
                                                const struct zto_bytes *roots,
                                                size_t nroots);
+
+/* A certificate decoded once, to be used many times: OpenSSL 3 spends
+ * more on decoding an X.509 certificate (its key above all) than on
+ * verifying one signature, so a server that checks the chains of many
+ * devices keeps the CA certificates they share decoded. */
+struct zto_cert {
+    void *impl; /* back end handle (X509 *) */
+};
+
+void zto_cert_init(struct zto_cert *c);
+void zto_cert_free(struct zto_cert *c);
+/* One DER certificate, no trailing bytes (ZTO_E_CERT). */
+ZTO_MUST_CHECK zto_err_t zto_cert_parse(const uint8_t *der, size_t n,
+                                        struct zto_cert *out);
+/* Its public key, as zto_key_from_cert_der() gives it. */
+ZTO_MUST_CHECK zto_err_t zto_cert_key(const struct zto_cert *c,
+                                      struct zto_key *out);
+/* ZTO_OK if the certificate is self-issued and its signature verifies
+ * with its own key; ZTO_E_CERT if not. */
+ZTO_MUST_CHECK zto_err_t zto_cert_self_signed(const struct zto_cert *c);
+/* Verify chain[0..n-1] (leaf first) up to one of the anchors, validity
+ * periods against the current time. Anchors are trusted as given: their
+ * own signatures are not checked here (check a self-signed anchor once
+ * with zto_cert_self_signed()). ZTO_E_CERT if the chain does not
+ * verify. */
+ZTO_MUST_CHECK zto_err_t
+zto_cert_chain_verify_parsed(const struct zto_cert *chain, size_t n,
+                             const struct zto_cert *const *anchors,
+                             size_t nanchors);
+
+/* The type and size of a DER certificate's key (pk_type and bits as
+ * zto_key_from_cert_der() would set them) read from its
+ * SubjectPublicKeyInfo without decoding the certificate, for EC P-256
+ * and P-384 keys with a named curve. ZTO_E_KEY for another key (decode
+ * the certificate then), ZTO_E_CERT if the DER does not go as far; the
+ * certificate is not checked beyond that (zto_cert_parse() does). */
+ZTO_MUST_CHECK zto_err_t zto_cert_key_type(const uint8_t *der, size_t n,
+                                           int32_t *pk_type, unsigned *bits);
 
 /* What a certificate says about itself. */
 struct zto_cert_info {

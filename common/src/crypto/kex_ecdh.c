@@ -18,12 +18,8 @@
 #include <string.h>
 
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/ec.h>
-#include <openssl/evp.h>
 #include <openssl/obj_mac.h>
-#include <openssl/param_build.h>
-#include <openssl/params.h>
 
 #include "kex_int.h"
 #include "zto/zto_util.h"
@@ -31,14 +27,13 @@
 #define EC_MAX_FIELD 48
 
 struct curve {
-    const char *group; /* OpenSSL group name */
     int nid;
     size_t flen; /* coordinate / Shx bytes */
     size_t rlen; /* random bytes */
 };
 
-static const struct curve p256 = {"prime256v1", NID_X9_62_prime256v1, 32, 16};
-static const struct curve p384 = {"secp384r1", NID_secp384r1, 48, 48};
+static const struct curve p256 = {NID_X9_62_prime256v1, 32, 16};
+static const struct curve p384 = {NID_secp384r1, 48, 48};
 
 static const struct curve *
 curve_of(const struct zto_kex *k)
@@ -50,7 +45,39 @@ curve_of(const struct zto_kex *k)
     return NULL;
 }
 
-/* Own public point from the stored scalar, as fixed-width X and Y. */
+/* The curve's group (a new object, freed by the caller). */
+static EC_GROUP *
+new_group(const struct curve *c)
+{
+    return EC_GROUP_new_by_curve_name(c->nid);
+}
+
+/* The stored scalar as a constant-time BIGNUM in [1, n-1]. */
+static zto_err_t
+own_scalar(const struct curve *c, const struct zto_kex *k, const EC_GROUP *g,
+           BIGNUM **out)
+{
+    BIGNUM *d;
+
+    *out = NULL;
+    if (k->secret_len != c->flen)
+        return ZTO_E_STATE;
+    if ((d = BN_secure_new()) == NULL)
+        return ZTO_E_CRYPTO;
+    BN_set_flags(d, BN_FLG_CONSTTIME);
+    if (BN_bin2bn(k->secret, (int)c->flen, d) == NULL) {
+        BN_clear_free(d);
+        return ZTO_E_CRYPTO;
+    }
+    if (BN_is_zero(d) || BN_cmp(d, EC_GROUP_get0_order(g)) >= 0) {
+        BN_clear_free(d);
+        return ZTO_E_STATE;
+    }
+    *out = d;
+    return ZTO_OK;
+}
+
+/* Own public point d*G from the stored scalar, as fixed-width X and Y. */
 static zto_err_t
 own_public(const struct curve *c, const struct zto_kex *k, uint8_t *x,
            uint8_t *y)
@@ -63,22 +90,16 @@ own_public(const struct curve *c, const struct zto_kex *k, uint8_t *x,
 
     if (k->secret_len != c->flen)
         return ZTO_E_STATE;
-    if ((g = EC_GROUP_new_by_curve_name(c->nid)) == NULL ||
-        (pt = EC_POINT_new(g)) == NULL || (bctx = BN_CTX_new()) == NULL)
+    if ((g = new_group(c)) == NULL || (pt = EC_POINT_new(g)) == NULL ||
+        (bctx = BN_CTX_new()) == NULL)
         goto out;
+    if ((r = own_scalar(c, k, g, &d)) != ZTO_OK)
+        goto out;
+    r = ZTO_E_CRYPTO;
     BN_CTX_start(bctx);
     bx = BN_CTX_get(bctx);
     by = BN_CTX_get(bctx);
-    if (by == NULL || (d = BN_secure_new()) == NULL)
-        goto out;
-    BN_set_flags(d, BN_FLG_CONSTTIME);
-    if (BN_bin2bn(k->secret, (int)c->flen, d) == NULL)
-        goto out;
-    if (BN_is_zero(d) || BN_cmp(d, EC_GROUP_get0_order(g)) >= 0) {
-        r = ZTO_E_STATE;
-        goto out;
-    }
-    if (!EC_POINT_mul(g, pt, d, NULL, NULL, bctx) ||
+    if (by == NULL || !EC_POINT_mul(g, pt, d, NULL, NULL, bctx) ||
         !EC_POINT_get_affine_coordinates(g, pt, bx, by, bctx) ||
         BN_bn2binpad(bx, x, (int)c->flen) != (int)c->flen ||
         BN_bn2binpad(by, y, (int)c->flen) != (int)c->flen)
@@ -94,19 +115,26 @@ out:
     return r;
 }
 
+/* A fresh scalar uniform in [1, n-1], as OpenSSL's EC key generation
+ * draws it; the public point is computed once, by kex_ecdh_param(). */
 zto_err_t
 kex_ecdh_start(struct zto_kex *k)
 {
     const struct curve *c = curve_of(k);
     zto_err_t r = ZTO_E_CRYPTO;
-    EVP_PKEY *pk = NULL;
+    EC_GROUP *g = NULL;
     BIGNUM *d = NULL;
 
     if (c == NULL)
         return ZTO_E_UNSUPPORTED;
-    if ((pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", c->group)) == NULL ||
-        !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, &d) ||
-        BN_bn2binpad(d, k->secret, (int)c->flen) != (int)c->flen)
+    if ((g = new_group(c)) == NULL || (d = BN_secure_new()) == NULL)
+        goto out;
+    BN_set_flags(d, BN_FLG_CONSTTIME);
+    do {
+        if (!BN_priv_rand_range_ex(d, EC_GROUP_get0_order(g), 0, NULL))
+            goto out;
+    } while (BN_is_zero(d));
+    if (BN_bn2binpad(d, k->secret, (int)c->flen) != (int)c->flen)
         goto out;
     k->secret_len = c->flen;
     if ((r = zto_random(k->random, c->rlen)) != ZTO_OK)
@@ -115,7 +143,7 @@ kex_ecdh_start(struct zto_kex *k)
     r = ZTO_OK;
 out:
     BN_clear_free(d);
-    EVP_PKEY_free(pk);
+    EC_GROUP_free(g);
     return r;
 }
 
@@ -171,46 +199,14 @@ get_field(const uint8_t *p, size_t len, size_t *off, size_t max,
     return ZTO_OK;
 }
 
-static EVP_PKEY *
-key_from_params(const struct curve *c, const uint8_t *pub, size_t pub_len,
-                const BIGNUM *priv)
-{
-    OSSL_PARAM_BLD *bld = NULL;
-    OSSL_PARAM *params = NULL;
-    EVP_PKEY_CTX *ctx = NULL;
-    EVP_PKEY *pk = NULL;
-
-    if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-        !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-                                         c->group, 0) ||
-        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
-                                          pub_len) ||
-        (priv != NULL &&
-         !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv)) ||
-        (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-        (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
-        EVP_PKEY_fromdata_init(ctx) <= 0 ||
-        EVP_PKEY_fromdata(ctx, &pk,
-                          priv != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
-                          params) <= 0)
-        pk = NULL;
-    EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params) /* secure BNs are cleared */;
-    OSSL_PARAM_BLD_free(bld);
-    return pk;
-}
-
-/* The peer point must be on the curve, not at infinity, coordinates < p. */
-static zto_err_t
-check_peer(EVP_PKEY *peer)
-{
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, peer, NULL);
-    int ok = ctx != NULL && EVP_PKEY_public_check(ctx) == 1;
-
-    EVP_PKEY_CTX_free(ctx);
-    return ok ? ZTO_OK : ZTO_E_KEY;
-}
-
+/*
+ * Shx = x(d * Q) for the peer's point Q (what ECDH_compute_key does,
+ * without building EVP_PKEY objects for both sides). Q must be a point
+ * of the curve with coordinates below p (EC_POINT_oct2point refuses
+ * anything else) and not at infinity; P-256 and P-384 have cofactor 1,
+ * so every such point is in the prime-order group and this is the full
+ * public-key validation of SP 800-56A section 5.6.2.3.3.
+ */
 zto_err_t
 kex_ecdh_derive(const struct zto_kex *k, const uint8_t *peer, size_t peer_len,
                 uint8_t *shse, size_t cap, size_t *shse_len)
@@ -218,12 +214,13 @@ kex_ecdh_derive(const struct zto_kex *k, const uint8_t *peer, size_t peer_len,
     const struct curve *c = curve_of(k);
     zto_err_t r = ZTO_E_CRYPTO;
     struct zto_bytes px, py, prand;
-    uint8_t own_pt[1 + 2 * EC_MAX_FIELD], peer_pt[1 + 2 * EC_MAX_FIELD];
+    uint8_t peer_pt[1 + 2 * EC_MAX_FIELD];
     uint8_t shx[EC_MAX_FIELD];
-    size_t off = 0, ptlen, shx_len, n;
-    EVP_PKEY *own = NULL, *other = NULL;
-    EVP_PKEY_CTX *dctx = NULL;
-    BIGNUM *d = NULL;
+    size_t off = 0, n;
+    EC_GROUP *g = NULL;
+    EC_POINT *q = NULL, *s = NULL;
+    BN_CTX *bctx = NULL;
+    BIGNUM *d = NULL, *sx;
 
     if (c == NULL || k->random_len != c->rlen ||
         (k->role != ZTO_KEX_OWNER && k->role != ZTO_KEX_DEVICE))
@@ -238,35 +235,32 @@ kex_ecdh_derive(const struct zto_kex *k, const uint8_t *peer, size_t peer_len,
     if (cap < n)
         return ZTO_E_BUF_TOO_SMALL;
 
-    ptlen = 1 + 2 * c->flen;
     memset(peer_pt, 0, sizeof(peer_pt));
     peer_pt[0] = 0x04; /* uncompressed */
     memcpy(peer_pt + 1 + c->flen - px.len, px.p, px.len);
     memcpy(peer_pt + 1 + 2 * c->flen - py.len, py.p, py.len);
-    own_pt[0] = 0x04;
     r = ZTO_E_CRYPTO;
-    if ((r = own_public(c, k, own_pt + 1, own_pt + 1 + c->flen)) != ZTO_OK)
+    if ((g = new_group(c)) == NULL || (q = EC_POINT_new(g)) == NULL ||
+        (s = EC_POINT_new(g)) == NULL || (bctx = BN_CTX_new()) == NULL)
         goto out;
-    r = ZTO_E_CRYPTO;
-    if ((d = BN_secure_new()) == NULL)
+    if ((r = own_scalar(c, k, g, &d)) != ZTO_OK)
         goto out;
-    BN_set_flags(d, BN_FLG_CONSTTIME);
-    if (BN_bin2bn(k->secret, (int)c->flen, d) == NULL ||
-        (own = key_from_params(c, own_pt, ptlen, d)) == NULL)
-        goto out;
-    if ((other = key_from_params(c, peer_pt, ptlen, NULL)) == NULL) {
+    if (EC_POINT_oct2point(g, q, peer_pt, 1 + 2 * c->flen, bctx) != 1 ||
+        EC_POINT_is_at_infinity(g, q) ||
+        EC_POINT_is_on_curve(g, q, bctx) != 1) {
         r = ZTO_E_KEY; /* not a point of this curve */
         goto out;
     }
-    if ((r = check_peer(other)) != ZTO_OK)
-        goto out;
     r = ZTO_E_CRYPTO;
-    shx_len = sizeof(shx);
-    if ((dctx = EVP_PKEY_CTX_new_from_pkey(NULL, own, NULL)) == NULL ||
-        EVP_PKEY_derive_init(dctx) <= 0 ||
-        EVP_PKEY_derive_set_peer_ex(dctx, other, 1) <= 0 ||
-        EVP_PKEY_derive(dctx, shx, &shx_len) <= 0 || shx_len != c->flen)
+    BN_CTX_start(bctx);
+    if ((sx = BN_CTX_get(bctx)) == NULL ||
+        !EC_POINT_mul(g, s, NULL, q, d, bctx) || EC_POINT_is_at_infinity(g, s) ||
+        !EC_POINT_get_affine_coordinates(g, s, sx, NULL, bctx) ||
+        BN_bn2binpad(sx, shx, (int)c->flen) != (int)c->flen) {
+        BN_CTX_end(bctx);
         goto out;
+    }
+    BN_CTX_end(bctx);
 
     memcpy(shse, shx, c->flen);
     if (k->role == ZTO_KEX_DEVICE) {
@@ -280,9 +274,10 @@ kex_ecdh_derive(const struct zto_kex *k, const uint8_t *peer, size_t peer_len,
     r = ZTO_OK;
 out:
     zto_zeroize(shx, sizeof(shx));
-    EVP_PKEY_CTX_free(dctx);
-    EVP_PKEY_free(other);
-    EVP_PKEY_free(own);
+    EC_POINT_clear_free(s);
+    EC_POINT_free(q);
     BN_clear_free(d);
+    BN_CTX_free(bctx);
+    EC_GROUP_free(g);
     return r;
 }

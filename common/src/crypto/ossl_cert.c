@@ -30,6 +30,81 @@ parse(const struct zto_bytes *b)
     return x;
 }
 
+void
+zto_cert_init(struct zto_cert *c)
+{
+    c->impl = NULL;
+}
+
+void
+zto_cert_free(struct zto_cert *c)
+{
+    if (c == NULL)
+        return;
+    X509_free(c->impl);
+    c->impl = NULL;
+}
+
+zto_err_t
+zto_cert_parse(const uint8_t *der, size_t n, struct zto_cert *out)
+{
+    struct zto_bytes b = ZTO_BYTES(der, n);
+
+    out->impl = parse(&b);
+    return out->impl != NULL ? ZTO_OK : ZTO_E_CERT;
+}
+
+zto_err_t
+zto_cert_key(const struct zto_cert *c, struct zto_key *out)
+{
+    if (c->impl == NULL)
+        return ZTO_E_ARG;
+    return ossl_key_wrap(X509_get_pubkey(c->impl), false, out);
+}
+
+zto_err_t
+zto_cert_self_signed(const struct zto_cert *c)
+{
+    if (c->impl == NULL)
+        return ZTO_E_ARG;
+    return X509_self_signed(c->impl, 1) == 1 ? ZTO_OK : ZTO_E_CERT;
+}
+
+zto_err_t
+zto_cert_chain_verify_parsed(const struct zto_cert *chain, size_t n,
+                             const struct zto_cert *const *anchors,
+                             size_t nanchors)
+{
+    X509_STORE *store = NULL;
+    X509_STORE_CTX *ctx = NULL;
+    STACK_OF(X509) *untrusted = NULL;
+    size_t i;
+    zto_err_t r = ZTO_E_CRYPTO;
+
+    if (n == 0 || chain[0].impl == NULL)
+        return ZTO_E_CERT;
+    if ((store = X509_STORE_new()) == NULL ||
+        (untrusted = sk_X509_new_null()) == NULL)
+        goto out;
+    /* The stack borrows the certificates: sk_X509_free() below. */
+    for (i = 1; i < n; i++)
+        if (chain[i].impl == NULL || !sk_X509_push(untrusted, chain[i].impl))
+            goto out;
+    for (i = 0; i < nanchors; i++)
+        if (anchors[i]->impl == NULL ||
+            X509_STORE_add_cert(store, anchors[i]->impl) != 1)
+            goto out;
+    if ((ctx = X509_STORE_CTX_new()) == NULL ||
+        X509_STORE_CTX_init(ctx, store, chain[0].impl, untrusted) != 1)
+        goto out;
+    r = X509_verify_cert(ctx) == 1 ? ZTO_OK : ZTO_E_CERT;
+out:
+    X509_STORE_CTX_free(ctx);
+    sk_X509_free(untrusted);
+    X509_STORE_free(store);
+    return r;
+}
+
 zto_err_t
 zto_cert_chain_verify(const struct zto_bytes *chain, size_t n,
                       const struct zto_bytes *roots, size_t nroots)

@@ -97,14 +97,46 @@ ossl_key_wrap(EVP_PKEY *pk, bool has_private, struct zto_key *out)
     return ZTO_OK;
 }
 
+static zto_err_t ec_from_xy(const char *group, const uint8_t *x, size_t xl,
+                            const uint8_t *y, size_t yl, size_t flen,
+                            EVP_PKEY **out);
+
+/* An EC P-256 / P-384 SPKI with an uncompressed point, built from the
+ * point (which OpenSSL checks to be on the curve): d2i_PUBKEY() goes
+ * through OSSL_DECODER, whose set-up costs several times what the key
+ * is then used for. ZTO_E_UNSUPPORTED for any other SPKI. */
+static zto_err_t
+spki_ec(const uint8_t *der, size_t n, struct zto_key *out)
+{
+    struct zto_bytes pt;
+    int32_t type = 0;
+    unsigned bits = 0;
+    size_t f;
+    EVP_PKEY *pk = NULL;
+    zto_err_t r;
+
+    if (ossl_spki_ec_point(der, n, &type, &bits, &pt) != ZTO_OK)
+        return ZTO_E_UNSUPPORTED;
+    f = ossl_ec_field_len(bits);
+    if (pt.len != 1 + 2 * f || pt.p[0] != 0x04)
+        return ZTO_E_UNSUPPORTED;
+    if ((r = ec_from_xy(type == ZTO_PK_SECP256R1 ? "prime256v1" : "secp384r1",
+                        pt.p + 1, f, pt.p + 1 + f, f, f, &pk)) != ZTO_OK)
+        return r;
+    return ossl_key_wrap(pk, false, out);
+}
+
 zto_err_t
 zto_key_from_spki_der(const uint8_t *der, size_t n, struct zto_key *out)
 {
     const unsigned char *p = der;
     EVP_PKEY *pk;
+    zto_err_t r;
 
     if (n == 0 || n > LONG_MAX)
         return ZTO_E_KEY;
+    if ((r = spki_ec(der, n, out)) != ZTO_E_UNSUPPORTED)
+        return r == ZTO_OK ? ZTO_OK : ZTO_E_KEY;
     pk = d2i_PUBKEY(NULL, &p, (long)n);
     if (pk == NULL)
         return ZTO_E_KEY;

@@ -77,12 +77,14 @@ ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_get_prev(struct zto_db *db,
  * and new_voucher and keeps its prev_guid and kept voucher. It happens
  * only if the voucher's SHA-256 still equals old_hash (the voucher the
  * session proved); otherwise ZTO_E_STATE and nothing changes.
- * ZTO_E_EXISTS if new_guid is taken.
+ * ZTO_E_EXISTS if new_guid is taken. With session set, that session row
+ * is deleted in the same transaction (one commit ends the TO2).
  */
 ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_replace(
     struct zto_db *db, const struct zto_guid *old_guid,
     const uint8_t old_hash[32], const struct zto_guid *new_guid,
-    const uint8_t *new_voucher, size_t new_len, int64_t now);
+    const uint8_t *new_voucher, size_t new_len, int64_t now,
+    const char *session);
 
 /* End of a TO2 with credential reuse (section 9.4): state onboarded,
  * reused, onboarded_at = now, one more onboarding, no failure, no kept
