@@ -223,6 +223,38 @@ refuse(struct srv_coap *c, coap_pdu_t *resp, const char *peer, int msg,
     coap_add_data(resp, strlen(why), (const uint8_t *)why);
 }
 
+static bool
+hash_body(const uint8_t *p, size_t n, uint8_t out[32])
+{
+    struct zto_hash_buf h;
+
+    if (zto_hash(ZTO_HASH_SHA256, p, n, &h) != ZTO_OK || h.len != 32)
+        return false;
+    memcpy(out, h.value, 32);
+    return true;
+}
+
+/* The ETag of a Block2 answer names its bytes. A request retransmitted
+ * while the server was busy is answered twice, once by the handler and
+ * once from the cache; libcoap would give each answer an ETag of its own
+ * (a counter), and the client, seeing the ETag change between blocks,
+ * would restart the request as if the body had changed (libcoap 4.3
+ * resends it with a new token, which the session then refuses). Equal
+ * bytes, equal ETag: the second answer is the same representation. */
+static uint64_t
+body_etag(const uint8_t *p, size_t n)
+{
+    uint8_t h[32];
+    uint64_t e = 0;
+    size_t i;
+
+    if (!hash_body(p, n, h))
+        return 0; /* libcoap picks one */
+    for (i = 0; i < 8; i++)
+        e = e << 8 | h[i];
+    return e != 0 ? e : 1; /* 0 asks libcoap for its own */
+}
+
 static void
 respond(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
         const coap_pdu_t *req, const coap_string_t *query, coap_pdu_t *resp,
@@ -249,8 +281,9 @@ respond(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
     }
     memcpy(copy, a->body, a->len);
     if (!coap_add_data_large_response(res, s, req, resp, query,
-                                      COAP_MEDIATYPE_APPLICATION_CBOR, -1, 0,
-                                      a->len, copy, release_copy, copy))
+                                      COAP_MEDIATYPE_APPLICATION_CBOR, -1,
+                                      body_etag(a->body, a->len), a->len, copy,
+                                      release_copy, copy))
         log_err("coap: cannot attach a %zu-byte response", a->len);
 }
 
@@ -341,17 +374,6 @@ serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
 }
 
 /* ---- the request handler ---- */
-
-static bool
-hash_body(const uint8_t *p, size_t n, uint8_t out[32])
-{
-    struct zto_hash_buf h;
-
-    if (zto_hash(ZTO_HASH_SHA256, p, n, &h) != ZTO_OK || h.len != 32)
-        return false;
-    memcpy(out, h.value, 32);
-    return true;
-}
 
 static void
 on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,

@@ -19,6 +19,9 @@
  *                                                refused, http conns, 255s,
  *                                                SIGHUP reloads]
  *  - body tstr "sleep:<ms>"                   -> waits, then answers
+ *  - body tstr "sleep:<ms>,<n>"               -> waits, then answers with an
+ *                                                n-byte bstr as the item (a
+ *                                                slow answer in Block2)
  *  - otherwise N+1 with [seq, N, token-or-null, <request item>], where seq
  *    counts handler calls: a request processed twice shows a new seq.
  *  - 13/23/33/71 end the session.
@@ -114,7 +117,7 @@ handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
     struct zto_bytes arg;
     uint8_t next = (uint8_t)(req->msg_type + 1);
     int slot = find_token(e, req->token);
-    size_t n = 0;
+    size_t n = 0, pad = 0;
     zto_err_t r;
 
     e->seq++;
@@ -150,12 +153,14 @@ handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
         return;
     }
     if (body_is_text(req, "sleep:", &arg)) {
-        char num[16] = "";
+        char num[32] = "", *end = NULL;
         struct timespec ts;
         long ms;
 
-        memcpy(num, arg.p, arg.len < 15 ? arg.len : 15);
-        ms = strtol(num, NULL, 10);
+        memcpy(num, arg.p, arg.len < 31 ? arg.len : 31);
+        ms = strtol(num, &end, 10);
+        if (*end == ',')
+            pad = (size_t)strtoul(end + 1, NULL, 10);
         ts.tv_sec = ms / 1000;
         ts.tv_nsec = (ms % 1000) * 1000000L;
         nanosleep(&ts, NULL);
@@ -181,7 +186,14 @@ handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
             zto_cbor_put_cstr(&enc, req->token);
         else
             zto_cbor_put_null(&enc);
-        zto_cbor_put_raw(&enc, req->body, req->len);
+        if (pad > 0) {
+            static const uint8_t zeros[ZTO_MAX_MSG_SIZE / 2];
+
+            zto_cbor_put_bstr(&enc, zeros, pad < sizeof(zeros) ? pad
+                                                               : sizeof(zeros));
+        } else {
+            zto_cbor_put_raw(&enc, req->body, req->len);
+        }
     }
     if ((r = zto_cbor_enc_finish(&enc, &n)) != ZTO_OK) {
         if (zto_srv_error(resp, r, req->msg_type, "answer too large") != ZTO_OK)

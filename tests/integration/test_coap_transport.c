@@ -166,6 +166,64 @@ lossy(const char *loss, size_t size, uint8_t first_type)
     echo_stop(&p);
 }
 
+/* The handler takes longer than the client's ACK_TIMEOUT and its answer
+ * needs Block2: the client retransmits while the server is busy, so the
+ * server sees the request twice and answers the second from its cache.
+ * Both answers must be the same representation (same ETag), or the
+ * client takes the second for a changed body and restarts the request. */
+static void
+slow_big(size_t pad, size_t reqpad)
+{
+    static const char *const args[] = {"--coap", "127.0.0.1:0", NULL};
+    struct zto_coap_opts o;
+    struct echo_proc p;
+    struct zto_target tg;
+    struct echo_stats st;
+    struct echo_ans a;
+    uint8_t *body, type = 0;
+    char *text;
+    size_t blen, n, olen = 0, cap = reqpad + 64;
+
+    printf("  a %zu-byte answer after 2.5 s to a %zu-byte request, "
+           "request retransmitted\n",
+           pad, reqpad + 16);
+    body = malloc(cap);
+    text = malloc(cap);
+    ASSERT_TRUE(body != NULL && text != NULL);
+    ASSERT_EQ(echo_start(&p, args), 0);
+    ASSERT_EQ(echo_target(&p, "coap://127.0.0.1:", &tg), 0);
+    memset(&o, 0, sizeof(o));
+    o.ack_timeout_ms = 1000;
+    o.timeout_ms = 30000;
+    zto_coap_transport_init(&ct, &o);
+    n = (size_t)snprintf(text, cap, "sleep:2500,%zu ", pad);
+    memset(text + n, 'x', reqpad);
+    text[n + reqpad] = '\0';
+    blen = make_text(text, body, cap);
+    ASSERT_OK(ops->open(&ct, &tg));
+    ASSERT_OK(
+        xchg(ops, &ct, 60, body, blen, rt_out, sizeof(rt_out), &olen, &type));
+    ASSERT_EQ(type, 61);
+    ASSERT_EQ(echo_decode(rt_out, olen, &a), 0);
+    ASSERT_EQ(a.seq, 1);
+    ASSERT_EQ(a.item.len, pad + 3); /* bstr head of 3 bytes, pad >= 256 */
+    /* The session goes on with the token of that answer. */
+    blen = make_text("next", body, cap);
+    ASSERT_OK(
+        xchg(ops, &ct, 62, body, blen, rt_out, sizeof(rt_out), &olen, &type));
+    ASSERT_EQ(type, 63);
+    ASSERT_EQ(echo_decode(rt_out, olen, &a), 0);
+    ASSERT_EQ(a.seq, 2);
+    ops->close(&ct);
+    ASSERT_EQ(rt_stats(ops, &ct, &tg, &st), 0);
+    ASSERT_EQ(st.requests, 3); /* each message once, then "stats" */
+    ASSERT_TRUE(st.replayed >= 1);
+    zto_coap_transport_free(&ct);
+    echo_stop(&p);
+    free(body);
+    free(text);
+}
+
 static void
 test_loss(void)
 {
@@ -177,6 +235,9 @@ test_loss(void)
     lossy("5", 5000, 60);
     /* A lost 2.31 in the middle of a Block1 transfer. */
     lossy("2", 5000, 30);
+    slow_big(3000, 0);
+    slow_big(300, 0);
+    slow_big(3000, 4000); /* Block1 too: the last block is resent */
 }
 
 static void
