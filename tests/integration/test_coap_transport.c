@@ -414,6 +414,14 @@ fake_handler(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
         coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
         coap_add_data_large_response(res, s, req, resp, query, 60, -1, 0, 1,
                                      (const uint8_t *)"\xa0", NULL, NULL);
+    } else if (n == 18) {
+        /* Slower than the client's ACK_TIMEOUT, so the request arrives
+         * twice, and each copy is answered in Block2 with an ETag of
+         * libcoap's counter: a changed body halfway through. */
+        usleep(2500 * 1000);
+        coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
+        coap_add_data_large_response(res, s, req, resp, query, 60, -1, 0,
+                                     3000, huge, NULL, NULL);
     } else if (n == 14) { /* a plain CoAP error */
         coap_pdu_set_code(resp, COAP_RESPONSE_CODE_NOT_FOUND);
         coap_add_data(resp, 5, (const uint8_t *)"nope!");
@@ -514,6 +522,15 @@ test_fake(void)
     ASSERT_EQ(type, 255);
     ASSERT_EQ(errmsg_decode(rt_out, olen, &code, &prev), 0);
     ASSERT_EQ(code, 6);
+    /* An answer that changes during its block-wise transfer: libcoap
+     * would send the request again, and FDO messages are not
+     * idempotent, so the exchange fails at once. */
+    t0 = itest_now_ms();
+    ASSERT_ERR(
+        xchg(ops, &ct, 18, huge, 1, rt_out, sizeof(rt_out), &olen, &type),
+        ZTO_E_TRANSPORT);
+    ASSERT_TRUE(strstr(zto_coap_transport_detail(&ct), "changed") != NULL);
+    ASSERT_TRUE(itest_now_ms() - t0 < 8000);
     zto_coap_transport_free(&ct);
     kill(pid, SIGKILL);
     waitpid(pid, &st, 0);

@@ -242,6 +242,14 @@ on_event(coap_session_t *s, const coap_event_t ev)
     } else if (ev == COAP_EVENT_XMIT_BLOCK_FAIL) {
         detail(t, "block-wise transfer failed");
         finish(t, ZTO_E_TRANSPORT);
+    } else if (ev == COAP_EVENT_PARTIAL_BLOCK) {
+        /* Blocks missing, or the answer's ETag changed halfway: libcoap
+         * would then send the request again under a new token, and FDO
+         * messages are not idempotent (the session would refuse it, or
+         * the answer would never match). Stop here, clearly. */
+        detail(t, "answer incomplete or changed during its block-wise "
+                  "transfer");
+        finish(t, ZTO_E_TRANSPORT);
     }
     return 0;
 }
