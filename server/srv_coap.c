@@ -280,10 +280,9 @@ respond(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
         return;
     }
     memcpy(copy, a->body, a->len);
-    if (!coap_add_data_large_response(res, s, req, resp, query,
-                                      COAP_MEDIATYPE_APPLICATION_CBOR, -1,
-                                      body_etag(a->body, a->len), a->len, copy,
-                                      release_copy, copy))
+    if (!coap_add_data_large_response(
+            res, s, req, resp, query, COAP_MEDIATYPE_APPLICATION_CBOR, -1,
+            body_etag(a->body, a->len), a->len, copy, release_copy, copy))
         log_err("coap: cannot attach a %zu-byte response", a->len);
 }
 

@@ -189,8 +189,8 @@ handler(void *ctx, const struct zto_srv_req *req, struct zto_srv_resp *resp)
         if (pad > 0) {
             static const uint8_t zeros[ZTO_MAX_MSG_SIZE / 2];
 
-            zto_cbor_put_bstr(&enc, zeros, pad < sizeof(zeros) ? pad
-                                                               : sizeof(zeros));
+            zto_cbor_put_bstr(&enc, zeros,
+                              pad < sizeof(zeros) ? pad : sizeof(zeros));
         } else {
             zto_cbor_put_raw(&enc, req->body, req->len);
         }

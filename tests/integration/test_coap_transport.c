@@ -122,13 +122,28 @@ test_duplicate(void)
     echo_stop(&p);
 }
 
+/* srv_echo with ARGS on 127.0.0.1 and the client with a one-second
+ * ACK_TIMEOUT, so retransmissions come soon. */
+static void
+quick_retransmit(const char *const *args, struct echo_proc *p,
+                 struct zto_target *tg)
+{
+    struct zto_coap_opts o;
+
+    ASSERT_EQ(echo_start(p, args), 0);
+    ASSERT_EQ(echo_target(p, "coap://127.0.0.1:", tg), 0);
+    memset(&o, 0, sizeof(o));
+    o.ack_timeout_ms = 1000;
+    o.timeout_ms = 30000;
+    zto_coap_transport_init(&ct, &o);
+}
+
 /* The server drops its own answer; the client retransmits the request;
  * the server must answer it without running the handler again. */
 static void
 lossy(const char *loss, size_t size, uint8_t first_type)
 {
     const char *args[] = {"--coap", "127.0.0.1:0", "--coap-loss", loss, NULL};
-    struct zto_coap_opts o;
     struct echo_proc p;
     struct zto_target tg;
     struct echo_stats st;
@@ -138,12 +153,7 @@ lossy(const char *loss, size_t size, uint8_t first_type)
     uint64_t t0;
 
     printf("  server drops packet %s, %zu-byte request\n", loss, size);
-    ASSERT_EQ(echo_start(&p, args), 0);
-    ASSERT_EQ(echo_target(&p, "coap://127.0.0.1:", &tg), 0);
-    memset(&o, 0, sizeof(o));
-    o.ack_timeout_ms = 1000;
-    o.timeout_ms = 20000;
-    zto_coap_transport_init(&ct, &o);
+    quick_retransmit(args, &p, &tg);
     body = make_body(size, 3, &blen);
     ASSERT_OK(ops->open(&ct, &tg));
     t0 = itest_now_ms();
@@ -175,7 +185,6 @@ static void
 slow_big(size_t pad, size_t reqpad)
 {
     static const char *const args[] = {"--coap", "127.0.0.1:0", NULL};
-    struct zto_coap_opts o;
     struct echo_proc p;
     struct zto_target tg;
     struct echo_stats st;
@@ -190,12 +199,7 @@ slow_big(size_t pad, size_t reqpad)
     body = malloc(cap);
     text = malloc(cap);
     ASSERT_TRUE(body != NULL && text != NULL);
-    ASSERT_EQ(echo_start(&p, args), 0);
-    ASSERT_EQ(echo_target(&p, "coap://127.0.0.1:", &tg), 0);
-    memset(&o, 0, sizeof(o));
-    o.ack_timeout_ms = 1000;
-    o.timeout_ms = 30000;
-    zto_coap_transport_init(&ct, &o);
+    quick_retransmit(args, &p, &tg);
     n = (size_t)snprintf(text, cap, "sleep:2500,%zu ", pad);
     memset(text + n, 'x', reqpad);
     text[n + reqpad] = '\0';
@@ -420,8 +424,8 @@ fake_handler(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
          * libcoap's counter: a changed body halfway through. */
         usleep(2500 * 1000);
         coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
-        coap_add_data_large_response(res, s, req, resp, query, 60, -1, 0,
-                                     3000, huge, NULL, NULL);
+        coap_add_data_large_response(res, s, req, resp, query, 60, -1, 0, 3000,
+                                     huge, NULL, NULL);
     } else if (n == 14) { /* a plain CoAP error */
         coap_pdu_set_code(resp, COAP_RESPONSE_CODE_NOT_FOUND);
         coap_add_data(resp, 5, (const uint8_t *)"nope!");
