@@ -16,6 +16,7 @@
 #   - with CRASH=1 (a ZTO_TEST_HOOKS build): the owner SIGKILLed right
 #     after the commit that ends TO2; restarted, it runs the hook exactly
 #     once for that device
+#   - credential reuse: ZTO_REUSED=yes, the same GUID twice
 #   - without onboarded_hook no row is written
 bin=$1
 src=$2
@@ -246,7 +247,26 @@ if [ "$crash" = 1 ]; then
     srv_stop o
 fi
 
-# ---- 5. without onboarded_hook no row is written ----
+# ---- 5. credential reuse ----
+own_conf "$tmp/own.conf" "onboarded_hook = $hk/hook" "credential_reuse = yes"
+srv_start o "$own" serve --config "$tmp/own.conf"
+new_device d6
+g6=$guid
+check "d6: onboard with credential reuse" "$dev" onboard \
+    --cred "$tmp/d6.cred" --owner "$o_http" --download-dir "$tmp/dl" \
+    --allow-reuse
+wait_for "$hk/env.$g6.1" '^ZTO_EVENT=' 50
+expect_match "d6: ZTO_REUSED=yes" '^ZTO_REUSED=yes$' "$hk/env.$g6.1"
+expect_match "d6: ZTO_NEW_GUID is the same GUID" "^ZTO_NEW_GUID=$g6\$" \
+    "$hk/env.$g6.1"
+expect_match "d6: ZTO_CERT_SERIAL (the csr step ran)" \
+    '^ZTO_CERT_SERIAL=[0-9a-f]+$' "$hk/env.$g6.1"
+# Stopped only once the program ended: one still running when the owner
+# stops is killed and its row stays pending.
+wait_for "$tmp/o.err" "onboarded_hook for GUID $g6 .*exit status 0" 50
+srv_stop o
+
+# ---- 6. without onboarded_hook no row is written ----
 own_conf "$tmp/own.conf"
 srv_start o "$own" serve --config "$tmp/own.conf"
 new_device d5
