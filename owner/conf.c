@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "owner_conf.h"
+#include "owner_hook.h"
 #include "svi_csr.h"
 #include "zto_log.h"
 
@@ -83,6 +84,13 @@ static const struct zto_conf_kw owner_kw[] = {
        "TO0 over https/coaps: accept any server certificate (tests)"),
     KW("transport_ca", ZTO_CONF_STR, transport_ca, NULL, 0, 0, false,
        "TO0 over https/coaps: trusted CAs (PEM; default system store)"),
+    KW("onboarded_hook", ZTO_CONF_STR, onboarded_hook, NULL, 0, 0, false,
+       "program run (no shell) for every completed onboarding"),
+    KW("onboarded_hook_timeout", ZTO_CONF_INT, onboarded_hook_timeout, "30", 1,
+       3600, false, "seconds onboarded_hook may run before SIGKILL"),
+    KW("onboarded_hook_retries", ZTO_CONF_INT, onboarded_hook_retries, "5", 0,
+       100, false,
+       "retries of a failed onboarded_hook (waits double from 5 s)"),
     ZTO_ADMIN_CONF_KW(struct owner_conf, admin),
 };
 #define NKW (sizeof(owner_kw) / sizeof(owner_kw[0]))
@@ -280,6 +288,10 @@ owner_conf_apply(const struct owner_conf *c, struct owner *o, char *err,
         snprintf(o->svi_upload_dir, sizeof(o->svi_upload_dir), "%s",
                  c->svi_upload_dir.v);
     }
+    if (c->onboarded_hook.set &&
+        (r = owner_hook_check(c->onboarded_hook.v, err, errcap)) != ZTO_OK)
+        return r;
+    o->onboard_hook = c->onboarded_hook.set;
     o->svi_upload_max = (uint64_t)c->svi_upload_max.v;
     o->svi_output_max = (uint32_t)c->svi_output_max.v;
     if (c->csr_ca_chain.set) {

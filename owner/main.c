@@ -38,6 +38,7 @@
 #include "owner_admin.h"
 #include "owner_api.h"
 #include "owner_conf.h"
+#include "owner_hook.h"
 #include "owner_to0.h"
 #include "svi_csr.h"
 #include "zto_daemon.h"
@@ -240,6 +241,7 @@ cmd_serve(const struct args *a)
     struct zto_admin_opts ao;
     struct zto_admin *adm = NULL;
     struct owner_api api;
+    struct owner_hook *hook = NULL;
     char err[512] = "";
     zto_err_t r;
 
@@ -274,6 +276,23 @@ cmd_serve(const struct args *a)
         event_new(zto_srv_event_base(s.srv), -1, EV_PERSIST, on_purge, &s);
     if (s.purge == NULL || event_add(s.purge, &every) != 0)
         errx1("cannot arm the session purge timer");
+    if (c.onboarded_hook.set) {
+        struct owner_hook_conf hc;
+        memset(&hc, 0, sizeof(hc));
+        hc.path = c.onboarded_hook.v;
+        hc.timeout_s = (unsigned)c.onboarded_hook_timeout.v;
+        hc.retries = (unsigned)c.onboarded_hook_retries.v;
+        hc.backoff_s = 5;
+#ifdef ZTO_TEST_HOOKS
+        /* Tests: a short first wait between retries. */
+        if (getenv("ZTO_TEST_HOOK_BACKOFF") != NULL)
+            hc.backoff_s = (unsigned)strtoul(getenv("ZTO_TEST_HOOK_BACKOFF"),
+                                             NULL, 10);
+#endif
+        if ((r = owner_hook_start(zto_srv_event_base(s.srv), &o, &hc,
+                                  &hook)) != ZTO_OK)
+            errx1("cannot start onboarded_hook: %s", zto_strerror(r));
+    }
     if (c.to0.v) {
         to2_addresses(&c, s.srv, &addr, hosts, sizeof(hosts));
         memset(&tc, 0, sizeof(tc));
@@ -303,6 +322,7 @@ cmd_serve(const struct args *a)
     log_info("serving TO2 with %zu owner key(s)%s", o.nkeys,
              c.to0.v ? ", TO0 client running" : "");
     r = zto_srv_run(s.srv);
+    owner_hook_stop(hook);
     zto_admin_free(adm);
     if (!owner_to0_stop(to0, TO0_STOP_WAIT_MS)) {
         /* The TO0 thread still holds the owner keys: end the process

@@ -16,6 +16,9 @@
  *   POST   /devices/{guid}/to0                register it now
  *   POST   /devices/{guid}/resell             hand it on (PEM next key)
  *   GET    /certs                             certificates fdo.csr issued
+ *   GET    /hooks                             onboardings onboarded_hook
+ *                                             has not reported yet
+ *   POST   /hooks/retry                       failed ones pending again
  *
  * Uploads are verified exactly like "fdo-owner import" (owner_import_one)
  * and, unless partial=true, stored all together or not at all.
@@ -1206,6 +1209,113 @@ certs_list(void *ctx, const struct zto_admin_req *req,
     }
 }
 
+/* ---- onboardings waiting for onboarded_hook ---- */
+
+struct hooks_ctx {
+    struct zto_json *w;
+    int64_t skip, left, total;
+};
+
+static int
+hook_row(void *ctx, const struct zto_db_hook_ev *ev)
+{
+    struct hooks_ctx *x = ctx;
+    char g[33];
+
+    x->total++;
+    if (x->skip > 0) {
+        x->skip--;
+        return 0;
+    }
+    if (x->left == 0)
+        return 0;
+    x->left--;
+    zto_json_obj(x->w);
+    zto_json_kint(x->w, "id", ev->id);
+    zto_json_kstr(x->w, "state", ev->failed ? "failed" : "pending");
+    zto_json_kstr(x->w, "guid", zto_admin_guid_str(&ev->guid, g));
+    zto_json_kstr(x->w, "new_guid", zto_admin_guid_str(&ev->new_guid, g));
+    zto_json_kbool(x->w, "reused", ev->reused);
+    zto_json_ktime(x->w, "onboarded_at", ev->at);
+    if (ev->serial[0] != '\0')
+        zto_json_kstr(x->w, "cert_serial", ev->serial);
+    else
+        zto_json_knull(x->w, "cert_serial");
+    zto_json_kint(x->w, "attempts", ev->attempts);
+    if (ev->failed || ev->attempts == 0)
+        zto_json_knull(x->w, "next_attempt_at");
+    else
+        zto_json_ktime(x->w, "next_attempt_at", ev->next_at);
+    if (ev->last_result[0] != '\0')
+        zto_json_kstr(x->w, "last_result", ev->last_result);
+    else
+        zto_json_knull(x->w, "last_result");
+    zto_json_obj_end(x->w);
+    return 0;
+}
+
+static void
+hooks_list(void *ctx, const struct zto_admin_req *req,
+           struct zto_admin_resp *resp)
+{
+    struct owner_api *api = ctx;
+    struct hooks_ctx x;
+    int64_t limit, offset;
+    zto_err_t r;
+
+    if (zto_admin_query_int(req, "limit", LIST_DEF, 1, LIST_MAX, &limit) !=
+            ZTO_OK ||
+        zto_admin_query_int(req, "offset", 0, 0, INT64_MAX, &offset) !=
+            ZTO_OK) {
+        zto_admin_error(resp, 400, "bad_query", "limit: 1..%d, offset: >= 0",
+                        LIST_MAX);
+        return;
+    }
+    memset(&x, 0, sizeof(x));
+    x.skip = offset;
+    x.left = limit;
+    x.w = zto_admin_json(resp, 200);
+    zto_json_obj(x.w);
+    zto_json_kbool(x.w, "enabled", api->o->onboard_hook);
+    zto_json_karr(x.w, "hooks");
+    r = zto_db_owner_hook_list(api->o->db, false, 0, hook_row, &x);
+    zto_json_arr_end(x.w);
+    zto_json_kint(x.w, "total", x.total);
+    zto_json_kint(x.w, "offset", offset);
+    zto_json_kint(x.w, "limit", limit);
+    zto_json_obj_end(x.w);
+    if (r != ZTO_OK) {
+        log_err_r(r, "admin: listing onboarded_hook rows");
+        zto_admin_error(resp, 500, "db_error",
+                        "the onboarded_hook rows are unavailable");
+    }
+}
+
+static void
+hooks_retry(void *ctx, const struct zto_admin_req *req,
+            struct zto_admin_resp *resp)
+{
+    struct owner_api *api = ctx;
+    struct zto_json *w;
+    int64_t n = 0;
+    zto_err_t r;
+
+    (void)req;
+    if ((r = zto_db_owner_hook_retry(api->o->db, &n)) != ZTO_OK) {
+        log_err_r(r, "admin: retrying onboarded_hook rows");
+        zto_admin_error(resp, 500, "db_error",
+                        "the onboarded_hook rows cannot be changed");
+        return;
+    }
+    if (n > 0)
+        log_info("admin: %lld failed onboarded_hook row(s) pending again",
+                 (long long)n);
+    w = zto_admin_json(resp, 200);
+    zto_json_obj(w);
+    zto_json_kint(w, "retried", n);
+    zto_json_obj_end(w);
+}
+
 static const struct zto_admin_route routes[] = {
     {ZTO_ADMIN_POST, "/api/v1/owner/vouchers", ZTO_ADMIN_BODY_PEM,
      vouchers_upload},
@@ -1228,6 +1338,8 @@ static const struct zto_admin_route routes[] = {
     {ZTO_ADMIN_POST, "/api/v1/owner/devices/{guid}/resell", ZTO_ADMIN_BODY_PEM,
      device_resell},
     {ZTO_ADMIN_GET, "/api/v1/owner/certs", 0, certs_list},
+    {ZTO_ADMIN_GET, "/api/v1/owner/hooks", 0, hooks_list},
+    {ZTO_ADMIN_POST, "/api/v1/owner/hooks/retry", 0, hooks_retry},
 };
 
 zto_err_t

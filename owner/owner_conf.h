@@ -46,6 +46,9 @@ struct owner_conf {
     struct zto_conf_int to0_poll;
     struct zto_conf_bool insecure;
     struct zto_conf_str transport_ca;
+    struct zto_conf_str onboarded_hook;
+    struct zto_conf_int onboarded_hook_timeout;
+    struct zto_conf_int onboarded_hook_retries;
     struct zto_admin_conf admin; /* admin_* keywords (zto_admin.h) */
 };
 

@@ -90,7 +90,10 @@ struct owner {
     char svi_upload_dir[512]; /* fdo.upload files: DIR/GUID/NAME */
     uint64_t svi_upload_max;  /* largest file an upload step takes */
     uint32_t svi_output_max;  /* command output logged per step */
-    int64_t clock;            /* tests: fixed Unix time; 0 = now */
+    /* onboarded_hook is set: every TO2's end adds a hook_events row
+     * (owner_hook.c runs the program for it). */
+    bool onboard_hook;
+    int64_t clock; /* tests: fixed Unix time; 0 = now */
     void (*log)(void *ctx, int level, const char *line);
     void *log_ctx;
     /* Whether a level is logged at all (NULL: every level goes to log);
@@ -149,8 +152,7 @@ ZTO_MUST_CHECK zto_err_t owner_root_add(struct owner *o, const uint8_t *der,
  * leaf's public key goes there. */
 ZTO_MUST_CHECK zto_err_t owner_chain_verify(struct owner *o,
                                             const struct zto_bytes *chain,
-                                            size_t n,
-                                            struct zto_key *leaf_key);
+                                            size_t n, struct zto_key *leaf_key);
 void owner_ca_cache_free(struct owner *o);
 
 /* ---- owner_rvconf.c ---- */

@@ -1113,6 +1113,20 @@ const struct svi_kind svi_kind_csr = {
     "csr", MOD, check, start, receive, produce,
 };
 
+int64_t
+svi_csr_last_row(const struct svi_state *sv)
+{
+    int64_t row = 0;
+    size_t i;
+
+    for (i = 0; i < sv->nsteps; i++)
+        if (strcmp(sv->step[i].kind, svi_kind_csr.kind) == 0 &&
+            sv->step[i].u[U_ROW] > (uint64_t)row &&
+            sv->step[i].u[U_ROW] <= INT64_MAX)
+            row = (int64_t)sv->step[i].u[U_ROW];
+    return row;
+}
+
 /* ---- the operator's list ---- */
 
 static int

@@ -54,6 +54,10 @@ ZTO_MUST_CHECK zto_err_t svi_csr_setup_der(
     const struct svi_csr_conf *c, char *err, size_t errcap);
 void svi_csr_ca_free(struct svi_csr_ca *ca);
 
+/* The svi_certs row of the last certificate the csr steps of this TO2
+ * delivered, 0 if none. */
+int64_t svi_csr_last_row(const struct svi_state *sv);
+
 /* The certificates fdo.csr delivered (all, or those of one GUID), one
  * line each: id, serial, GUID, origin, not-after, subject. */
 ZTO_MUST_CHECK zto_err_t owner_certs_list(struct owner *o,

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svi_csr.h"
 #include "to2_int.h"
+#include "zto/zto_crashpoint.h"
 
 /* 66 TO2.DeviceServiceInfoReady -> 67 TO2.OwnerServiceInfoReady */
 zto_err_t
@@ -140,6 +142,7 @@ to2_done(struct to2_req *q)
     struct to2_session *s = q->s;
     struct zto_msg_to2_done m;
     struct zto_msg_to2_done2 a;
+    struct zto_db_hook_ev ev, *evp = NULL;
     struct zto_voucher v;
     struct zto_hash hm;
     uint8_t *vbuf = NULL, *nv = NULL;
@@ -158,10 +161,21 @@ to2_done(struct to2_req *q)
     if ((r = zto_msg_to2_done2_encode(&a, q->out, q->cap, q->out_len)) !=
         ZTO_OK)
         return r;
+    /* The report for onboarded_hook goes in the same commit. */
+    if (o->onboard_hook) {
+        memset(&ev, 0, sizeof(ev));
+        ev.guid = s->guid;
+        ev.new_guid = s->reuse ? s->guid : s->new_guid;
+        ev.reused = s->reuse;
+        ev.at = owner_now(o);
+        ev.cert_row = svi_csr_last_row(&s->svi);
+        evp = &ev;
+    }
     if (s->reuse) {
-        if ((r = zto_db_owner_ov_reused(o->db, &s->guid, owner_now(o))) !=
-            ZTO_OK)
+        if ((r = zto_db_owner_ov_reused(o->db, &s->guid, owner_now(o),
+                                        evp)) != ZTO_OK)
             return r;
+        ZTO_CRASHPOINT("owner.to2.done.committed");
         owner_logf(o, OWNER_LOG_INFO,
                    "TO2 GUID %s: 70 Done -> 71 Done2: onboarded, credential "
                    "reused",
@@ -186,13 +200,15 @@ to2_done(struct to2_req *q)
         /* The session row goes in the same commit. */
         if ((r = zto_db_owner_ov_replace(o->db, &s->guid, s->voucher_hash,
                                          &s->new_guid, nv, nv_len,
-                                         owner_now(o), q->token)) != ZTO_OK) {
+                                         owner_now(o), q->token, evp)) !=
+            ZTO_OK) {
             snprintf(q->why, q->whycap,
                      "storing the replacement voucher "
                      "failed (%s)",
                      zto_strerror(r));
             goto out;
         }
+        ZTO_CRASHPOINT("owner.to2.done.committed");
         owner_logf(o, OWNER_LOG_INFO,
                    "TO2 GUID %s: 70 Done -> 71 Done2: onboarded, new GUID "
                    "%s, replacement voucher stored",

@@ -82,6 +82,13 @@ zto_metrics_inc(enum zto_metric id)
     zto_metrics_add(id, 1);
 }
 
+void
+zto_metrics_set(enum zto_metric id, uint64_t v)
+{
+    if ((unsigned)id < ZTO_METRIC_COUNT_)
+        STORE(&m.role[id], v);
+}
+
 uint64_t
 zto_metrics_get(enum zto_metric id)
 {
@@ -444,6 +451,22 @@ render(FILE *f, const struct zto_metrics_info *info)
            "Vouchers handed out (export, extension, resale).");
     fprintf(f, "zto_vouchers_exported_total %" PRIu64 "\n",
             LOAD(&m.role[ZTO_METRIC_VOUCHERS_EXPORTED]));
+    if (info->role != NULL && strcmp(info->role, "owner") == 0) {
+        family(f, "zto_onboarded_hook_runs_total", "counter",
+               "Runs of onboarded_hook, by result.");
+        fprintf(f,
+                "zto_onboarded_hook_runs_total{result=\"ok\"} %" PRIu64 "\n"
+                "zto_onboarded_hook_runs_total{result=\"failed\"} %" PRIu64 "\n"
+                "zto_onboarded_hook_runs_total{result=\"timeout\"} %" PRIu64
+                "\n",
+                LOAD(&m.role[ZTO_METRIC_HOOK_OK]),
+                LOAD(&m.role[ZTO_METRIC_HOOK_FAILED]),
+                LOAD(&m.role[ZTO_METRIC_HOOK_TIMEOUT]));
+        family(f, "zto_onboarded_hook_pending", "gauge",
+               "Onboardings waiting for onboarded_hook (not failed).");
+        fprintf(f, "zto_onboarded_hook_pending %" PRIu64 "\n",
+                LOAD(&m.role[ZTO_METRIC_HOOK_PENDING]));
+    }
 
     if (info->srv != NULL) {
         struct zto_srv_stats st;

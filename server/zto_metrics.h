@@ -15,7 +15,7 @@
  *  - the roles, for what the runtime cannot see, through
  *    zto_metrics_inc() / zto_metrics_add() / zto_metrics_observe():
  *    the owner's TO0 client results and its TO0 exchange times, vouchers
- *    imported, rejected and handed out.
+ *    imported, rejected and handed out, the runs of onboarded_hook.
  *
  * inc/add/observe are safe from any thread (atomic adds). zto_metrics_fdo()
  * and zto_metrics_render() run on the event loop thread.
@@ -51,6 +51,14 @@ enum zto_metric {
     /* Manufacturer / owner: vouchers handed out (export, extension,
      * resale). */
     ZTO_METRIC_VOUCHERS_EXPORTED,
+    /* Owner: runs of onboarded_hook that exited 0, failed (non-zero
+     * exit, a signal, not started) or were killed on timeout. */
+    ZTO_METRIC_HOOK_OK,
+    ZTO_METRIC_HOOK_FAILED,
+    ZTO_METRIC_HOOK_TIMEOUT,
+    /* Owner: onboardings waiting for onboarded_hook (a gauge: set with
+     * zto_metrics_set()). */
+    ZTO_METRIC_HOOK_PENDING,
     ZTO_METRIC_COUNT_
 };
 
@@ -64,6 +72,8 @@ enum zto_metric_hist {
 void zto_metrics_inc(enum zto_metric m);
 void zto_metrics_add(enum zto_metric m, uint64_t n);
 void zto_metrics_observe(enum zto_metric_hist h, double seconds);
+/* For the gauges among them. */
+void zto_metrics_set(enum zto_metric m, uint64_t v);
 /* Current value (tests). */
 uint64_t zto_metrics_get(enum zto_metric m);
 

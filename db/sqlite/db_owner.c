@@ -207,6 +207,31 @@ zto_db_owner_ov_get_prev(struct zto_db *db, const struct zto_guid *guid,
                       guid, buf, cap, row);
 }
 
+/* Add ev to hook_events (inside the caller's transaction); the serial
+ * is that of svi_certs row ev->cert_row, if there is one. */
+static zto_err_t
+hook_add(struct zto_db *db, const struct zto_db_hook_ev *ev)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = db_prepare(db,
+                        "INSERT INTO hook_events(guid, new_guid, reused, at, "
+                        "serial, next_at) VALUES (?1, ?2, ?3, ?4, "
+                        "COALESCE((SELECT serial FROM svi_certs WHERE "
+                        "id = ?5), ''), 0)",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_blob(st, 1, ev->guid.b, ZTO_GUID_LEN)) == ZTO_OK &&
+        (r = bind_blob(st, 2, ev->new_guid.b, ZTO_GUID_LEN)) == ZTO_OK &&
+        (r = bind_i64(st, 3, ev->reused ? 1 : 0)) == ZTO_OK &&
+        (r = bind_i64(st, 4, ev->at)) == ZTO_OK &&
+        (r = bind_i64(st, 5, ev->cert_row)) == ZTO_OK)
+        r = step_one(db, st);
+    db_finish(db, st);
+    return r == ZTO_E_NOT_FOUND ? ZTO_E_DB : r;
+}
+
 /* SHA-256 of the voucher stored for guid (the current one, or with
  * prev the one a TO2 replaced) equals hash? */
 static zto_err_t
@@ -245,7 +270,7 @@ zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
                         const uint8_t old_hash[32],
                         const struct zto_guid *new_guid,
                         const uint8_t *new_voucher, size_t new_len, int64_t now,
-                        const char *session)
+                        const char *session, const struct zto_db_hook_ev *ev)
 {
     sqlite3_stmt *st = NULL;
     bool prev = false;
@@ -314,6 +339,8 @@ zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
     st = NULL;
     if (session != NULL && (r = zto_db_session_del(db, session)) != ZTO_OK)
         goto fail;
+    if (ev != NULL && (r = hook_add(db, ev)) != ZTO_OK)
+        goto fail;
     return zto_db_commit(db);
 fail:
     db_finish(db, st);
@@ -323,12 +350,14 @@ fail:
 
 zto_err_t
 zto_db_owner_ov_reused(struct zto_db *db, const struct zto_guid *guid,
-                       int64_t now)
+                       int64_t now, const struct zto_db_hook_ev *ev)
 {
     sqlite3_stmt *st = NULL;
     zto_err_t r;
 
     if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = zto_db_begin(db)) != ZTO_OK)
         return r;
     if ((r = db_prepare(db,
                         "UPDATE vouchers SET state = 1, reused = 1, "
@@ -336,30 +365,41 @@ zto_db_owner_ov_reused(struct zto_db *db, const struct zto_guid *guid,
                         " fail_reason = '', fail_at = 0, prev_voucher = NULL "
                         "WHERE guid = ?1",
                         &st)) != ZTO_OK)
-        return r;
+        goto fail;
     if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) == ZTO_OK &&
         (r = bind_i64(st, 2, now)) == ZTO_OK)
         r = step_one(db, st);
     db_finish(db, st);
-    if (r != ZTO_E_NOT_FOUND)
-        return r;
-    /* Reuse offered to a device back with the credential of before its
-     * last TO2: that credential stays, so the voucher it belongs to
-     * becomes the current one again. */
-    if ((r = db_prepare(db,
-                        "UPDATE vouchers SET guid = prev_guid, "
-                        "voucher = prev_voucher, prev_guid = NULL, "
-                        "prev_voucher = NULL, state = 1, reused = 1, "
-                        "onboarded_at = ?2, onboard_count = onboard_count + 1,"
-                        " fail_reason = '', fail_at = 0 WHERE id = (SELECT id "
-                        "FROM vouchers WHERE " PREV_WHERE
-                        " ORDER BY onboarded_at DESC LIMIT 1)",
-                        &st)) != ZTO_OK)
-        return r;
-    if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) == ZTO_OK &&
-        (r = bind_i64(st, 2, now)) == ZTO_OK)
-        r = step_one(db, st);
+    st = NULL;
+    if (r == ZTO_E_NOT_FOUND) {
+        /* Reuse offered to a device back with the credential of before
+         * its last TO2: that credential stays, so the voucher it belongs
+         * to becomes the current one again. */
+        if ((r = db_prepare(db,
+                            "UPDATE vouchers SET guid = prev_guid, "
+                            "voucher = prev_voucher, prev_guid = NULL, "
+                            "prev_voucher = NULL, state = 1, reused = 1, "
+                            "onboarded_at = ?2, "
+                            "onboard_count = onboard_count + 1, "
+                            "fail_reason = '', fail_at = 0 WHERE id = "
+                            "(SELECT id FROM vouchers WHERE " PREV_WHERE
+                            " ORDER BY onboarded_at DESC LIMIT 1)",
+                            &st)) != ZTO_OK)
+            goto fail;
+        if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) == ZTO_OK &&
+            (r = bind_i64(st, 2, now)) == ZTO_OK)
+            r = step_one(db, st);
+        db_finish(db, st);
+        st = NULL;
+    }
+    if (r != ZTO_OK)
+        goto fail;
+    if (ev != NULL && (r = hook_add(db, ev)) != ZTO_OK)
+        goto fail;
+    return zto_db_commit(db);
+fail:
     db_finish(db, st);
+    zto_db_rollback(db);
     return r;
 }
 
@@ -836,6 +876,142 @@ zto_db_owner_cert_list(struct zto_db *db, const struct zto_guid *guid,
             goto out;
     }
     r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
+out:
+    db_finish(db, st);
+    return r;
+}
+
+/* ---- onboardings reported to onboarded_hook ---- */
+
+zto_err_t
+zto_db_owner_hook_list(struct zto_db *db, bool due, int64_t now,
+                       zto_db_hook_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    struct zto_db_hook_ev ev;
+    zto_err_t r;
+    int rc;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        due ? "SELECT id, guid, new_guid, reused, at, serial, "
+                              "attempts, next_at, failed, last_result FROM "
+                              "hook_events WHERE failed = 0 AND next_at <= ?1 "
+                              "ORDER BY id"
+                            : "SELECT id, guid, new_guid, reused, at, serial, "
+                              "attempts, next_at, failed, last_result FROM "
+                              "hook_events WHERE ?1 = ?1 ORDER BY id",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, now)) != ZTO_OK)
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&ev, 0, sizeof(ev));
+        ev.id = sqlite3_column_int64(st, 0);
+        if (!col_guid(st, 1, &ev.guid) || !col_guid(st, 2, &ev.new_guid)) {
+            r = ZTO_E_CORRUPT;
+            goto out;
+        }
+        ev.reused = sqlite3_column_int64(st, 3) != 0;
+        ev.at = sqlite3_column_int64(st, 4);
+        col_text(st, 5, ev.serial, sizeof(ev.serial));
+        ev.attempts = sqlite3_column_int64(st, 6);
+        ev.next_at = sqlite3_column_int64(st, 7);
+        ev.failed = sqlite3_column_int64(st, 8) != 0;
+        col_text(st, 9, ev.last_result, sizeof(ev.last_result));
+        if (fn(ctx, &ev) != 0)
+            goto out;
+    }
+    r = rc == SQLITE_DONE ? ZTO_OK : ZTO_E_DB;
+out:
+    db_finish(db, st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_hook_done(struct zto_db *db, int64_t id)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db, "DELETE FROM hook_events WHERE id = ?", &st)) !=
+        ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, id)) == ZTO_OK)
+        r = step_one(db, st);
+    db_finish(db, st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_hook_failed(struct zto_db *db, int64_t id, int64_t attempts,
+                         int64_t next_at, bool failed, const char *result)
+{
+    sqlite3_stmt *st = NULL;
+    char text[ZTO_DB_TEXT_MAX];
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    snprintf(text, sizeof(text), "%s", result != NULL ? result : "");
+    text[strcspn(text, "\r\n")] = '\0';
+    if ((r = db_prepare(db,
+                        "UPDATE hook_events SET attempts = ?2, next_at = ?3, "
+                        "failed = ?4, last_result = ?5 WHERE id = ?1",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, id)) == ZTO_OK &&
+        (r = bind_i64(st, 2, attempts)) == ZTO_OK &&
+        (r = bind_i64(st, 3, next_at)) == ZTO_OK &&
+        (r = bind_i64(st, 4, failed ? 1 : 0)) == ZTO_OK &&
+        (r = bind_text(st, 5, text)) == ZTO_OK)
+        r = step_one(db, st);
+    db_finish(db, st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_hook_retry(struct zto_db *db, int64_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        "UPDATE hook_events SET failed = 0, attempts = 0, "
+                        "next_at = 0 WHERE failed = 1",
+                        &st)) != ZTO_OK)
+        return r;
+    r = db_step_done(st);
+    if (r == ZTO_OK && n != NULL)
+        *n = sqlite3_changes(db->h);
+    db_finish(db, st);
+    return r;
+}
+
+zto_err_t
+zto_db_owner_hook_count(struct zto_db *db, int64_t *pending, int64_t *failed)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        "SELECT COALESCE(SUM(failed = 0), 0), "
+                        "COALESCE(SUM(failed = 1), 0) FROM hook_events",
+                        &st)) != ZTO_OK)
+        return r;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        r = ZTO_E_DB;
+        goto out;
+    }
+    *pending = sqlite3_column_int64(st, 0);
+    *failed = sqlite3_column_int64(st, 1);
 out:
     db_finish(db, st);
     return r;

@@ -1,6 +1,6 @@
 /* test_db_owner.c - the owner's tables: vouchers, replacement in one
  * transaction, TO0 state, ServiceInfo plan, certificates
- * delivered by fdo.csr. */
+ * delivered by fdo.csr, onboardings reported to onboarded_hook. */
 #include <stdlib.h>
 
 #include "test.h"
@@ -72,7 +72,7 @@ test_vouchers(void)
     ASSERT_OK(
         zto_db_session_put(db, "sess", 60, (const uint8_t *)"s", 1, 1000));
     ASSERT_ERR(zto_db_owner_ov_replace(db, &g1, wrong, &g2, v2, sizeof(v2), 300,
-                                       "sess"),
+                                       "sess", NULL),
                ZTO_E_STATE);
     ASSERT_OK(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row));
     ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
@@ -83,7 +83,7 @@ test_vouchers(void)
             zto_db_session_get(db, "sess", 0, &proto, buf, sizeof(buf), &sl));
         ASSERT_OK(zto_db_owner_ov_failed(db, &g1, "went wrong", 250));
         ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v2, sizeof(v2), 300,
-                                          "sess"));
+                                          "sess", NULL));
         ASSERT_ERR(
             zto_db_session_get(db, "sess", 0, &proto, buf, sizeof(buf), &sl),
             ZTO_E_NOT_FOUND);
@@ -103,13 +103,13 @@ test_vouchers(void)
     /* A new GUID already taken: nothing changes. */
     ASSERT_OK(zto_db_owner_ov_add(db, &g3, v1, sizeof(v1), "three", "cc", 400));
     sha(v2, sizeof(v2), h);
-    ASSERT_ERR(
-        zto_db_owner_ov_replace(db, &g2, h, &g3, v1, sizeof(v1), 500, NULL),
-        ZTO_E_EXISTS);
+    ASSERT_ERR(zto_db_owner_ov_replace(db, &g2, h, &g3, v1, sizeof(v1), 500,
+                                       NULL, NULL),
+               ZTO_E_EXISTS);
     ASSERT_OK(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row));
     ASSERT_MEM_EQ(row.voucher.p, v2, sizeof(v2));
 
-    ASSERT_OK(zto_db_owner_ov_reused(db, &g3, 600));
+    ASSERT_OK(zto_db_owner_ov_reused(db, &g3, 600, NULL));
     ASSERT_OK(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row));
     ASSERT_TRUE(row.reused);
     ASSERT_EQ(row.onboard_count, 1);
@@ -121,7 +121,8 @@ test_vouchers(void)
     ASSERT_TRUE(strcmp(row.grp, "lab") == 0);
     {
         struct zto_guid unknown = guid_of(9);
-        ASSERT_ERR(zto_db_owner_ov_reused(db, &unknown, 1), ZTO_E_NOT_FOUND);
+        ASSERT_ERR(zto_db_owner_ov_reused(db, &unknown, 1, NULL),
+                   ZTO_E_NOT_FOUND);
     }
     ASSERT_OK(zto_db_owner_ov_list(db, count_rows, &n));
     ASSERT_EQ(n, 2);
@@ -160,8 +161,8 @@ test_kept_voucher(void)
     ASSERT_OK(zto_db_owner_ov_add(db, &g1, v1, sizeof(v1), "d", "aa", 1));
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
-    ASSERT_OK(
-        zto_db_owner_ov_replace(db, &g1, h1, &g2, v2, sizeof(v2), 10, NULL));
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h1, &g2, v2, sizeof(v2), 10,
+                                      NULL, NULL));
     /* The replaced voucher, under the GUID the device still holds. */
     ASSERT_OK(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row));
     ASSERT_MEM_EQ(row.guid.b, g1.b, 16);
@@ -170,11 +171,11 @@ test_kept_voucher(void)
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g2, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
     /* The device runs TO2 again on it: a new replacement, v1 kept. */
-    ASSERT_ERR(
-        zto_db_owner_ov_replace(db, &g1, wrong, &g3, v3, sizeof(v3), 20, NULL),
-        ZTO_E_STATE);
-    ASSERT_OK(
-        zto_db_owner_ov_replace(db, &g1, h1, &g3, v3, sizeof(v3), 20, NULL));
+    ASSERT_ERR(zto_db_owner_ov_replace(db, &g1, wrong, &g3, v3, sizeof(v3), 20,
+                                       NULL, NULL),
+               ZTO_E_STATE);
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h1, &g3, v3, sizeof(v3), 20,
+                                      NULL, NULL));
     ASSERT_ERR(zto_db_owner_ov_get(db, &g2, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
     ASSERT_OK(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row));
@@ -188,7 +189,7 @@ test_kept_voucher(void)
     ASSERT_OK(zto_db_owner_ov_get(db, &g3, buf, sizeof(buf), &row));
     ASSERT_TRUE(strcmp(row.fail_reason, "lost") == 0);
     /* Reuse on it: v1 is the current voucher again, nothing kept. */
-    ASSERT_OK(zto_db_owner_ov_reused(db, &g1, 30));
+    ASSERT_OK(zto_db_owner_ov_reused(db, &g1, 30, NULL));
     ASSERT_OK(zto_db_owner_ov_get(db, &g1, buf, sizeof(buf), &row));
     ASSERT_MEM_EQ(row.voucher.p, v1, sizeof(v1));
     ASSERT_TRUE(row.reused && !row.has_prev);
@@ -197,19 +198,19 @@ test_kept_voucher(void)
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
     /* Handed on: the kept voucher is no longer served. */
-    ASSERT_OK(
-        zto_db_owner_ov_replace(db, &g1, h1, &g4, v4, sizeof(v4), 40, NULL));
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h1, &g4, v4, sizeof(v4), 40,
+                                      NULL, NULL));
     ASSERT_OK(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row));
     ASSERT_OK(zto_db_owner_ov_set_state(db, &g4, ZTO_DB_OV_EXPORTED));
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g1, buf, sizeof(buf), &row),
                ZTO_E_NOT_FOUND);
-    ASSERT_ERR(
-        zto_db_owner_ov_replace(db, &g1, h1, &g6, v4, sizeof(v4), 50, NULL),
-        ZTO_E_NOT_FOUND);
+    ASSERT_ERR(zto_db_owner_ov_replace(db, &g1, h1, &g6, v4, sizeof(v4), 50,
+                                       NULL, NULL),
+               ZTO_E_NOT_FOUND);
     /* A GUID that is some row's current one is never served as kept. */
     ASSERT_OK(zto_db_owner_ov_add(db, &g5, v2, sizeof(v2), "e", "aa", 60));
-    ASSERT_OK(
-        zto_db_owner_ov_replace(db, &g5, h2, &g6, v3, sizeof(v3), 70, NULL));
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g5, h2, &g6, v3, sizeof(v3), 70,
+                                      NULL, NULL));
     ASSERT_OK(zto_db_owner_ov_get_prev(db, &g5, buf, sizeof(buf), &row));
     ASSERT_OK(zto_db_owner_ov_add(db, &g5, v1, sizeof(v1), "f", "aa", 80));
     ASSERT_ERR(zto_db_owner_ov_get_prev(db, &g5, buf, sizeof(buf), &row),
@@ -269,7 +270,8 @@ test_to0(void)
     ASSERT_FAILS(zto_db_owner_to0_put(db, &s));
     /* A replaced voucher loses its TO0 state. */
     sha(v, sizeof(v), h);
-    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v, sizeof(v), 9, NULL));
+    ASSERT_OK(
+        zto_db_owner_ov_replace(db, &g1, h, &g2, v, sizeof(v), 9, NULL, NULL));
     n = 0;
     ASSERT_OK(zto_db_owner_to0_list(db, row.id, to0_rows, &n));
     ASSERT_EQ(n, 0);
@@ -422,6 +424,185 @@ test_certs(void)
     zto_db_close(db);
 }
 
+struct hook_seen {
+    int n;
+    struct zto_db_hook_ev last;
+};
+
+static int
+hook_cb(void *ctx, const struct zto_db_hook_ev *ev)
+{
+    struct hook_seen *s = ctx;
+
+    s->n++;
+    s->last = *ev;
+    return 0;
+}
+
+static void
+test_hooks(void)
+{
+    struct zto_db *db = NULL;
+    struct zto_guid g1 = guid_of(1), g2 = guid_of(2), g3 = guid_of(3);
+    struct zto_guid g4 = guid_of(4);
+    const uint8_t v1[] = {0x85, 1}, v2[] = {0x85, 2}, v3[] = {0x85, 3};
+    struct zto_db_hook_ev ev;
+    struct zto_db_cert c;
+    struct hook_seen seen;
+    uint8_t h[32], wrong[32];
+    int64_t cert_id = 0, pending = -1, failed = -1, n = -1, first;
+
+    ASSERT_OK(zto_db_open(":memory:", ZTO_DB_OWNER, NULL, &db));
+    if (db == NULL)
+        return;
+    ASSERT_OK(zto_db_owner_ov_add(db, &g1, v1, sizeof(v1), "", "aa", 1));
+    ASSERT_OK(zto_db_owner_ov_add(db, &g3, v3, sizeof(v3), "", "aa", 1));
+    memset(&c, 0, sizeof(c));
+    c.guid = g2;
+    c.to2_guid = g1;
+    snprintf(c.serial, sizeof(c.serial), "0abc");
+    snprintf(c.origin, sizeof(c.origin), "enroll");
+    c.cert = ZTO_BYTES("\x30\x00", 2);
+    ASSERT_OK(zto_db_owner_cert_add(db, &c, &cert_id));
+
+    /* A replacement that fails (voucher changed) writes no row. */
+    memset(&ev, 0, sizeof(ev));
+    ev.guid = g1;
+    ev.new_guid = g2;
+    ev.at = 500;
+    ev.cert_row = cert_id;
+    memset(wrong, 0xee, sizeof(wrong));
+    ASSERT_ERR(zto_db_owner_ov_replace(db, &g1, wrong, &g2, v2, sizeof(v2), 500,
+                                       NULL, &ev),
+               ZTO_E_STATE);
+    ASSERT_OK(zto_db_owner_hook_count(db, &pending, &failed));
+    ASSERT_EQ(pending, 0);
+    /* The row is written with the replacement, the serial looked up. */
+    sha(v1, sizeof(v1), h);
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v2, sizeof(v2), 500,
+                                      NULL, &ev));
+    /* Reuse: a row too, with the same GUID twice, no certificate. */
+    memset(&ev, 0, sizeof(ev));
+    ev.guid = g3;
+    ev.new_guid = g3;
+    ev.reused = true;
+    ev.at = 600;
+    ASSERT_OK(zto_db_owner_ov_reused(db, &g3, 600, &ev));
+    /* Unknown GUID: nothing changes, no row. */
+    ev.guid = g4;
+    ASSERT_ERR(zto_db_owner_ov_reused(db, &g4, 700, &ev), ZTO_E_NOT_FOUND);
+    /* Without ev no row. */
+    ASSERT_OK(zto_db_owner_ov_reused(db, &g2, 800, NULL));
+
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, false, 0, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 2);
+    ASSERT_MEM_EQ(seen.last.guid.b, g3.b, 16);
+    ASSERT_MEM_EQ(seen.last.new_guid.b, g3.b, 16);
+    ASSERT_TRUE(seen.last.reused);
+    ASSERT_EQ(seen.last.at, 600);
+    ASSERT_TRUE(seen.last.serial[0] == '\0');
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, true, 0, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 2); /* both due at once */
+    first = seen.last.id - 1; /* the replacement's row */
+
+    /* A failure: not due before next_at; then marked failed. */
+    ASSERT_OK(zto_db_owner_hook_failed(db, first, 1, 1000, false,
+                                       "exit status 1\nsecond line"));
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, true, 999, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 1);
+    ASSERT_TRUE(seen.last.reused); /* the other row */
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, true, 1000, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 2);
+    ASSERT_OK(zto_db_owner_hook_failed(db, first, 2, 2000, true, "timeout"));
+    ASSERT_OK(zto_db_owner_hook_count(db, &pending, &failed));
+    ASSERT_EQ(pending, 1);
+    ASSERT_EQ(failed, 1);
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, true, 5000, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 1); /* failed rows are never due */
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, false, 0, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 2);
+
+    /* Retry: the failed row is pending again, due now. */
+    ASSERT_OK(zto_db_owner_hook_retry(db, &n));
+    ASSERT_EQ(n, 1);
+    ASSERT_OK(zto_db_owner_hook_retry(db, &n));
+    ASSERT_EQ(n, 0);
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, true, 0, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 2);
+
+    /* Done: the row goes. */
+    ASSERT_OK(zto_db_owner_hook_done(db, first));
+    ASSERT_ERR(zto_db_owner_hook_done(db, first), ZTO_E_NOT_FOUND);
+    ASSERT_ERR(zto_db_owner_hook_failed(db, first, 1, 1, false, "x"),
+               ZTO_E_NOT_FOUND);
+    ASSERT_OK(zto_db_owner_hook_count(db, &pending, &failed));
+    ASSERT_EQ(pending, 1);
+    ASSERT_EQ(failed, 0);
+    zto_db_close(db);
+}
+
+/* The failed row's text keeps one line and the serial of the delivered
+ * certificate. */
+static int
+hook_first_cb(void *ctx, const struct zto_db_hook_ev *ev)
+{
+    *(struct zto_db_hook_ev *)ctx = *ev;
+    return 1;
+}
+
+static void
+test_hook_row_text(void)
+{
+    struct zto_db *db = NULL;
+    struct zto_guid g1 = guid_of(7), g2 = guid_of(8);
+    const uint8_t v1[] = {0x85, 7}, v2[] = {0x85, 8};
+    struct zto_db_hook_ev ev, got;
+    struct zto_db_cert c;
+    uint8_t h[32];
+    int64_t cert_id = 0;
+
+    ASSERT_OK(zto_db_open(":memory:", ZTO_DB_OWNER, NULL, &db));
+    if (db == NULL)
+        return;
+    ASSERT_OK(zto_db_owner_ov_add(db, &g1, v1, sizeof(v1), "", "aa", 1));
+    memset(&c, 0, sizeof(c));
+    c.guid = g2;
+    c.to2_guid = g1;
+    snprintf(c.serial, sizeof(c.serial), "01f2");
+    snprintf(c.origin, sizeof(c.origin), "serverkeygen");
+    c.cert = ZTO_BYTES("\x30\x00", 2);
+    ASSERT_OK(zto_db_owner_cert_add(db, &c, &cert_id));
+    memset(&ev, 0, sizeof(ev));
+    ev.guid = g1;
+    ev.new_guid = g2;
+    ev.at = 42;
+    ev.cert_row = cert_id;
+    sha(v1, sizeof(v1), h);
+    ASSERT_OK(zto_db_owner_ov_replace(db, &g1, h, &g2, v2, sizeof(v2), 42, NULL,
+                                      &ev));
+    memset(&got, 0, sizeof(got));
+    ASSERT_OK(zto_db_owner_hook_list(db, false, 0, hook_first_cb, &got));
+    ASSERT_TRUE(strcmp(got.serial, "01f2") == 0);
+    ASSERT_MEM_EQ(got.guid.b, g1.b, 16);
+    ASSERT_MEM_EQ(got.new_guid.b, g2.b, 16);
+    ASSERT_TRUE(!got.reused && !got.failed);
+    ASSERT_EQ(got.attempts, 0);
+    ASSERT_OK(zto_db_owner_hook_failed(db, got.id, 1, 9, false,
+                                       "exit status 3\nmore"));
+    ASSERT_OK(zto_db_owner_hook_list(db, false, 0, hook_first_cb, &got));
+    ASSERT_TRUE(strcmp(got.last_result, "exit status 3") == 0);
+    ASSERT_EQ(got.attempts, 1);
+    ASSERT_EQ(got.next_at, 9);
+    zto_db_close(db);
+}
+
 int
 main(void)
 {
@@ -431,5 +612,7 @@ main(void)
     test_to0();
     test_plan();
     test_certs();
+    test_hooks();
+    test_hook_row_text();
     TEST_DONE();
 }

@@ -1,6 +1,7 @@
 /*
  * zto_db_owner.h - the owner's devices, TO0 state, ServiceInfo plan and
- * the operational certificates it delivered (schema db/schema/owner/).
+ * the operational certificates it delivered, the onboardings it reports
+ * to the operator's program (schema db/schema/owner/).
  *
  * Vouchers are keyed by the device's current GUID. TO2 replaces GUID and
  * voucher together in one transaction (zto_db_owner_ov_replace), so a
@@ -21,8 +22,9 @@ enum zto_db_ov_state {
     ZTO_DB_OV_EXPORTED = 2
 };
 
-#define ZTO_DB_OWNER_KEY_HEX 65 /* SHA-256 hex + NUL */
-#define ZTO_DB_TEXT_MAX 256     /* device_info, fail_reason, group, URL */
+#define ZTO_DB_OWNER_KEY_HEX 65   /* SHA-256 hex + NUL */
+#define ZTO_DB_TEXT_MAX 256       /* device_info, fail_reason, group, URL */
+#define ZTO_DB_CERT_SERIAL_HEX 41 /* 20 bytes in hex + NUL */
 
 /* One voucher row. `voucher` views memory owned by whoever filled it
  * (the caller's buffer for _get, a temporary for _list callbacks). */
@@ -67,6 +69,22 @@ ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_get_prev(struct zto_db *db,
                                                   uint8_t *buf, size_t cap,
                                                   struct zto_db_ov *row);
 
+/* An onboarding to report to the operator's program (onboarded_hook,
+ * 006_hook_events.sql). */
+struct zto_db_hook_ev {
+    int64_t id;
+    struct zto_guid guid;     /* GUID when the TO2 started */
+    struct zto_guid new_guid; /* GUID after it */
+    bool reused;
+    int64_t at;
+    char serial[ZTO_DB_CERT_SERIAL_HEX]; /* last fdo.csr certificate, or "" */
+    int64_t cert_row; /* in: svi_certs row whose serial is taken, 0 none */
+    int64_t attempts; /* failed runs so far */
+    int64_t next_at;  /* not run before */
+    bool failed;      /* retries used up */
+    char last_result[ZTO_DB_TEXT_MAX];
+};
+
 /*
  * End of a TO2 that replaced the credential (section 9.3), in one
  * transaction: the row of old_guid gets new_guid and new_voucher, state
@@ -78,21 +96,24 @@ ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_get_prev(struct zto_db *db,
  * only if the voucher's SHA-256 still equals old_hash (the voucher the
  * session proved); otherwise ZTO_E_STATE and nothing changes.
  * ZTO_E_EXISTS if new_guid is taken. With session set, that session row
- * is deleted in the same transaction (one commit ends the TO2).
+ * is deleted in the same transaction (one commit ends the TO2); with ev
+ * set, ev (guid, new_guid, reused, at, cert_row) is added to the hook
+ * events in it too.
  */
 ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_replace(
     struct zto_db *db, const struct zto_guid *old_guid,
     const uint8_t old_hash[32], const struct zto_guid *new_guid,
     const uint8_t *new_voucher, size_t new_len, int64_t now,
-    const char *session);
+    const char *session, const struct zto_db_hook_ev *ev);
 
 /* End of a TO2 with credential reuse (section 9.4): state onboarded,
  * reused, onboarded_at = now, one more onboarding, no failure, no kept
  * voucher. For the prev_guid of a row (see _get_prev) the kept voucher
- * becomes the current one again, under that GUID. */
-ZTO_MUST_CHECK zto_err_t zto_db_owner_ov_reused(struct zto_db *db,
-                                                const struct zto_guid *guid,
-                                                int64_t now);
+ * becomes the current one again, under that GUID. One transaction, which
+ * adds ev (may be NULL) to the hook events as well. */
+ZTO_MUST_CHECK zto_err_t
+zto_db_owner_ov_reused(struct zto_db *db, const struct zto_guid *guid,
+                       int64_t now, const struct zto_db_hook_ev *ev);
 
 /* Record why a TO2 failed (reason: one line, cut to fit), on the row of
  * guid as current GUID or as kept prev_guid. */
@@ -170,8 +191,6 @@ ZTO_MUST_CHECK zto_err_t zto_db_owner_plan_for(struct zto_db *db,
 
 /* ---- Certificates delivered by fdo.csr (003_svi_certs.sql) ---- */
 
-#define ZTO_DB_CERT_SERIAL_HEX 41 /* 20 bytes in hex + NUL */
-
 struct zto_db_cert {
     int64_t id;
     struct zto_guid guid;     /* the device's GUID after the TO2 */
@@ -198,6 +217,30 @@ typedef int (*zto_db_cert_fn)(void *ctx, const struct zto_db_cert *c);
 ZTO_MUST_CHECK zto_err_t zto_db_owner_cert_list(struct zto_db *db,
                                                 const struct zto_guid *guid,
                                                 zto_db_cert_fn fn, void *ctx);
+
+/* ---- Onboardings reported to onboarded_hook (006_hook_events.sql) ---- */
+
+/* Rows in id order: every row (due false), or with due those not failed
+ * whose next_at <= now. Stop early when fn returns non-zero. */
+typedef int (*zto_db_hook_fn)(void *ctx, const struct zto_db_hook_ev *ev);
+ZTO_MUST_CHECK zto_err_t zto_db_owner_hook_list(struct zto_db *db, bool due,
+                                                int64_t now, zto_db_hook_fn fn,
+                                                void *ctx);
+/* The program reported row id: it goes. ZTO_E_NOT_FOUND if gone. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_hook_done(struct zto_db *db, int64_t id);
+/* A run of row id failed: set attempts, next_at, failed and last_result
+ * (one line, cut to fit). ZTO_E_NOT_FOUND if gone. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_hook_failed(struct zto_db *db, int64_t id,
+                                                  int64_t attempts,
+                                                  int64_t next_at, bool failed,
+                                                  const char *result);
+/* Failed rows become pending again (attempts 0, due now); *n (may be
+ * NULL) gets how many. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_hook_retry(struct zto_db *db, int64_t *n);
+/* How many rows are pending and how many failed. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_hook_count(struct zto_db *db,
+                                                 int64_t *pending,
+                                                 int64_t *failed);
 
 #ifdef __cplusplus
 }
