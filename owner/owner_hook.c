@@ -237,6 +237,7 @@ spawn(struct owner_hook *h, struct hook_job *j, const struct zto_db_hook_ev *ev)
     char g[33], ng[33], t[32];
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
+    sigset_t none, all;
     bool fa_ok = false, attr_ok = false;
     int p[2] = {-1, -1}, rc;
     struct tm tm;
@@ -272,9 +273,17 @@ spawn(struct owner_hook *h, struct hook_job *j, const struct zto_db_hook_ev *ev)
     if (posix_spawnattr_init(&attr) != 0)
         goto out;
     attr_ok = true;
-    /* Its own process group: the timeout kills what it started too. */
+    /* Its own process group: the timeout kills what it started too.
+     * Signals as a fresh process has them: the server ignores SIGPIPE,
+     * and an ignored signal would stay ignored across exec. */
+    sigemptyset(&none);
+    sigfillset(&all);
     if (posix_spawnattr_setpgroup(&attr, 0) != 0 ||
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP) != 0 ||
+        posix_spawnattr_setsigmask(&attr, &none) != 0 ||
+        posix_spawnattr_setsigdefault(&attr, &all) != 0 ||
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+                                            POSIX_SPAWN_SETSIGMASK |
+                                            POSIX_SPAWN_SETSIGDEF) != 0 ||
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) !=
             0 ||
         posix_spawn_file_actions_adddup2(&fa, p[1], 1) != 0 ||
