@@ -37,7 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n = strlen(url);
         if (n > 0 && url[n - 1] == '/')
             url[n - 1] = '\0';
-        strcat(url, path);
+        FUZZ_CHECK(n + strlen(path) < sizeof(url));
+        memcpy(url + strlen(url), path, strlen(path) + 1);
         FUZZ_CHECK(zto_posix_wget_url(url, &b, path2, sizeof(path2)) ==
                    ZTO_OK);
         FUZZ_CHECK(a.protocol == b.protocol && a.port == b.port &&
