@@ -1,8 +1,8 @@
 /*
- * http_files DIR - a small HTTP file server for the fdo.wget tests, on
- * 127.0.0.1 with a port the kernel picks. Prints "listening on
- * http://127.0.0.1:PORT" and "ready" (tests/integration/lib/common.sh
- * srv_start), then serves:
+ * http_files DIR [CERT KEY] - a small HTTP file server for the fdo.wget
+ * tests, on 127.0.0.1 with a port the kernel picks; HTTPS with the
+ * certificate and key given. Prints "listening on http[s]://127.0.0.1:PORT"
+ * and "ready" (tests/integration/lib/common.sh srv_start), then serves:
  *
  *   GET /NAME            the file DIR/NAME (one path component of
  *                        letters, digits, '.', '_', '-'; not starting
@@ -22,11 +22,25 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/ssl.h>
 
 static const char *root;
+static SSL_CTX *tls;
+
+/* HTTPS: every connection a TLS server bufferevent. */
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
+{
+    (void)arg;
+    return bufferevent_openssl_socket_new(base, -1, SSL_new(tls),
+                                          BUFFEREVENT_SSL_ACCEPTING,
+                                          BEV_OPT_CLOSE_ON_FREE);
+}
 
 static int
 name_ok(const char *n)
@@ -88,14 +102,24 @@ main(int argc, char **argv)
     struct sockaddr_in a;
     socklen_t al = sizeof(a);
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: http_files DIR\n");
+    if (argc != 2 && argc != 4) {
+        fprintf(stderr, "usage: http_files DIR [CERT KEY]\n");
         return 2;
     }
     root = argv[1];
     alarm(240);
     if ((base = event_base_new()) == NULL || (http = evhttp_new(base)) == NULL)
         return 1;
+    if (argc == 4) {
+        if ((tls = SSL_CTX_new(TLS_server_method())) == NULL ||
+            SSL_CTX_use_certificate_chain_file(tls, argv[2]) != 1 ||
+            SSL_CTX_use_PrivateKey_file(tls, argv[3], SSL_FILETYPE_PEM) != 1) {
+            fprintf(stderr, "http_files: cannot load %s / %s\n", argv[2],
+                    argv[3]);
+            return 1;
+        }
+        evhttp_set_bevcb(http, tls_bev, NULL);
+    }
     evhttp_set_gencb(http, on_request, NULL);
     if ((bs = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0)) == NULL ||
         getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&a,
@@ -103,11 +127,13 @@ main(int argc, char **argv)
         fprintf(stderr, "http_files: cannot listen\n");
         return 1;
     }
-    printf("listening on http://127.0.0.1:%u\nready\n",
+    printf("listening on http%s://127.0.0.1:%u\nready\n", tls ? "s" : "",
            (unsigned)ntohs(a.sin_port));
     fflush(stdout);
     event_base_dispatch(base);
     evhttp_free(http);
     event_base_free(base);
+    if (tls != NULL)
+        SSL_CTX_free(tls);
     return 0;
 }

@@ -11,6 +11,9 @@
 #     SHA-384: TO2 fails, the device names the mismatch, the owner lists
 #     the reason, the file is not there and no temporary file is left,
 #     the old credential stays;
+#   - https: a device of group "tls" fetches from an HTTPS file server
+#     whose certificate it checks against --ca (the test CA), and fails
+#     with a verification error against an unrelated CA, keeping nothing;
 #   - a device started with --no-wget cannot run the plan: the owner says
 #     the device lacks fdo.wget.
 bin=$1
@@ -40,6 +43,9 @@ len=$(wc -c <"$tmp/www/payload.bin" | tr -d ' ')
 sha=$(sha384sum <"$tmp/www/payload.bin" | cut -c1-96)
 wrong=$(printf '%s' "$sha" | tr '0-9a-f' '1-9a-f0')
 srv_start f "$bin/http_files" "$tmp/www"
+certs=$src/tests/integration/certs
+srv_start fs "$bin/http_files" "$tmp/www" "$certs/server.pem" \
+    "$certs/server.key.pem"
 
 cat >"$tmp/own.conf" <<EOF2
 listen = http://127.0.0.1:0
@@ -112,6 +118,27 @@ check "bad: owner list" "$own" list --config "$tmp/own.conf"
 expect "bad: the owner lists the reason" \
     "grep -A1 '^$guid  imported' '$tmp/last.out' |
      grep -q 'fdo.wget: device reported: SHA-384 mismatch'"
+
+# ---- https ----
+new_device tls
+check "tls: put it in group 'tls'" "$own" group --config "$tmp/own.conf" \
+    --guid "$guid" tls
+check "plan: wget over https for group tls" "$own" plan \
+    --config "$tmp/own.conf" add --group tls --sha384 "$sha" \
+    wget "$fs_url/payload.bin" tls.bin
+cp "$tmp/tls.cred" "$tmp/tls.before"
+check_fails "tls: an unrelated CA: onboarding fails" "$dev" onboard \
+    --cred "$tmp/tls.cred" --owner "$o_http" --download-dir "$tmp/dl-tls" \
+    --ca "$certs/other-ca.pem"
+expect "tls: ... on the certificate" \
+    "grep -q 'fdo.wget: device reported: TLS with 127.0.0.1: certificate verify failed' '$tmp/last.err'"
+expect "tls: ... keeping nothing" \
+    "[ ! -e '$tmp/dl-tls/tls.bin' ] && cmp -s '$tmp/tls.cred' '$tmp/tls.before'"
+check "tls: the test CA: onboard" "$dev" onboard --cred "$tmp/tls.cred" \
+    --owner "$o_http" --download-dir "$tmp/dl-tls" --ca "$certs/ca.pem"
+expect "tls: the file arrived over https" \
+    "grep -q 'fetched 3 files by URL' '$tmp/last.out' &&
+     cmp -s '$tmp/www/payload.bin' '$tmp/dl-tls/tls.bin'"
 
 # ---- wget refused by the device ----
 new_device nowget
