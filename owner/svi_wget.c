@@ -217,8 +217,8 @@ send_all(struct svi_run *run, struct svi_out *out, bool *full)
 
     if (svi_param_str(st->params, st->params_len, "url", raw, sizeof(raw)) !=
             ZTO_OK ||
-        svi_param_str(st->params, st->params_len, "name", name,
-                      sizeof(name)) != ZTO_OK) {
+        svi_param_str(st->params, st->params_len, "name", name, sizeof(name)) !=
+            ZTO_OK) {
         snprintf(run->why, run->whycap, "wget step without url or name");
         return ZTO_E_CONFIG;
     }

@@ -39,8 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             url[n - 1] = '\0';
         FUZZ_CHECK(n + strlen(path) < sizeof(url));
         memcpy(url + strlen(url), path, strlen(path) + 1);
-        FUZZ_CHECK(zto_posix_wget_url(url, &b, path2, sizeof(path2)) ==
-                   ZTO_OK);
+        FUZZ_CHECK(zto_posix_wget_url(url, &b, path2, sizeof(path2)) == ZTO_OK);
         FUZZ_CHECK(a.protocol == b.protocol && a.port == b.port &&
                    strcmp(a.host, b.host) == 0 && strcmp(path, path2) == 0);
     }

@@ -177,19 +177,20 @@ test_plan_checks(void)
 {
     struct owner o;
     char why[256];
-    static const char *const good[] = {
-        "url", "http://127.0.0.1:8080/f.bin", "name", "f.bin",
-        "sha384", SHA_HEX, "length", "100", NULL};
+    static const char *const good[] = {"url",    "http://127.0.0.1:8080/f.bin",
+                                       "name",   "f.bin",
+                                       "sha384", SHA_HEX,
+                                       "length", "100",
+                                       NULL};
     static const char *const ftp[] = {"url", "ftp://h/f", "name", "f", NULL};
-    static const char *const nohost[] = {"url", "http:///f", "name", "f",
-                                         NULL};
+    static const char *const nohost[] = {"url", "http:///f", "name", "f", NULL};
     static const char *const space[] = {"url", "http://h/a b", "name", "f",
                                         NULL};
     static const char *const noname[] = {"url", "http://h/f", NULL};
-    static const char *const badsha[] = {"url", "http://h/f", "name", "f",
-                                         "sha384", "abcd", NULL};
-    static const char *const badlen[] = {"url", "http://h/f", "name", "f",
-                                         "length", "-1", NULL};
+    static const char *const badsha[] = {"url",    "http://h/f", "name", "f",
+                                         "sha384", "abcd",       NULL};
+    static const char *const badlen[] = {"url",    "http://h/f", "name", "f",
+                                         "length", "-1",         NULL};
 
     open_owner(&o);
     ASSERT_OK(add(&o, good, false, why, sizeof(why)));
@@ -213,6 +214,8 @@ struct seen {
     uint8_t sha[48];
     bool more, done;
     size_t nkv;
+    int msgs;                /* 69s seen */
+    int active_msg, url_msg; /* in which of them */
 };
 
 static void
@@ -229,6 +232,7 @@ device_takes(struct seen *d, const uint8_t *body, size_t len, size_t budget)
     d->more = m.is_more;
     d->done = m.is_done;
     d->nkv = 0;
+    d->msgs++;
     while (zto_svi_next(&m.svi, &pos, &kv) == ZTO_OK) {
         d->nkv++;
         ASSERT_TRUE(kv.module.len == 8 &&
@@ -237,6 +241,10 @@ device_takes(struct seen *d, const uint8_t *body, size_t len, size_t budget)
         if (o + 1 < sizeof(d->order))
             d->order[o] = (char)kv.message.p[0];
         zto_cbor_dec_init(&c, kv.value.p, kv.value.len);
+        if (kv.message.p[0] == 'a')
+            d->active_msg = d->msgs;
+        if (kv.message.p[0] == 'u')
+            d->url_msg = d->msgs;
         if (kv.message.len == 4 && memcmp(kv.message.p, "name", 4) == 0) {
             ASSERT_OK(zto_cbor_get_tstr(&c, &b));
             snprintf(d->name, sizeof(d->name), "%.*s", (int)b.len,
@@ -330,10 +338,13 @@ static void
 test_sequence(void)
 {
     static const char *const with_sha[] = {
-        "url", "http://127.0.0.1:8080/$(guid)/f.bin", "name", "dir/f.bin",
-        "sha384", SHA_HEX, "length", "300000", NULL};
-    static const char *const plain[] = {"url", "https://example.org/x",
-                                        "name", "x", NULL};
+        "url",    "http://127.0.0.1:8080/$(guid)/f.bin",
+        "name",   "dir/f.bin",
+        "sha384", SHA_HEX,
+        "length", "300000",
+        NULL};
+    static const char *const plain[] = {"url", "https://example.org/x", "name",
+                                        "x", NULL};
     struct seen d;
     char why[256];
     size_t i;
@@ -349,9 +360,10 @@ test_sequence(void)
                          "abababababababababababababababab/f.bin");
     for (i = 0; i < 48; i++)
         ASSERT_EQ(d.sha[i], i);
+    ASSERT_EQ(d.url_msg, d.active_msg);
     /* Without sha384 no sha-384 message; without length any count. */
-    ASSERT_OK(run(plain, false, true, R_DONE, 12345, 0, 1300, &d, why,
-                  sizeof(why)));
+    ASSERT_OK(
+        run(plain, false, true, R_DONE, 12345, 0, 1300, &d, why, sizeof(why)));
     ASSERT_TRUE(d.done);
     ASSERT_STR_EQ(d.order, "anu");
     ASSERT_STR_EQ(d.url, "https://example.org/x");
@@ -360,6 +372,7 @@ test_sequence(void)
                   sizeof(why)));
     ASSERT_TRUE(d.done);
     ASSERT_STR_EQ(d.order, "ansu");
+    ASSERT_EQ(d.url_msg, d.active_msg + 1);
     /* Too small for name + sha-384 + url at all. */
     ASSERT_ERR(run(with_sha, false, true, R_DONE, 300000, 0, 128, &d, why,
                    sizeof(why)),
@@ -370,8 +383,8 @@ test_sequence(void)
 static void
 test_step_failures(void)
 {
-    static const char *const kv[] = {"url", "http://127.0.0.1/f", "name", "f",
-                                     "length", "10", NULL};
+    static const char *const kv[] = {
+        "url", "http://127.0.0.1/f", "name", "f", "length", "10", NULL};
     struct seen d;
     char why[256];
 
@@ -379,16 +392,16 @@ test_step_failures(void)
                ZTO_E_SVI);
     /* The device's text, control characters replaced. */
     ASSERT_STR_EQ(why, "fdo.wget: device reported: HTTP 404?");
-    ASSERT_ERR(run(kv, false, true, R_NEGATIVE, 0, 0, 1300, &d, why,
-                   sizeof(why)),
-               ZTO_E_SVI);
+    ASSERT_ERR(
+        run(kv, false, true, R_NEGATIVE, 0, 0, 1300, &d, why, sizeof(why)),
+        ZTO_E_SVI);
     ASSERT_TRUE(strstr(why, "fdo.wget") != NULL);
     ASSERT_ERR(run(kv, false, true, R_DONE, 9, 0, 1300, &d, why, sizeof(why)),
                ZTO_E_SVI);
     ASSERT_TRUE(strstr(why, "9 bytes, expected 10") != NULL);
-    ASSERT_ERR(run(kv, false, true, R_NOT_INT, 0, 0, 1300, &d, why,
-                   sizeof(why)),
-               ZTO_E_SVI);
+    ASSERT_ERR(
+        run(kv, false, true, R_NOT_INT, 0, 0, 1300, &d, why, sizeof(why)),
+        ZTO_E_SVI);
     ASSERT_TRUE(strstr(why, "fdo.wget:done") != NULL);
     /* The right count passes. */
     ASSERT_OK(run(kv, false, true, R_DONE, 10, 0, 1300, &d, why, sizeof(why)));
@@ -396,17 +409,16 @@ test_step_failures(void)
 
     /* Module not listed: fails, or skipped when optional (nothing of
      * fdo.wget sent then). */
-    ASSERT_ERR(run(kv, false, false, R_DONE, 10, 0, 1300, &d, why,
-                   sizeof(why)),
+    ASSERT_ERR(run(kv, false, false, R_DONE, 10, 0, 1300, &d, why, sizeof(why)),
                ZTO_E_SVI);
     ASSERT_TRUE(strstr(why, "fdo.wget") != NULL);
     ASSERT_OK(run(kv, true, false, R_DONE, 10, 0, 1300, &d, why, sizeof(why)));
     ASSERT_TRUE(d.done);
     ASSERT_STR_EQ(d.order, "");
     /* The device answers active = false. */
-    ASSERT_ERR(run(kv, false, true, R_REFUSE, 10, 0, 1300, &d, why,
-                   sizeof(why)),
-               ZTO_E_SVI);
+    ASSERT_ERR(
+        run(kv, false, true, R_REFUSE, 10, 0, 1300, &d, why, sizeof(why)),
+        ZTO_E_SVI);
     ASSERT_TRUE(strstr(why, "refused module fdo.wget") != NULL);
     /* A device that never answers: the round cap (50 here) ends it
      * without IsDone. */

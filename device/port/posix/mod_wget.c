@@ -273,8 +273,7 @@ on_done(struct evhttp_request *req, void *arg)
     }
     w->status = evhttp_request_get_response_code(req);
     w->location[0] = '\0';
-    loc = evhttp_find_header(evhttp_request_get_input_headers(req),
-                             "Location");
+    loc = evhttp_find_header(evhttp_request_get_input_headers(req), "Location");
     if (loc != NULL && strlen(loc) < sizeof(w->location))
         memcpy(w->location, loc, strlen(loc) + 1);
 }
@@ -386,8 +385,8 @@ redirect(struct zto_posix_wget *w)
             fail_fetch(w, "redirect to an unusable location");
             return false;
         }
-        snprintf(path, sizeof(path), "%.*s",
-                 (int)strcspn(w->location, "#"), w->location);
+        snprintf(path, sizeof(path), "%.*s", (int)strcspn(w->location, "#"),
+                 w->location);
     } else if (zto_posix_wget_url(w->location, &t, path, sizeof(path)) !=
                ZTO_OK) {
         fail_fetch(w, "redirect to an unusable location");
@@ -472,8 +471,8 @@ static void
 begin(struct zto_posix_wget *w, const char *url)
 {
     char name[PATH_MAX], *slash;
-    unsigned timeout = w->timeout_s != 0 ? w->timeout_s
-                                         : ZTO_POSIX_WGET_TIMEOUT;
+    unsigned timeout =
+        w->timeout_s != 0 ? w->timeout_s : ZTO_POSIX_WGET_TIMEOUT;
     int len;
 
     cleanup(w);

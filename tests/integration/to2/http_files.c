@@ -88,8 +88,7 @@ on_request(struct evhttp_request *req, void *arg)
         evhttp_send_error(req, 404, NULL);
         return;
     }
-    evbuffer_add_file(evhttp_request_get_output_buffer(req), fd, 0,
-                      sb.st_size);
+    evbuffer_add_file(evhttp_request_get_output_buffer(req), fd, 0, sb.st_size);
     evhttp_send_reply(req, 200, "OK", NULL);
 }
 
