@@ -182,8 +182,10 @@ start_server(void)
         close(s);
         return 0;
     }
-    /* The server: one process per connection; gone after 120 s in any
-     * case. */
+    /* The server: one process per connection, all in a process group of
+     * their own (stop_server() ends them together); gone after 120 s in
+     * any case. */
+    (void)setpgid(0, 0);
     signal(SIGCHLD, SIG_IGN);
     alarm(120);
     for (;;) {
@@ -203,7 +205,8 @@ static void
 stop_server(void)
 {
     if (server > 0) {
-        kill(server, SIGTERM);
+        (void)setpgid(server, server); /* in case the child has not yet */
+        kill(-server, SIGTERM);
         waitpid(server, NULL, 0);
     }
 }
