@@ -15,6 +15,8 @@
  *                                command [--] PROGRAM [ARG...]
  *   fdo-owner plan    --config F add (...) [--optional] upload NAME [DEST]
  *   fdo-owner plan    --config F add (...) [--optional] csr [KEY=VALUE...]
+ *   fdo-owner plan    --config F add (...) [--optional] [--sha384 HEX]
+ *                                [--length N] wget URL NAME
  *   fdo-owner plan    --config F list | del ID
  *   fdo-owner group   --config F --guid G NAME
  *   fdo-owner certs   --config F [--guid G]
@@ -58,6 +60,7 @@ struct args {
     const char *admin;
     /* plan add command */
     const char *timeout;
+    const char *sha384, *length; /* wget */
     bool may_fail, want_stdout, want_stderr;
     bool all, optional, check, print, generate;
     const char *pos[MAX_ARGS]; /* positional arguments */
@@ -453,6 +456,8 @@ plan_params(const struct args *a, const char *kind, const char **kv, size_t *np,
         (a->may_fail || a->want_stdout || a->want_stderr || a->timeout != NULL))
         return "--may-fail, --stdout, --stderr and --timeout go with "
                "command";
+    if (strcmp(kind, "wget") != 0 && (a->sha384 != NULL || a->length != NULL))
+        return "--sha384 and --length go with wget";
     if (strcmp(kind, "download") == 0) {
         if (a->npos != 4)
             return "download SRC NAME";
@@ -490,6 +495,21 @@ plan_params(const struct args *a, const char *kind, const char **kv, size_t *np,
         if (a->npos == 4) {
             kv[n++] = "dest";
             kv[n++] = a->pos[3];
+        }
+    } else if (strcmp(kind, "wget") == 0) {
+        if (a->npos != 4)
+            return "[--sha384 HEX] [--length N] wget URL NAME";
+        kv[n++] = "url";
+        kv[n++] = a->pos[2];
+        kv[n++] = "name";
+        kv[n++] = a->pos[3];
+        if (a->sha384 != NULL) {
+            kv[n++] = "sha384";
+            kv[n++] = a->sha384;
+        }
+        if (a->length != NULL) {
+            kv[n++] = "length";
+            kv[n++] = a->length;
         }
     } else if (strcmp(kind, "csr") == 0) {
         /* csr [KEY=VALUE...]: days, subject, keygen, cert, key. */
@@ -642,6 +662,9 @@ usage(FILE *f)
             "               csr [days=N] [subject=guid|csr] [keygen=yes|no]\n"
             "                   [cert=FILE key=FILE]  (fdo.csr: operational "
             "certificate)\n"
+            "               [--sha384 HEX] [--length N] wget URL NAME\n"
+            "                                        (the device fetches URL "
+            "into NAME)\n"
             "       " PROG " plan   --config F list | del ID\n"
             "       " PROG " group  --config F --guid G NAME\n"
             "       " PROG " certs  --config F [--guid G]   (certificates "
@@ -678,8 +701,8 @@ help(void)
         "  export      a voucher as PEM (- for stdout), extended to the\n"
         "              next owner's key with --extend-to (resale)\n"
         "  plan        the ServiceInfo plan: add a step (download,\n"
-        "              command, upload or csr) for all devices, a group\n"
-        "              or one device; list; delete\n"
+        "              command, upload, csr or wget) for all devices, a\n"
+        "              group or one device; list; delete\n"
         "  group       put a device in a ServiceInfo group\n"
         "  certs       the certificates csr steps issued or delivered\n"
         "  hash-token  the admin_token_sha256 line of a token read on\n"
@@ -707,6 +730,9 @@ help(void)
         "                        program's output back (logged)\n"
         "  --timeout S           plan add command: have the device kill\n"
         "                        the program after S seconds (0: never)\n"
+        "  --sha384 HEX          plan add wget: the file's SHA-384 (96 hex\n"
+        "                        digits), checked by the device\n"
+        "  --length N            plan add wget: the file's size in bytes\n"
         "  --generate            hash-token: make a random token\n"
         "  -h, --help            this text\n"
         "\n"
@@ -787,6 +813,10 @@ main(int argc, char **argv)
             a.want_stderr = true;
         else if (strcmp(o, "--timeout") == 0)
             VAL(timeout);
+        else if (strcmp(o, "--sha384") == 0)
+            VAL(sha384);
+        else if (strcmp(o, "--length") == 0)
+            VAL(length);
         else if (strcmp(o, "--check-config") == 0 || strcmp(o, "-t") == 0)
             a.check = true;
         else if (strcmp(o, "--print-config") == 0 || strcmp(o, "-T") == 0)

@@ -30,6 +30,7 @@ static const struct svi_kind *const kinds[] = {
     &svi_kind_command,
     &svi_kind_upload,
     &svi_kind_csr,
+    &svi_kind_wget,
 };
 
 const struct svi_kind *

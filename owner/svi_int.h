@@ -9,6 +9,7 @@
  *   svi_command.c   fdo.command: a program run on the device
  *   svi_upload.c    fdo.upload: a file from the device, kept on the owner
  *   svi_csr.c       fdo.csr: operational certificates (svi_csr.h)
+ *   svi_wget.c      fdo.wget: the device fetches a file by URL
  *
  * Everything the engine keeps between messages is in struct svi_state,
  * which the TO2 session saves in the database after every round: a
@@ -140,6 +141,7 @@ extern const struct svi_kind svi_kind_download;
 extern const struct svi_kind svi_kind_command; /* svi_command.c */
 extern const struct svi_kind svi_kind_upload;  /* svi_upload.c */
 extern const struct svi_kind svi_kind_csr;
+extern const struct svi_kind svi_kind_wget; /* svi_wget.c */
 
 /* Plan parameters: a text value of the params map (NUL-terminated copy),
  * ZTO_E_NOT_FOUND if absent. */

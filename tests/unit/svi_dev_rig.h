@@ -6,7 +6,8 @@
  * target.
  *
  *   struct sdr r;
- *   sdr_open(&r, 300);              modules: download, upload, command
+ *   sdr_open(&r, 300);              modules: download, upload, command,
+ *                                   wget
  *                                   (sdr_open_in(): in a given directory)
  *   sdr_kv_*(&r, "fdo.command", "command", ...);   build a 69
  *   sdr_send(&r, false);            the device takes it (dev_svi_receive)
@@ -44,8 +45,9 @@ struct sdr {
     struct zto_posix_download dl;
     struct zto_posix_command cmd;
     struct zto_posix_upload up;
-    struct zto_svi_module mdl, mcmd, mup;
-    const struct zto_svi_module *mods[3];
+    struct zto_posix_wget wg;
+    struct zto_svi_module mdl, mcmd, mup, mwg;
+    const struct zto_svi_module *mods[4];
     /* The 69 being built. */
     uint8_t kvbuf[16384];
     struct zto_cbor_enc e;
@@ -100,7 +102,7 @@ sdr_free_got(struct sdr *r)
     r->ngot = 0;
 }
 
-/* A device working in the existing directory `dir` with the three
+/* A device working in the existing directory `dir` with the four
  * POSIX modules, the owner's limit for each 68 being out_max. Returns 0.
  * sdr_close() leaves the directory. */
 static inline int
@@ -110,11 +112,13 @@ sdr_open_in(struct sdr *r, const char *dir, uint16_t out_max)
     snprintf(r->dir, sizeof(r->dir), "%s", dir);
     if (zto_posix_download_init(&r->dl, r->dir, &r->mdl) != ZTO_OK ||
         zto_posix_command_init(&r->cmd, r->dir, &r->mcmd) != ZTO_OK ||
-        zto_posix_upload_init(&r->up, r->dir, &r->mup) != ZTO_OK)
+        zto_posix_upload_init(&r->up, r->dir, &r->mup) != ZTO_OK ||
+        zto_posix_wget_init(&r->wg, r->dir, &r->mwg) != ZTO_OK)
         return -1;
     r->mods[0] = &r->mdl;
     r->mods[1] = &r->mup;
     r->mods[2] = &r->mcmd;
+    r->mods[3] = &r->mwg;
     r->dm.os = "linux";
     r->dm.arch = "x86_64";
     r->dm.version = "test";
@@ -124,7 +128,7 @@ sdr_open_in(struct sdr *r, const char *dir, uint16_t out_max)
     r->cfg.storage = &sdr_store_ops;
     r->cfg.devmod = &r->dm;
     r->cfg.modules = r->mods;
-    r->cfg.nmodules = 3;
+    r->cfg.nmodules = 4;
     if ((r->work = malloc(ZTO_DEVICE_WORK_MIN)) == NULL)
         return -1;
     zto_device_init(&r->dev);
@@ -159,6 +163,7 @@ sdr_close(struct sdr *r)
     zto_posix_command_free(&r->cmd);
     zto_posix_upload_free(&r->up);
     zto_posix_download_free(&r->dl);
+    zto_posix_wget_free(&r->wg);
     zto_device_free(&r->dev);
     free(r->work);
     sdr_free_got(r);

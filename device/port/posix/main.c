@@ -12,6 +12,7 @@
  *                      [--no-command] [--command-timeout S]
  *                      [--upload-anywhere] [--opcred-dir D]
  *                      [--opcred-key p256|p384] [--opcred-serverkeygen]
+ *                      [--no-wget] [--wget-max-size N] [--wget-timeout S]
  *                      [common options]
  *
  * Common options: --ca FILE / --insecure (https, coaps), --timeout S
@@ -75,6 +76,9 @@ struct opts {
     const char *opcred_dir;
     const char *opcred_key;
     bool opcred_keygen;
+    bool no_wget;
+    const char *wget_max_size;
+    const char *wget_timeout;
 };
 
 struct cmd {
@@ -572,8 +576,9 @@ cmd_onboard(const struct opts *o)
     struct zto_posix_command cmd;
     struct zto_posix_upload up;
     struct zto_posix_csr *csr = NULL;
-    struct zto_svi_module dlmod, cmdmod, upmod, csrmod;
-    const struct zto_svi_module *mods[4];
+    struct zto_posix_wget *wg = NULL;
+    struct zto_svi_module dlmod, cmdmod, upmod, csrmod, wgmod;
+    const struct zto_svi_module *mods[5];
     const char *why;
     struct zto_target owner;
     struct multi mt;
@@ -581,8 +586,10 @@ cmd_onboard(const struct opts *o)
     const struct zto_device_result *res;
     const char *name = NULL, *detail;
     char guid[33], url[ZTO_HOST_MAX + 32], os[65];
-    size_t work_len = ZTO_DEVICE_WORK_SLOTS * (size_t)ZTO_MAX_MSG_SIZE, i;
+    size_t work_len = ZTO_DEVICE_WORK_SLOTS * (size_t)ZTO_MAX_MSG_SIZE, i, n;
     uint8_t *work = NULL;
+    uint64_t wget_max = 0;
+    unsigned wget_timeout = 0;
     long v;
     zto_err_t r;
     int rc = 1;
@@ -652,6 +659,16 @@ cmd_onboard(const struct opts *o)
             return fail("--command-timeout: 1..604800 seconds");
         cmd.timeout_s = (unsigned)v;
     }
+    if (o->wget_max_size != NULL) {
+        if (!num_arg(o->wget_max_size, 1, 2147483647L, &v))
+            return fail("--wget-max-size: 1..2147483647 bytes");
+        wget_max = (uint64_t)v;
+    }
+    if (o->wget_timeout != NULL) {
+        if (!num_arg(o->wget_timeout, 1, 86400, &v))
+            return fail("--wget-timeout: 1..86400 seconds");
+        wget_timeout = (unsigned)v;
+    }
     if (o->opcred_key != NULL && strcmp(o->opcred_key, "p256") != 0 &&
         strcmp(o->opcred_key, "p384") != 0)
         return fail("--opcred-key must be p256 or p384");
@@ -675,6 +692,19 @@ cmd_onboard(const struct opts *o)
         return fail("--opcred-dir: unusable path");
     }
 
+    /* fdo.wget: into the download directory; https checked against
+     * --ca or the system store. */
+    if ((wg = malloc(sizeof(*wg))) == NULL ||
+        zto_posix_wget_init(wg, dl.dir, &wgmod) != ZTO_OK) {
+        free(wg);
+        zto_posix_csr_free(csr);
+        free(csr);
+        return fail("--download-dir: unusable path");
+    }
+    wg->ca_file = o->ca;
+    wg->max_size = wget_max;
+    wg->timeout_s = wget_timeout;
+
     /* What the device says about itself (devmod). */
     memset(&dm, 0, sizeof(dm));
     if (uname(&un) != 0)
@@ -695,10 +725,16 @@ cmd_onboard(const struct opts *o)
     dm.tmp = "/tmp";
     dm.dir = dl.dir;
     dm.bin = un.machine;
-    mods[0] = &dlmod;
-    mods[1] = &upmod;
-    mods[2] = &csrmod;
-    mods[3] = &cmdmod; /* last: --no-command leaves it out */
+    /* A module left out is answered active = false and not listed in
+     * devmod:modules. */
+    n = 0;
+    mods[n++] = &dlmod;
+    mods[n++] = &upmod;
+    mods[n++] = &csrmod;
+    if (!o->no_wget)
+        mods[n++] = &wgmod;
+    if (!o->no_command)
+        mods[n++] = &cmdmod;
 
     zto_posix_platform_init(&plat, PROG,
                             o->verbose >= 2   ? ZTO_LOG_DEBUG
@@ -714,7 +750,7 @@ cmd_onboard(const struct opts *o)
     cfg.allow_cred_reuse = o->allow_reuse;
     cfg.devmod = &dm;
     cfg.modules = mods;
-    cfg.nmodules = o->no_command ? 3 : 4;
+    cfg.nmodules = n;
     zto_device_init(&dev);
     if ((work = malloc(work_len)) == NULL) {
         rc = fail("out of memory");
@@ -775,6 +811,9 @@ cmd_onboard(const struct opts *o)
     if (up.files > 0)
         printf("onboard: sent %u file%s, last %s\n", up.files,
                up.files == 1 ? "" : "s", up.last_file);
+    if (wg->files > 0)
+        printf("onboard: fetched %u file%s by URL, last %s\n", wg->files,
+               wg->files == 1 ? "" : "s", wg->last_file);
     if (csr->stored) {
         char until[32];
         time_t t = (time_t)csr->not_after;
@@ -806,6 +845,8 @@ out:
     zto_posix_upload_free(&up);
     zto_posix_csr_free(csr);
     free(csr);
+    zto_posix_wget_free(wg);
+    free(wg);
     mt_free(&mt);
     return rc;
 }
@@ -824,7 +865,8 @@ static const struct cmd cmds[] = {
      "          [--work-dir D] [--no-command] [--command-timeout S] "
      "[--upload-anywhere]\n"
      "          [--opcred-dir D] [--opcred-key p256|p384] "
-     "[--opcred-serverkeygen]"},
+     "[--opcred-serverkeygen]\n"
+     "          [--no-wget] [--wget-max-size N] [--wget-timeout S]"},
 };
 
 static void
@@ -847,7 +889,8 @@ usage(FILE *f)
             "  --command-timeout seconds (default %d); --no-command refuses "
             "them;\n"
             "  uploads (fdo.upload) are read below --work-dir only, unless\n"
-            "  --upload-anywhere.\n",
+            "  --upload-anywhere; files fetched by URL (fdo.wget) go to the\n"
+            "  download directory too.\n",
             ZTO_POSIX_CMD_TIMEOUT);
 }
 
@@ -905,6 +948,11 @@ help(void)
         "  --opcred-key p256|p384  operational key made on the device\n"
         "                       (default p256)\n"
         "  --opcred-serverkeygen  ask the owner to make the operational key\n"
+        "  --no-wget            refuse fdo.wget (fetching files by URL)\n"
+        "  --wget-max-size N    largest file fdo.wget fetches, in bytes\n"
+        "                       (default %llu)\n"
+        "  --wget-timeout S     longest fdo.wget fetch, 1..86400 seconds\n"
+        "                       (default %d)\n"
         "  --ca FILE            trusted CAs for https and coaps\n"
         "  --insecure           accept any server certificate (tests)\n"
         "  --timeout S          longest exchange with a server, 1..3600\n"
@@ -915,6 +963,7 @@ help(void)
         "Exit status: 0 success, 1 failure (one line on stderr), 2 usage\n"
         "error. See fdo-device(1) and docs/device.md.\n",
         SVI_SIZE_DEFAULT, PASSES_DEFAULT, ZTO_POSIX_CMD_TIMEOUT,
+        (unsigned long long)ZTO_POSIX_WGET_MAX_SIZE, ZTO_POSIX_WGET_TIMEOUT,
         ZTO_HTTP_TIMEOUT_MS / 1000, ZTO_COAP_TIMEOUT_MS / 1000);
 }
 
@@ -967,6 +1016,9 @@ main(int argc, char **argv)
         } else if (strcmp(a, "--opcred-serverkeygen") == 0) {
             o.opcred_keygen = true;
             continue;
+        } else if (strcmp(a, "--no-wget") == 0) {
+            o.no_wget = true;
+            continue;
         } else if (strcmp(a, "-v") == 0) {
             o.verbose = 1;
             continue;
@@ -1017,6 +1069,10 @@ main(int argc, char **argv)
             dst = &o.opcred_dir;
         } else if (strcmp(a, "--opcred-key") == 0) {
             dst = &o.opcred_key;
+        } else if (strcmp(a, "--wget-max-size") == 0) {
+            dst = &o.wget_max_size;
+        } else if (strcmp(a, "--wget-timeout") == 0) {
+            dst = &o.wget_timeout;
         } else {
             fprintf(stderr, PROG ": unknown option '%s'\n", a);
             usage(stderr);

@@ -53,9 +53,8 @@ fail(struct zto_posix_download *d, const char *why)
     snprintf(d->last_error, sizeof(d->last_error), "%s", why);
 }
 
-/* Relative, no "..", "." or empty components. */
-static bool
-name_ok(const char *p, size_t n)
+bool
+zto_posix_name_ok(const char *p, size_t n)
 {
     size_t i = 0, c;
 
@@ -72,11 +71,10 @@ name_ok(const char *p, size_t n)
     return p[n - 1] != '/';
 }
 
-/* mkdir -p for the directories of path below d->dir. */
-static bool
-make_parents(const struct zto_posix_download *d, char *path)
+bool
+zto_posix_make_parents(const char *dir, char *path)
 {
-    size_t base = strlen(d->dir) + 1, i;
+    size_t base = strlen(dir) + 1, i;
 
     for (i = base; path[i] != '\0'; i++) {
         if (path[i] != '/')
@@ -101,14 +99,14 @@ start_file(struct zto_posix_download *d, const uint8_t *name, size_t n)
     d->have_length = d->have_sha = false;
     d->length = d->written = 0;
     d->active = false;
-    if (!name_ok((const char *)name, n)) {
+    if (!zto_posix_name_ok((const char *)name, n)) {
         fail(d, "name outside the download directory");
         return;
     }
     len = snprintf(d->final, sizeof(d->final), "%s/%.*s", d->dir, (int)n,
                    (const char *)name);
     if (len < 0 || (size_t)len >= sizeof(d->final) ||
-        !make_parents(d, d->final)) {
+        !zto_posix_make_parents(d->dir, d->final)) {
         fail(d, "cannot create the target directory");
         return;
     }

@@ -30,6 +30,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "http_conn.h"
 #include "zto/zto_util.h"
 #include "zto_posix_transport.h"
 
@@ -134,58 +135,62 @@ is_ip_literal(const char *host)
 }
 
 static zto_err_t
-tls_ctx(struct zto_http_transport *t)
+tls_ctx(const struct zto_http_opts *o, void **ssl_ctx, char *why, size_t cap)
 {
     SSL_CTX *c;
 
-    if (t->ssl_ctx != NULL)
+    if (*ssl_ctx != NULL)
         return ZTO_OK;
     if ((c = SSL_CTX_new(TLS_client_method())) == NULL)
         return ZTO_E_CRYPTO;
     SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
-    if (t->opts.insecure) {
+    if (o->insecure) {
         SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
     } else {
-        int ok = t->opts.ca_file != NULL
-                     ? SSL_CTX_load_verify_locations(c, t->opts.ca_file, NULL)
+        int ok = o->ca_file != NULL
+                     ? SSL_CTX_load_verify_locations(c, o->ca_file, NULL)
                      : SSL_CTX_set_default_verify_paths(c);
         if (ok != 1) {
-            detail(t, "cannot load CA file %s",
-                   t->opts.ca_file ? t->opts.ca_file : "(system)");
+            snprintf(why, cap, "cannot load CA file %s",
+                     o->ca_file ? o->ca_file : "(system)");
             SSL_CTX_free(c);
             ERR_clear_error();
             return ZTO_E_CERT;
         }
         SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
     }
-    t->ssl_ctx = c;
+    *ssl_ctx = c;
     return ZTO_OK;
 }
 
-static struct evhttp_connection *
-make_conn(struct zto_http_transport *t, struct event_base *base, zto_err_t *err)
+struct evhttp_connection *
+zto_http_conn_new(const struct zto_http_opts *o, void **ssl_ctx,
+                  const struct zto_target *tg, struct event_base *base,
+                  size_t max_body, char *why, size_t whycap, zto_err_t *err)
 {
     struct evhttp_connection *conn;
     struct bufferevent *bev = NULL;
     struct timeval tv;
+    unsigned io_ms = o->io_timeout_ms != 0 ? o->io_timeout_ms
+                                           : DEF_IO_TIMEOUT_MS;
 
-    if (t->target.protocol == ZTO_TPROT_HTTPS) {
+    if (tg->protocol == ZTO_TPROT_HTTPS) {
         SSL *ssl;
 
-        if ((*err = tls_ctx(t)) != ZTO_OK)
+        if ((*err = tls_ctx(o, ssl_ctx, why, whycap)) != ZTO_OK)
             return NULL;
-        if ((ssl = SSL_new(t->ssl_ctx)) == NULL) {
+        if ((ssl = SSL_new(*ssl_ctx)) == NULL) {
             *err = ZTO_E_CRYPTO;
             return NULL;
         }
-        if (!t->opts.insecure) {
+        if (!o->insecure) {
             int ok;
-            if (is_ip_literal(t->target.host)) {
+            if (is_ip_literal(tg->host)) {
                 ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
-                                                   t->target.host);
+                                                   tg->host);
             } else {
-                ok = SSL_set1_host(ssl, t->target.host) == 1 &&
-                     SSL_set_tlsext_host_name(ssl, t->target.host) == 1;
+                ok = SSL_set1_host(ssl, tg->host) == 1 &&
+                     SSL_set_tlsext_host_name(ssl, tg->host) == 1;
             }
             if (ok != 1) {
                 SSL_free(ssl);
@@ -205,8 +210,8 @@ make_conn(struct zto_http_transport *t, struct event_base *base, zto_err_t *err)
          * loses nothing. */
         bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     }
-    conn = evhttp_connection_base_bufferevent_new(
-        base, NULL, bev, t->target.host, t->target.port);
+    conn = evhttp_connection_base_bufferevent_new(base, NULL, bev, tg->host,
+                                                  tg->port);
     if (conn == NULL) {
         if (bev != NULL)
             bufferevent_free(bev);
@@ -215,13 +220,21 @@ make_conn(struct zto_http_transport *t, struct event_base *base, zto_err_t *err)
     }
     evhttp_connection_set_family(conn, AF_UNSPEC);
     evhttp_connection_set_retries(conn, 0);
-    evhttp_connection_set_max_body_size(conn, ZTO_MAX_MSG_SIZE);
+    evhttp_connection_set_max_body_size(conn, (ev_ssize_t)max_body);
     evhttp_connection_set_max_headers_size(conn,
                                            2 * ZTO_TRANSPORT_TOKEN_MAX + 8192);
-    tv.tv_sec = (time_t)(t->opts.io_timeout_ms / 1000);
-    tv.tv_usec = (suseconds_t)((t->opts.io_timeout_ms % 1000) * 1000);
+    tv.tv_sec = (time_t)(io_ms / 1000);
+    tv.tv_usec = (suseconds_t)((io_ms % 1000) * 1000);
     evhttp_connection_set_timeout_tv(conn, &tv);
     return conn;
+}
+
+static struct evhttp_connection *
+make_conn(struct zto_http_transport *t, struct event_base *base, zto_err_t *err)
+{
+    return zto_http_conn_new(&t->opts, &t->ssl_ctx, &t->target, base,
+                             ZTO_MAX_MSG_SIZE, t->detail, sizeof(t->detail),
+                             err);
 }
 
 static void

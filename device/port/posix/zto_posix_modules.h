@@ -1,7 +1,7 @@
 /*
  * zto_posix_modules.h - ServiceInfo modules of the POSIX port (device
  * side, struct zto_svi_module of zto_device.h): fdo.download,
- * fdo.command, fdo.upload and fdo.csr.
+ * fdo.command, fdo.upload, fdo.csr and fdo.wget.
  *
  *     struct zto_posix_download dl;
  *     struct zto_svi_module mod;
@@ -53,6 +53,13 @@ ZTO_MUST_CHECK zto_err_t zto_posix_download_init(struct zto_posix_download *d,
                                                  struct zto_svi_module *m);
 /* Remove an unfinished temporary file. */
 void zto_posix_download_free(struct zto_posix_download *d);
+
+/* The name checks of fdo.download, shared with fdo.wget: p (n bytes) is
+ * a relative path without NUL bytes, "..", "." or empty components. */
+bool zto_posix_name_ok(const char *p, size_t n);
+/* mkdir -p (mode 0755) for the directories of path below dir, path
+ * being dir "/" name; false when one cannot be made. */
+bool zto_posix_make_parents(const char *dir, char *path);
 
 /*
  * fdo.command (mod_command.c): runs the program the owner names, with
@@ -181,6 +188,81 @@ ZTO_MUST_CHECK zto_err_t zto_posix_csr_init(struct zto_posix_csr *c,
                                             struct zto_svi_module *m);
 /* Drop what is pending (a generation not put in place, key). */
 void zto_posix_csr_free(struct zto_posix_csr *c);
+
+/*
+ * fdo.wget (mod_wget.c): the device fetches a file the owner names by
+ * URL, outside the FDO tunnel: GET over http:// or https:// (the peer
+ * checked against ca_file, or the system store), redirects followed up
+ * to ZTO_POSIX_WGET_REDIRECTS times (never from https to http), at most
+ * max_size bytes and timeout_s seconds in all. The body goes to a
+ * temporary file (mode 0600) next to the target in the download
+ * directory; it is checked against the owner's sha-384 when one was
+ * sent, fsync'ed and renamed over the target, and the directory is
+ * fsync'ed. Names are those fdo.download accepts (default: the URL's
+ * last path segment). The device answers done = bytes, or error = a
+ * short reason ("HTTP 404", "SHA-384 mismatch", ...); nothing is left
+ * behind after an error. The fetch runs in produce(), at most wait_ms
+ * per DeviceServiceInfo, so TO2 rounds go on while it lasts.
+ */
+#define ZTO_POSIX_WGET_MAX_SIZE (256ull * 1024 * 1024) /* default */
+#define ZTO_POSIX_WGET_TIMEOUT 900                     /* s, default */
+#define ZTO_POSIX_WGET_WAIT_MS 1000
+#define ZTO_POSIX_WGET_REDIRECTS 3
+#define ZTO_POSIX_WGET_URL_MAX 2048
+#define ZTO_POSIX_WGET_ERR_MAX 120
+
+struct zto_posix_wget {
+    /* Configuration: set by init, may be changed before TO2. */
+    char dir[PATH_MAX];
+    const char *ca_file; /* https: trusted CAs (PEM); NULL: system store */
+    uint64_t max_size;   /* bytes (0: default) */
+    unsigned timeout_s;  /* whole fetch, redirects included (0: default) */
+    unsigned wait_ms;    /* longest wait in one produce() (0: default) */
+    /* What the owner sent for the next fetch. */
+    char name[PATH_MAX];
+    bool have_name, have_sha;
+    uint8_t sha[48];
+    /* The fetch running. */
+    bool fetching;
+    void *base;    /* struct event_base * */
+    void *conn;    /* struct evhttp_connection * */
+    void *slice;   /* struct event *: end of one produce()'s wait */
+    void *ssl_ctx; /* SSL_CTX * */
+    struct zto_target target;
+    char path[ZTO_POSIX_WGET_URL_MAX]; /* request target */
+    char location[ZTO_POSIX_WGET_URL_MAX];
+    unsigned redirects;
+    int status, conn_err;
+    bool req_done, req_failed, aborted, slice_over;
+    int fd;
+    char tmp[PATH_MAX], final[PATH_MAX];
+    bool hashing;
+    struct zto_digest dg;
+    uint64_t got, deadline_ms;
+    char fail[ZTO_POSIX_WGET_ERR_MAX]; /* why it stopped */
+    /* The answer owed to the owner. */
+    bool answer_pending, answer_ok;
+    uint64_t answer_bytes;
+    char answer_err[ZTO_POSIX_WGET_ERR_MAX];
+    /* What happened, for the caller. */
+    unsigned files;           /* files fetched */
+    char last_file[PATH_MAX]; /* path of the last one */
+    char last_error[160];     /* the last failure, or "" */
+};
+
+/* dir must exist; fills m (name "fdo.wget") with w as its context. */
+ZTO_MUST_CHECK zto_err_t zto_posix_wget_init(struct zto_posix_wget *w,
+                                             const char *dir,
+                                             struct zto_svi_module *m);
+/* Stop a fetch and remove its temporary file. */
+void zto_posix_wget_free(struct zto_posix_wget *w);
+/* "http[s]://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]" into t and the
+ * request target ("/PATH?QUERY", "/" when empty; the fragment dropped).
+ * ZTO_E_URL for other schemes, user info, spaces or bytes outside
+ * printable ASCII, and targets longer than cap. */
+ZTO_MUST_CHECK zto_err_t zto_posix_wget_url(const char *url,
+                                            struct zto_target *t,
+                                            char *path, size_t cap);
 
 #ifdef __cplusplus
 }
