@@ -198,13 +198,61 @@ failing(const struct zto_db_ov *row)
     return row->fail_reason[0] != '\0' && row->fail_at >= row->onboarded_at;
 }
 
-struct list_ctx {
-    struct owner_api *api;
+/* A page of a list: ?limit= and ?offset= over the rows a query yields. */
+struct page {
     struct zto_json *w;
-    int state;    /* -1: any; 3: failing */
+    int64_t offset, limit;
     int64_t skip; /* offset left */
     int64_t left; /* limit left */
     int64_t total;
+};
+
+/* Reads ?limit= and ?offset=; false (and the caller answers 400) when
+ * either is out of range. */
+static bool
+page_query(const struct zto_admin_req *req, struct page *pg)
+{
+    memset(pg, 0, sizeof(*pg));
+    if (zto_admin_query_int(req, "limit", LIST_DEF, 1, LIST_MAX, &pg->limit) !=
+            ZTO_OK ||
+        zto_admin_query_int(req, "offset", 0, 0, INT64_MAX, &pg->offset) !=
+            ZTO_OK)
+        return false;
+    pg->skip = pg->offset;
+    pg->left = pg->limit;
+    return true;
+}
+
+/* Counts a matching row; true when it belongs on the page. */
+static bool
+page_take(struct page *pg)
+{
+    pg->total++;
+    if (pg->skip > 0) {
+        pg->skip--;
+        return false;
+    }
+    if (pg->left == 0)
+        return false;
+    pg->left--;
+    return true;
+}
+
+/* Closes the array of rows and the answer object with the counts. */
+static void
+page_end(struct page *pg)
+{
+    zto_json_arr_end(pg->w);
+    zto_json_kint(pg->w, "total", pg->total);
+    zto_json_kint(pg->w, "offset", pg->offset);
+    zto_json_kint(pg->w, "limit", pg->limit);
+    zto_json_obj_end(pg->w);
+}
+
+struct list_ctx {
+    struct owner_api *api;
+    struct page pg;
+    int state; /* -1: any; 3: failing */
     zto_err_t err;
 };
 
@@ -217,15 +265,9 @@ list_row(void *ctx, const struct zto_db_ov *row)
         return 0;
     if (c->state == 3 && !failing(row))
         return 0;
-    c->total++;
-    if (c->skip > 0) {
-        c->skip--;
+    if (!page_take(&c->pg))
         return 0;
-    }
-    if (c->left == 0)
-        return 0;
-    c->left--;
-    if ((c->err = device_json(c->api, c->w, row)) != ZTO_OK)
+    if ((c->err = device_json(c->api, c->pg.w, row)) != ZTO_OK)
         return 1;
     return 0;
 }
@@ -237,10 +279,11 @@ devices_list(void *ctx, const struct zto_admin_req *req,
     struct owner_api *api = ctx;
     const char *st = zto_admin_query(req, "state");
     struct list_ctx c;
-    int64_t limit, offset;
     zto_err_t r;
+    bool ok;
 
     memset(&c, 0, sizeof(c));
+    ok = page_query(req, &c.pg);
     c.state = -1;
     if (st != NULL) {
         for (c.state = 0; c.state < 3; c.state++)
@@ -249,11 +292,7 @@ devices_list(void *ctx, const struct zto_admin_req *req,
         if (c.state == 3 && strcmp(st, "failed") != 0)
             c.state = 4;
     }
-    if (c.state == 4 ||
-        zto_admin_query_int(req, "limit", LIST_DEF, 1, LIST_MAX, &limit) !=
-            ZTO_OK ||
-        zto_admin_query_int(req, "offset", 0, 0, INT64_MAX, &offset) !=
-            ZTO_OK) {
+    if (c.state == 4 || !ok) {
         zto_admin_error(resp, 400, "bad_query",
                         "limit: 1..%d, offset: >= 0, state: imported, "
                         "onboarded, exported or failed",
@@ -261,17 +300,11 @@ devices_list(void *ctx, const struct zto_admin_req *req,
         return;
     }
     c.api = api;
-    c.skip = offset;
-    c.left = limit;
-    c.w = zto_admin_json(resp, 200);
-    zto_json_obj(c.w);
-    zto_json_karr(c.w, "devices");
+    c.pg.w = zto_admin_json(resp, 200);
+    zto_json_obj(c.pg.w);
+    zto_json_karr(c.pg.w, "devices");
     r = zto_db_owner_ov_list(api->o->db, list_row, &c);
-    zto_json_arr_end(c.w);
-    zto_json_kint(c.w, "total", c.total);
-    zto_json_kint(c.w, "offset", offset);
-    zto_json_kint(c.w, "limit", limit);
-    zto_json_obj_end(c.w);
+    page_end(&c.pg);
     if (r != ZTO_OK || c.err != ZTO_OK) {
         log_err_r(r != ZTO_OK ? r : c.err, "admin: listing devices");
         zto_admin_error(resp, 500, "db_error",
@@ -1131,25 +1164,14 @@ out:
 
 /* ---- operational certificates (fdo.csr) ---- */
 
-struct certs_ctx {
-    struct zto_json *w;
-    int64_t skip, left, total;
-};
-
 static int
 cert_row(void *ctx, const struct zto_db_cert *c)
 {
-    struct certs_ctx *x = ctx;
+    struct page *x = ctx;
     char g[33];
 
-    x->total++;
-    if (x->skip > 0) {
-        x->skip--;
+    if (!page_take(x))
         return 0;
-    }
-    if (x->left == 0)
-        return 0;
-    x->left--;
     zto_json_obj(x->w);
     zto_json_kint(x->w, "id", c->id);
     zto_json_kstr(x->w, "serial", c->serial);
@@ -1171,8 +1193,7 @@ certs_list(void *ctx, const struct zto_admin_req *req,
     struct owner_api *api = ctx;
     const char *gs = zto_admin_query(req, "guid");
     struct zto_guid g;
-    struct certs_ctx x;
-    int64_t limit, offset;
+    struct page x;
     zto_err_t r;
 
     if (gs != NULL && zto_admin_guid_parse(gs, &g) != ZTO_OK) {
@@ -1180,28 +1201,18 @@ certs_list(void *ctx, const struct zto_admin_req *req,
                         "guid: '%s' is not a GUID (32 hex digits)", gs);
         return;
     }
-    if (zto_admin_query_int(req, "limit", LIST_DEF, 1, LIST_MAX, &limit) !=
-            ZTO_OK ||
-        zto_admin_query_int(req, "offset", 0, 0, INT64_MAX, &offset) !=
-            ZTO_OK) {
+    if (!page_query(req, &x)) {
         zto_admin_error(resp, 400, "bad_query",
                         "limit: 1..%d, offset: >= 0, guid: 32 hex digits",
                         LIST_MAX);
         return;
     }
-    memset(&x, 0, sizeof(x));
-    x.skip = offset;
-    x.left = limit;
     x.w = zto_admin_json(resp, 200);
     zto_json_obj(x.w);
     zto_json_karr(x.w, "certs");
     r = zto_db_owner_cert_list(api->o->db, gs != NULL ? &g : NULL, cert_row,
                                &x);
-    zto_json_arr_end(x.w);
-    zto_json_kint(x.w, "total", x.total);
-    zto_json_kint(x.w, "offset", offset);
-    zto_json_kint(x.w, "limit", limit);
-    zto_json_obj_end(x.w);
+    page_end(&x);
     if (r != ZTO_OK) {
         log_err_r(r, "admin: listing certificates");
         zto_admin_error(resp, 500, "db_error",
@@ -1211,25 +1222,14 @@ certs_list(void *ctx, const struct zto_admin_req *req,
 
 /* ---- onboardings waiting for onboarded_hook ---- */
 
-struct hooks_ctx {
-    struct zto_json *w;
-    int64_t skip, left, total;
-};
-
 static int
 hook_row(void *ctx, const struct zto_db_hook_ev *ev)
 {
-    struct hooks_ctx *x = ctx;
+    struct page *x = ctx;
     char g[33];
 
-    x->total++;
-    if (x->skip > 0) {
-        x->skip--;
+    if (!page_take(x))
         return 0;
-    }
-    if (x->left == 0)
-        return 0;
-    x->left--;
     zto_json_obj(x->w);
     zto_json_kint(x->w, "id", ev->id);
     zto_json_kstr(x->w, "state", ev->failed ? "failed" : "pending");
@@ -1259,31 +1259,20 @@ hooks_list(void *ctx, const struct zto_admin_req *req,
            struct zto_admin_resp *resp)
 {
     struct owner_api *api = ctx;
-    struct hooks_ctx x;
-    int64_t limit, offset;
+    struct page x;
     zto_err_t r;
 
-    if (zto_admin_query_int(req, "limit", LIST_DEF, 1, LIST_MAX, &limit) !=
-            ZTO_OK ||
-        zto_admin_query_int(req, "offset", 0, 0, INT64_MAX, &offset) !=
-            ZTO_OK) {
+    if (!page_query(req, &x)) {
         zto_admin_error(resp, 400, "bad_query", "limit: 1..%d, offset: >= 0",
                         LIST_MAX);
         return;
     }
-    memset(&x, 0, sizeof(x));
-    x.skip = offset;
-    x.left = limit;
     x.w = zto_admin_json(resp, 200);
     zto_json_obj(x.w);
     zto_json_kbool(x.w, "enabled", api->o->onboard_hook);
     zto_json_karr(x.w, "hooks");
     r = zto_db_owner_hook_list(api->o->db, false, 0, hook_row, &x);
-    zto_json_arr_end(x.w);
-    zto_json_kint(x.w, "total", x.total);
-    zto_json_kint(x.w, "offset", offset);
-    zto_json_kint(x.w, "limit", limit);
-    zto_json_obj_end(x.w);
+    page_end(&x);
     if (r != ZTO_OK) {
         log_err_r(r, "admin: listing onboarded_hook rows");
         zto_admin_error(resp, 500, "db_error",

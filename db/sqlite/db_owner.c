@@ -143,7 +143,7 @@ out:
  * in place of the current ones. */
 #define OV_PREV_COLS                                                           \
     "id, prev_guid, prev_voucher, state, device_info, owner_key, grp, "        \
-    "orig_guid, prev_guid, imported_at, onboarded_at, fail_at, "              \
+    "orig_guid, prev_guid, imported_at, onboarded_at, fail_at, "               \
     "onboard_count, reused, fail_reason"
 
 /* One row by a query on one GUID parameter. */
@@ -194,7 +194,7 @@ zto_db_owner_ov_get(struct zto_db *db, const struct zto_guid *guid,
 /* A replaced voucher is served only while its row is onboarded (not
  * handed on) and no other row holds that GUID as its current one. */
 #define PREV_WHERE                                                             \
-    "prev_guid = ?1 AND prev_voucher IS NOT NULL AND state = 1 AND "          \
+    "prev_guid = ?1 AND prev_voucher IS NOT NULL AND state = 1 AND "           \
     "NOT EXISTS (SELECT 1 FROM vouchers c WHERE c.guid = ?1)"
 
 zto_err_t
@@ -243,11 +243,12 @@ voucher_unchanged(struct zto_db *db, const struct zto_guid *guid,
     zto_err_t r;
     int rc;
 
-    if ((r = db_prepare(db,
-                        prev ? "SELECT prev_voucher FROM vouchers WHERE "
-                               PREV_WHERE " ORDER BY onboarded_at DESC LIMIT 1"
-                             : "SELECT voucher FROM vouchers WHERE guid = ?1",
-                        &st)) != ZTO_OK)
+    if ((r = db_prepare(
+             db,
+             prev ? "SELECT prev_voucher FROM vouchers WHERE " PREV_WHERE
+                    " ORDER BY onboarded_at DESC LIMIT 1"
+                  : "SELECT voucher FROM vouchers WHERE guid = ?1",
+             &st)) != ZTO_OK)
         return r;
     if ((r = bind_blob(st, 1, guid->b, ZTO_GUID_LEN)) != ZTO_OK)
         goto out;
@@ -305,21 +306,21 @@ zto_db_owner_ov_replace(struct zto_db *db, const struct zto_guid *old_guid,
     db_finish(db, st);
     /* SQLite evaluates every right-hand side on the row as it was:
      * prev_guid and prev_voucher get the replaced pair. */
-    if ((r = db_prepare(db,
-                        prev ? "UPDATE vouchers SET guid = ?2, voucher = ?3, "
-                               "state = 1, onboarded_at = ?4, "
-                               "onboard_count = onboard_count + 1, "
-                               "reused = 0, fail_reason = '', fail_at = 0 "
-                               "WHERE id = (SELECT id FROM vouchers WHERE "
-                               PREV_WHERE
-                               " ORDER BY onboarded_at DESC LIMIT 1)"
-                             : "UPDATE vouchers SET guid = ?2, voucher = ?3, "
-                               "state = 1, prev_guid = guid, "
-                               "prev_voucher = voucher, onboarded_at = ?4, "
-                               "onboard_count = onboard_count + 1, "
-                               "reused = 0, fail_reason = '', fail_at = 0 "
-                               "WHERE guid = ?1",
-                        &st)) != ZTO_OK)
+    if ((r = db_prepare(
+             db,
+             prev ? "UPDATE vouchers SET guid = ?2, voucher = ?3, "
+                    "state = 1, onboarded_at = ?4, "
+                    "onboard_count = onboard_count + 1, "
+                    "reused = 0, fail_reason = '', fail_at = 0 "
+                    "WHERE id = (SELECT id FROM vouchers WHERE " PREV_WHERE
+                    " ORDER BY onboarded_at DESC LIMIT 1)"
+                  : "UPDATE vouchers SET guid = ?2, voucher = ?3, "
+                    "state = 1, prev_guid = guid, "
+                    "prev_voucher = voucher, onboarded_at = ?4, "
+                    "onboard_count = onboard_count + 1, "
+                    "reused = 0, fail_reason = '', fail_at = 0 "
+                    "WHERE guid = ?1",
+             &st)) != ZTO_OK)
         goto fail;
     if ((r = bind_blob(st, 1, old_guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
         (r = bind_blob(st, 2, new_guid->b, ZTO_GUID_LEN)) != ZTO_OK ||
@@ -653,21 +654,27 @@ zto_db_owner_plan_add(struct zto_db *db, const char *scope, const char *target,
     return r == ZTO_E_NOT_FOUND ? ZTO_E_DB : r;
 }
 
-zto_err_t
-zto_db_owner_plan_del(struct zto_db *db, int64_t id)
+/* One statement with the row id as its only parameter. */
+static zto_err_t
+exec_id(struct zto_db *db, const char *sql, int64_t id)
 {
     sqlite3_stmt *st = NULL;
     zto_err_t r;
 
     if ((r = check_role(db)) != ZTO_OK)
         return r;
-    if ((r = db_prepare(db, "DELETE FROM svi_plan WHERE id = ?", &st)) !=
-        ZTO_OK)
+    if ((r = db_prepare(db, sql, &st)) != ZTO_OK)
         return r;
     if ((r = bind_i64(st, 1, id)) == ZTO_OK)
         r = step_one(db, st);
     db_finish(db, st);
     return r;
+}
+
+zto_err_t
+zto_db_owner_plan_del(struct zto_db *db, int64_t id)
+{
+    return exec_id(db, "DELETE FROM svi_plan WHERE id = ?", id);
 }
 
 #define PLAN_COLS "id, scope, target, seq, kind, params, optional"
@@ -932,18 +939,7 @@ out:
 zto_err_t
 zto_db_owner_hook_done(struct zto_db *db, int64_t id)
 {
-    sqlite3_stmt *st = NULL;
-    zto_err_t r;
-
-    if ((r = check_role(db)) != ZTO_OK)
-        return r;
-    if ((r = db_prepare(db, "DELETE FROM hook_events WHERE id = ?", &st)) !=
-        ZTO_OK)
-        return r;
-    if ((r = bind_i64(st, 1, id)) == ZTO_OK)
-        r = step_one(db, st);
-    db_finish(db, st);
-    return r;
+    return exec_id(db, "DELETE FROM hook_events WHERE id = ?", id);
 }
 
 zto_err_t
