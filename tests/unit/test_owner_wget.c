@@ -20,6 +20,7 @@
 #include "owner_admin.h"
 #include "svi_int.h"
 #include "test.h"
+#include "owner_svi_rig.h"
 
 #define ASSERT_STR_EQ(a, b) ASSERT_TRUE(strcmp((a), (b)) == 0)
 
@@ -27,75 +28,8 @@
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"         \
     "202122232425262728292a2b2c2d2e2f"
 
-struct kvs {
-    uint8_t buf[8192];
-    struct zto_cbor_enc e;
-    struct zto_cbor_mark m;
-};
-
 static const uint8_t cbor_true = 0xf5;
 static const uint8_t cbor_false = 0xf4;
-
-static void
-kvs_start(struct kvs *k)
-{
-    zto_cbor_enc_init(&k->e, k->buf, sizeof(k->buf));
-    zto_svi_enc_open(&k->e, &k->m);
-}
-
-static void
-kv_raw(struct kvs *k, const char *mod, const char *msg, const uint8_t *v,
-       size_t n)
-{
-    zto_svi_enc_kv(&k->e, &k->m, mod, msg, v, n);
-}
-
-static void
-kv_text(struct kvs *k, const char *mod, const char *msg, const char *s)
-{
-    uint8_t v[256];
-    struct zto_cbor_enc e;
-    size_t n = 0;
-
-    zto_cbor_enc_init(&e, v, sizeof(v));
-    zto_cbor_put_cstr(&e, s);
-    if (zto_cbor_enc_finish(&e, &n) != ZTO_OK)
-        abort();
-    kv_raw(k, mod, msg, v, n);
-}
-
-static void
-kv_int(struct kvs *k, const char *mod, const char *msg, int64_t x)
-{
-    uint8_t v[16];
-    struct zto_cbor_enc e;
-    size_t n = 0;
-
-    zto_cbor_enc_init(&e, v, sizeof(v));
-    zto_cbor_put_int(&e, x);
-    if (zto_cbor_enc_finish(&e, &n) != ZTO_OK)
-        abort();
-    kv_raw(k, mod, msg, v, n);
-}
-
-static void
-make_68(struct kvs *k, uint8_t *body, size_t cap,
-        struct zto_msg_to2_device_svi *m)
-{
-    struct zto_cbor_enc e;
-    size_t kl = 0, n = 0;
-
-    zto_svi_enc_close(&k->e, &k->m);
-    if (zto_cbor_enc_finish(&k->e, &kl) != ZTO_OK)
-        abort();
-    zto_cbor_enc_init(&e, body, cap);
-    zto_cbor_put_array(&e, 2);
-    zto_cbor_put_bool(&e, false);
-    zto_cbor_put_raw(&e, k->buf, kl);
-    if (zto_cbor_enc_finish(&e, &n) != ZTO_OK ||
-        zto_msg_to2_device_svi_decode(body, n, m) != ZTO_OK)
-        abort();
-}
 
 static void
 devmod(struct kvs *k, bool with_wget)
@@ -123,24 +57,6 @@ devmod(struct kvs *k, bool with_wget)
     if (zto_cbor_enc_finish(&e, &n) != ZTO_OK)
         abort();
     kv_raw(k, "devmod", "modules", v, n);
-}
-
-static void
-save_restore(struct svi_state *s)
-{
-    uint8_t *buf = malloc(65536);
-    struct zto_cbor_enc e;
-    struct zto_cbor_dec d;
-    size_t n = 0;
-
-    zto_cbor_enc_init(&e, buf, 65536);
-    svi_state_encode(s, &e);
-    ASSERT_OK(zto_cbor_enc_finish(&e, &n));
-    svi_state_free(s);
-    zto_cbor_dec_init(&d, buf, n);
-    ASSERT_OK(svi_state_decode(&d, s));
-    ASSERT_OK(zto_cbor_dec_finish(&d));
-    free(buf);
 }
 
 static void
@@ -298,7 +214,7 @@ run(const char *const *kv, bool optional, bool with_wget, enum reply reply,
     ASSERT_OK(svi_load_plan(&o, &s, &g, &g, ""));
     kvs_start(&k);
     devmod(&k, with_wget);
-    make_68(&k, body, sizeof(body), &m);
+    make_68(&k, false, body, sizeof(body), &m);
     for (i = 0; i < 50; i++) {
         save_restore(&s);
         r = svi_round(&o, &s, &g, &m, budget, out, sizeof(out), &out_len, why,
@@ -327,7 +243,7 @@ run(const char *const *kv, bool optional, bool with_wget, enum reply reply,
             else
                 answered = false;
         }
-        make_68(&k, body, sizeof(body), &m);
+        make_68(&k, false, body, sizeof(body), &m);
     }
     svi_state_free(&s);
     close_owner(&o);
