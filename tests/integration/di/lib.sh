@@ -8,6 +8,8 @@
 #   write_conf FILE PKI_DIR DB  a manufacturer configuration on loopback
 #                         (HTTP, CoAP over IPv4 and IPv6, ports chosen by
 #                         the kernel)
+#   write_http_conf FILE PKI_DIR DB RV  the same with HTTP only and one
+#                         RendezvousInfo directive RV
 
 mfg_start() { # NAME CONF
     srv_start "$1" "$bin/fdo-manufacturer" serve --config "$2" \
@@ -30,5 +32,18 @@ device_ca_chain = $2/device-ca.crt.pem
 rv = dns=rv.example.com,port=8041,protocol=http
 rv = ip=127.0.0.1,port=8042,protocol=coap,bypass
 device_cert_days = 30
+EOF2
+}
+
+# write_http_conf FILE PKI_DIR DB RV
+write_http_conf() {
+    cat >"$1" <<EOF2
+# written by tests/integration/di
+http = 127.0.0.1:0
+db = $3
+manufacturer_key = $2/manufacturer.key.pem
+device_ca_key = $2/device-ca.key.pem
+device_ca_chain = $2/device-ca.crt.pem
+rv = $4
 EOF2
 }

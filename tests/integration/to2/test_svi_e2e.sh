@@ -25,14 +25,8 @@ mfg="$bin/fdo-manufacturer"
 
 pki=$tmp/pki
 "$src/scripts/gen-pki" "$pki" p256 >/dev/null || exit 1
-cat >"$tmp/mfg.conf" <<EOF2
-http = 127.0.0.1:0
-db = $tmp/mfg.db
-manufacturer_key = $pki/manufacturer.key.pem
-device_ca_key = $pki/device-ca.key.pem
-device_ca_chain = $pki/device-ca.crt.pem
-rv = dns=rv.invalid,port=8041,protocol=http
-EOF2
+write_http_conf "$tmp/mfg.conf" "$pki" "$tmp/mfg.db" \
+    dns=rv.invalid,port=8041,protocol=http
 mfg_start m "$tmp/mfg.conf"
 
 mkdir "$tmp/svi" "$tmp/uploads"

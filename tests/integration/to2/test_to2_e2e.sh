@@ -85,14 +85,7 @@ EOF2
             --config "$tmp/own-$curve-$via.conf" --log-level info
     done
 
-    cat >"$tmp/mfg-$curve.conf" <<EOF2
-http = 127.0.0.1:0
-db = $tmp/mfg-$curve.db
-manufacturer_key = $pki/manufacturer.key.pem
-device_ca_key = $pki/device-ca.key.pem
-device_ca_chain = $pki/device-ca.crt.pem
-rv = $rv_line
-EOF2
+    write_http_conf "$tmp/mfg-$curve.conf" "$pki" "$tmp/mfg-$curve.db" "$rv_line"
     mfg_start m_$curve "$tmp/mfg-$curve.conf"
     eval "mfg_http=\$m_${curve}_http"
 
@@ -317,14 +310,8 @@ else
 fi
 
 # ---- TO0 against a rendezvous server that is not there ----
-cat >"$tmp/mfg-dead.conf" <<EOF2
-http = 127.0.0.1:0
-db = $tmp/mfg-dead.db
-manufacturer_key = $pki/manufacturer.key.pem
-device_ca_key = $pki/device-ca.key.pem
-device_ca_chain = $pki/device-ca.crt.pem
-rv = ip=127.0.0.1,port=1,protocol=http
-EOF2
+write_http_conf "$tmp/mfg-dead.conf" "$pki" "$tmp/mfg-dead.db" \
+    ip=127.0.0.1,port=1,protocol=http
 mfg_start m_dead "$tmp/mfg-dead.conf"
 check "dead rv: DI" "$dev" di --url "$m_dead_http" --cred "$tmp/dead.cred"
 guid=$(sed -n 's/.*GUID \([0-9a-f]*\)$/\1/p' "$tmp/last.out")
