@@ -39,6 +39,10 @@
 #define HOOK_SCAN_MS 1000
 #define HOOK_BACKOFF_MAX 3600
 #define HOOK_PATH_MAX 1024
+/* A row being run is leased for the timeout and this much more: owners
+ * sharing the database leave it alone, and it runs again if this process
+ * dies before it can say how the run ended. */
+#define HOOK_LEASE_SLACK_S 60
 
 struct hook_job {
     bool busy;
@@ -336,6 +340,9 @@ due_row(void *ctx, const struct zto_db_hook_ev *ev)
     struct scan_ctx *x = ctx;
     struct owner_hook *h = x->h;
     struct hook_job *free_slot = NULL;
+    int64_t now;
+    bool taken = false;
+    zto_err_t r;
     size_t i;
 
     for (i = 0; i < HOOK_MAX_RUNNING; i++) {
@@ -346,6 +353,16 @@ due_row(void *ctx, const struct zto_db_hook_ev *ev)
     }
     if (free_slot == NULL)
         return 1;
+    now = (int64_t)time(NULL);
+    if ((r = zto_db_owner_hook_lease(
+             h->o->db, ev->id, now,
+             now + (int64_t)h->timeout_s + HOOK_LEASE_SLACK_S, &taken)) !=
+        ZTO_OK) {
+        log_err_r(r, "onboarded_hook: cannot take a pending onboarding");
+        return 1;
+    }
+    if (!taken)
+        return 0; /* another owner process runs it */
     if (spawn(h, free_slot, ev) != ZTO_OK) {
         struct hook_job tmp;
         /* Counted as a failed run: retried later like one. */
@@ -441,6 +458,7 @@ owner_hook_stop(struct owner_hook *h)
 {
     size_t i;
     int st;
+    bool taken;
 
     if (h == NULL)
         return;
@@ -455,6 +473,12 @@ owner_hook_stop(struct owner_hook *h)
             ;
         if (j->fd >= 0)
             close(j->fd);
+        /* Not a failed run: due again at once, here after a restart or
+         * in another owner process. */
+        if (zto_db_owner_hook_lease(h->o->db, j->ev.id, INT64_MAX, 0, &taken) !=
+            ZTO_OK)
+            log_warn("onboarded_hook: a stopped run stays leased for %u s",
+                     h->timeout_s + HOOK_LEASE_SLACK_S);
     }
     free(h);
 }

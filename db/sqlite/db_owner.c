@@ -937,6 +937,31 @@ out:
 }
 
 zto_err_t
+zto_db_owner_hook_lease(struct zto_db *db, int64_t id, int64_t now,
+                        int64_t until, bool *taken)
+{
+    sqlite3_stmt *st = NULL;
+    zto_err_t r;
+
+    *taken = false;
+    if ((r = check_role(db)) != ZTO_OK)
+        return r;
+    if ((r = db_prepare(db,
+                        "UPDATE hook_events SET next_at = ?3 WHERE id = ?1 "
+                        "AND failed = 0 AND next_at <= ?2",
+                        &st)) != ZTO_OK)
+        return r;
+    if ((r = bind_i64(st, 1, id)) == ZTO_OK &&
+        (r = bind_i64(st, 2, now)) == ZTO_OK &&
+        (r = bind_i64(st, 3, until)) == ZTO_OK)
+        r = step_one(db, st);
+    if (r == ZTO_OK)
+        *taken = true;
+    db_finish(db, st);
+    return r == ZTO_E_NOT_FOUND ? ZTO_OK : r;
+}
+
+zto_err_t
 zto_db_owner_hook_done(struct zto_db *db, int64_t id)
 {
     return exec_id(db, "DELETE FROM hook_events WHERE id = ?", id);

@@ -451,6 +451,7 @@ test_hooks(void)
     struct hook_seen seen;
     uint8_t h[32], wrong[32];
     int64_t cert_id = 0, pending = -1, failed = -1, n = -1, first;
+    bool taken = false;
 
     ASSERT_OK(zto_db_open(":memory:", ZTO_DB_OWNER, NULL, &db));
     if (db == NULL)
@@ -504,7 +505,7 @@ test_hooks(void)
     ASSERT_TRUE(seen.last.serial[0] == '\0');
     memset(&seen, 0, sizeof(seen));
     ASSERT_OK(zto_db_owner_hook_list(db, true, 0, hook_cb, &seen));
-    ASSERT_EQ(seen.n, 2); /* both due at once */
+    ASSERT_EQ(seen.n, 2);     /* both due at once */
     first = seen.last.id - 1; /* the replacement's row */
 
     /* A failure: not due before next_at; then marked failed. */
@@ -536,6 +537,27 @@ test_hooks(void)
     memset(&seen, 0, sizeof(seen));
     ASSERT_OK(zto_db_owner_hook_list(db, true, 0, hook_cb, &seen));
     ASSERT_EQ(seen.n, 2);
+
+    /* Lease: taken once while due; a second taker (another owner process
+     * on this database) gets nothing; not due until the lease runs out;
+     * handed back it is due at once. Failed or gone rows are not taken. */
+    ASSERT_OK(zto_db_owner_hook_lease(db, first, 100, 190, &taken));
+    ASSERT_TRUE(taken);
+    ASSERT_OK(zto_db_owner_hook_lease(db, first, 100, 190, &taken));
+    ASSERT_TRUE(!taken);
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, true, 189, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 1);
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, true, 190, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 2);
+    ASSERT_OK(zto_db_owner_hook_lease(db, first, INT64_MAX, 0, &taken));
+    ASSERT_TRUE(taken);
+    memset(&seen, 0, sizeof(seen));
+    ASSERT_OK(zto_db_owner_hook_list(db, true, 0, hook_cb, &seen));
+    ASSERT_EQ(seen.n, 2);
+    ASSERT_OK(zto_db_owner_hook_lease(db, first + 1000, 100, 190, &taken));
+    ASSERT_TRUE(!taken);
 
     /* Done: the row goes. */
     ASSERT_OK(zto_db_owner_hook_done(db, first));

@@ -234,6 +234,15 @@ ZTO_MUST_CHECK zto_err_t zto_db_owner_hook_failed(struct zto_db *db, int64_t id,
                                                   int64_t attempts,
                                                   int64_t next_at, bool failed,
                                                   const char *result);
+/* Takes row id for a run: when it is pending and due at `now`, its
+ * next_at becomes `until` and *taken is true; otherwise (another process
+ * sharing the database took it, it failed or went) *taken is false. A
+ * lease that is not ended by _done or _failed (the process died) runs
+ * out at `until`. With now = INT64_MAX and until = 0 it hands the row
+ * back, due at once. */
+ZTO_MUST_CHECK zto_err_t zto_db_owner_hook_lease(struct zto_db *db, int64_t id,
+                                                 int64_t now, int64_t until,
+                                                 bool *taken);
 /* Failed rows become pending again (attempts 0, due now); *n (may be
  * NULL) gets how many. */
 ZTO_MUST_CHECK zto_err_t zto_db_owner_hook_retry(struct zto_db *db, int64_t *n);

@@ -17,6 +17,8 @@
 #     after the commit that ends TO2; restarted, it runs the hook exactly
 #     once for that device
 #   - credential reuse: ZTO_REUSED=yes, the same GUID twice
+#   - two owner processes sharing the database: the hook runs once (each
+#     run leases its row)
 #   - without onboarded_hook no row is written
 bin=$1
 src=$2
@@ -49,6 +51,7 @@ mv "$hk/env.\$ZTO_GUID.\$n.tmp" "$hk/env.\$ZTO_GUID.\$n"
 case \$(cat "$hk/mode") in
 fail-once) [ \$n -eq 1 ] && { echo "first run fails"; exit 1; } ;;
 sleep) sleep 30 ;;
+slow) sleep 2 ;;
 esac
 echo "reported \$ZTO_GUID"
 echo "second line" >&2
@@ -266,7 +269,26 @@ expect_match "d6: ZTO_CERT_SERIAL (the csr step ran)" \
 wait_for "$tmp/o.err" "onboarded_hook for GUID $g6 .*exit status 0" 50
 srv_stop o
 
-# ---- 6. without onboarded_hook no row is written ----
+# ---- 6. two owner processes on one database: one run per onboarding ----
+own_conf "$tmp/own.conf" "onboarded_hook = $hk/hook"
+echo slow >"$hk/mode"
+srv_start o "$own" serve --config "$tmp/own.conf"
+srv_start o2 "$own" serve --config "$tmp/own.conf"
+new_device d7
+g7=$guid
+onboard d7
+wait_for "$hk/env.$g7.1" '^ZTO_EVENT=' 50
+expect "d7: one of the two owners runs the hook" "[ -f '$hk/env.$g7.1' ]"
+# Both scan every second while the 2-second program runs.
+sleep 4
+expect "d7: ... and only one (the row is leased)" "[ ! -f '$hk/env.$g7.2' ]"
+api GET "$o_admin/api/v1/owner/hooks"
+expect_resp "d7: no row left" 200 total=0
+srv_stop o2
+srv_stop o
+echo ok >"$hk/mode"
+
+# ---- 7. without onboarded_hook no row is written ----
 own_conf "$tmp/own.conf"
 srv_start o "$own" serve --config "$tmp/own.conf"
 new_device d5
