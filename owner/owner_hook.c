@@ -32,6 +32,7 @@
 #include "owner_hook.h"
 #include "zto_log.h"
 #include "zto_metrics.h"
+#include "zto_srv.h"
 
 #define HOOK_MAX_RUNNING 4
 #define HOOK_OUT_MAX 1024
@@ -68,10 +69,7 @@ struct owner_hook {
 static int64_t
 now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)zto_srv_now_ms();
 }
 
 zto_err_t

@@ -257,7 +257,7 @@ admin_handle_request(struct zto_admin *a, struct admin_conn *c,
     const char *why = NULL, *path = "?";
     bool token_given = false, auth_failed = false;
     void *ctx = NULL;
-    uint64_t t0 = srv_now_ms();
+    uint64_t t0 = zto_srv_now_ms();
 
     memset(&req, 0, sizeof(req));
     memset(&doc, 0, sizeof(doc));
@@ -334,7 +334,7 @@ out:
                  NULL, false, ZTO_OK, "admin %s %s %s %s: %d%s%s (%llu ms)",
                  admin_conn_peer(c), principal, method_name(h->method), path,
                  resp->status, resp->err_code[0] != '\0' ? " " : "",
-                 resp->err_code, (unsigned long long)(srv_now_ms() - t0));
+                 resp->err_code, (unsigned long long)(zto_srv_now_ms() - t0));
     zto_json_doc_free(&doc);
     free(t);
 }

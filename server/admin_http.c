@@ -233,8 +233,8 @@ process(struct admin_conn *c)
             /* A head trickling in forever would hold a connection slot:
              * it gets the timeout once, not per byte. */
             if (c->head_t0 == 0)
-                c->head_t0 = srv_now_ms();
-            else if (srv_now_ms() - c->head_t0 >
+                c->head_t0 = zto_srv_now_ms();
+            else if (zto_srv_now_ms() - c->head_t0 >
                      (uint64_t)c->a->opts.timeout_s * 1000u) {
                 refuse(c, 408, "timeout", "request head too slow", NULL);
                 return;

@@ -38,7 +38,7 @@ struct srv_dupcache {
 };
 
 uint64_t
-srv_now_ms(void)
+zto_srv_now_ms(void)
 {
     struct timespec ts;
 

@@ -243,7 +243,7 @@ zto_metrics_fdo(const struct zto_srv_req *req, const struct zto_srv_resp *resp,
     }
     if (p < 0)
         return;
-    now = srv_now_ms();
+    now = zto_srv_now_ms();
     if (is_first(req->msg_type)) {
         uint64_t key = token_key(resp->token);
         if (key != 0) {
@@ -352,7 +352,7 @@ codes_write(FILE *f, const char *name, const uint64_t *v)
 static void
 render(FILE *f, const struct zto_metrics_info *info)
 {
-    uint64_t now = srv_now_ms();
+    uint64_t now = zto_srv_now_ms();
     unsigned active[NPROTO] = {0, 0, 0, 0};
     size_t i, j;
 

@@ -124,7 +124,7 @@ srv_dispatch(struct zto_srv *srv, const struct zto_srv_req *req,
              struct zto_srv_resp *resp)
 {
     size_t tlen;
-    uint64_t t0 = srv_now_ms();
+    uint64_t t0 = zto_srv_now_ms();
 
     srv->stats.requests++;
     srv->opts.handler(srv->opts.handler_ctx, req, resp);

@@ -310,7 +310,7 @@ replay(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
     char key[ZTO_SRV_TOKEN_MAX + 80];
 
     cache_key(key, sizeof(key), token, s, peer);
-    if (!srv_dupcache_get(c->cache, key, type, hash, srv_now_ms(), &a))
+    if (!srv_dupcache_get(c->cache, key, type, hash, zto_srv_now_ms(), &a))
         return false;
     c->srv->stats.coap_replayed++;
     log_debug("coap %s msg %u: retransmission, answered from cache", peer,
@@ -331,7 +331,7 @@ serve(struct srv_coap *c, coap_resource_t *res, coap_session_t *s,
     struct zto_srv_req rq;
     struct zto_srv_resp r;
     char key[ZTO_SRV_TOKEN_MAX + 80];
-    uint64_t now = srv_now_ms();
+    uint64_t now = zto_srv_now_ms();
 
     if (replay(c, res, s, req, query, resp, type, token, peer, hash))
         return;
@@ -474,7 +474,7 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
     if (offset == 0) {
         if (p->buf == NULL) {
             if (c->assembling >= c->srv->opts.max_clients)
-                reap_stale(c, srv_now_ms());
+                reap_stale(c, zto_srv_now_ms());
             if (c->assembling >= c->srv->opts.max_clients) {
                 refuse(c, resp, peer, type,
                        COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
@@ -519,7 +519,7 @@ on_request(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *req,
     }
     memcpy(p->buf + p->len, data, len);
     p->len += len;
-    p->last_ms = srv_now_ms();
+    p->last_ms = zto_srv_now_ms();
     if (b1.m) {
         coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
         goto out;

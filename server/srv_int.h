@@ -125,6 +125,4 @@ ZTO_MUST_CHECK zto_err_t srv_dupcache_put(struct srv_dupcache *c,
 void srv_dupcache_end(struct srv_dupcache *c, const char *token);
 size_t srv_dupcache_count(const struct srv_dupcache *c);
 
-uint64_t srv_now_ms(void);
-
 #endif /* ZTO_SRV_INT_H */

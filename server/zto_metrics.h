@@ -79,7 +79,7 @@ uint64_t zto_metrics_get(enum zto_metric m);
 
 /* ---- Runtime hooks ------------------------------------------------------
  * srv.c: one request went through the role's handler; t0_ms is
- * srv_now_ms() before the handler ran. */
+ * zto_srv_now_ms() before the handler ran. */
 void zto_metrics_fdo(const struct zto_srv_req *req,
                      const struct zto_srv_resp *resp, uint64_t t0_ms);
 /* The admin listener answered with `status`; auth_failed for a 401. */

@@ -168,6 +168,10 @@ struct zto_srv_stats {
 };
 void zto_srv_get_stats(const struct zto_srv *srv, struct zto_srv_stats *st);
 
+/* Milliseconds of CLOCK_MONOTONIC: the one clock of the servers'
+ * timeouts, caches and latency metrics. */
+uint64_t zto_srv_now_ms(void);
+
 #ifdef __cplusplus
 }
 #endif

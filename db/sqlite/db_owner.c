@@ -908,10 +908,10 @@ zto_db_owner_hook_list(struct zto_db *db, bool due, int64_t now,
                               "ORDER BY id"
                             : "SELECT id, guid, new_guid, reused, at, serial, "
                               "attempts, next_at, failed, last_result FROM "
-                              "hook_events WHERE ?1 = ?1 ORDER BY id",
+                              "hook_events ORDER BY id",
                         &st)) != ZTO_OK)
         return r;
-    if ((r = bind_i64(st, 1, now)) != ZTO_OK)
+    if (due && (r = bind_i64(st, 1, now)) != ZTO_OK)
         goto out;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         memset(&ev, 0, sizeof(ev));

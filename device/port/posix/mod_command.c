@@ -45,16 +45,6 @@
 #define CHUNK_MAX 1014
 #define SLICE_MS 50
 
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static zto_err_t failed(struct zto_posix_command *c, zto_err_t r,
                         const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -220,7 +210,7 @@ start(struct zto_posix_command *c)
     c->pid = (long)pid;
     c->running = true;
     c->exited = c->timed_out = false;
-    c->deadline_ms = now_ms() + 1000u * (uint64_t)(c->timeout_s != 0
+    c->deadline_ms = zto_posix_now_ms() + 1000u * (uint64_t)(c->timeout_s != 0
                                                        ? c->timeout_s
                                                        : ZTO_POSIX_CMD_TIMEOUT);
     if (n == (ssize_t)sizeof(e)) {
@@ -480,7 +470,7 @@ cmd_produce(void *ctx, struct zto_svi_out *out, bool *more)
 {
     struct zto_posix_command *c = ctx;
     struct pollfd pf[2];
-    uint64_t start = now_ms(), t, wait_ms;
+    uint64_t start = zto_posix_now_ms(), t, wait_ms;
     bool full, sent, exited;
     int np, slice;
     zto_err_t r;
@@ -489,7 +479,7 @@ cmd_produce(void *ctx, struct zto_svi_out *out, bool *more)
     wait_ms = c->wait_ms != 0 ? c->wait_ms : ZTO_POSIX_CMD_WAIT_MS;
     while (c->running) {
         full = sent = false;
-        t = now_ms();
+        t = zto_posix_now_ms();
         if (!c->exited && !c->timed_out && t >= c->deadline_ms) {
             (void)kill(-(pid_t)c->pid, SIGKILL);
             (void)kill((pid_t)c->pid, SIGKILL);

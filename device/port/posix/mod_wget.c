@@ -54,15 +54,6 @@ static void fail_fetch(struct zto_posix_wget *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t
 max_size(const struct zto_posix_wget *w)
 {
     return w->max_size != 0 ? w->max_size : ZTO_POSIX_WGET_MAX_SIZE;
@@ -521,7 +512,7 @@ begin(struct zto_posix_wget *w, const char *url)
         fail_fetch(w, "out of memory");
         return;
     }
-    w->deadline_ms = now_ms() + (uint64_t)timeout * 1000u;
+    w->deadline_ms = zto_posix_now_ms() + (uint64_t)timeout * 1000u;
     w->fetching = true;
     (void)start_request(w);
 }
@@ -530,12 +521,12 @@ begin(struct zto_posix_wget *w, const char *url)
 static void
 run(struct zto_posix_wget *w)
 {
-    uint64_t start = now_ms(), t, wait, slice;
+    uint64_t start = zto_posix_now_ms(), t, wait, slice;
     struct timeval tv;
 
     wait = w->wait_ms != 0 ? w->wait_ms : ZTO_POSIX_WGET_WAIT_MS;
     while (w->fetching) {
-        t = now_ms();
+        t = zto_posix_now_ms();
         if (t >= w->deadline_ms) {
             fail_fetch(w, "timed out after %u s",
                        w->timeout_s != 0 ? w->timeout_s

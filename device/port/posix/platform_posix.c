@@ -17,15 +17,21 @@ zto_posix_platform_init(struct zto_posix_platform *p, const char *prefix,
     p->prefix = prefix;
 }
 
-static uint64_t
-px_now_ms(void *ctx)
+uint64_t
+zto_posix_now_ms(void)
 {
     struct timespec ts;
 
-    (void)ctx;
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
         return 0;
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t
+px_now_ms(void *ctx)
+{
+    (void)ctx;
+    return zto_posix_now_ms();
 }
 
 static void

@@ -28,6 +28,7 @@
 #include <openssl/x509v3.h>
 
 #include "zto/zto_util.h"
+#include "zto_posix_port.h"
 #include "zto_posix_transport.h"
 
 #define DEF_ACK_TIMEOUT_MS 2000
@@ -440,15 +441,6 @@ ct_close(void *ctx)
     t->opened = false;
 }
 
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static zto_err_t
 ct_send(void *ctx, uint8_t msg_type, const uint8_t *body, size_t len)
 {
@@ -529,9 +521,9 @@ ct_send(void *ctx, uint8_t msg_type, const uint8_t *body, size_t len)
     }
     pdu = NULL;
 
-    deadline = now_ms() + t->opts.timeout_ms;
+    deadline = zto_posix_now_ms() + t->opts.timeout_ms;
     while (t->waiting) {
-        uint64_t now = now_ms();
+        uint64_t now = zto_posix_now_ms();
         uint32_t wait;
 
         if (now >= deadline) {

@@ -67,6 +67,10 @@ ZTO_MUST_CHECK zto_err_t zto_dir_sync(const char *dir);
 ZTO_MUST_CHECK zto_err_t zto_dir_copy(char *buf, size_t cap, size_t spare,
                                       const char *dir);
 
+/* Milliseconds of CLOCK_MONOTONIC (0 if the clock cannot be read): the
+ * one clock of the port's timeouts and of zto_posix_platform_ops. */
+uint64_t zto_posix_now_ms(void);
+
 struct zto_posix_platform {
     int level;          /* lines above this level are dropped */
     const char *prefix; /* e.g. "fdo-device"; NULL: none */
