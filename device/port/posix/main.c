@@ -602,7 +602,7 @@ cmd_onboard(const struct opts *o)
     mt.o = o;
     memset(&cfg, 0, sizeof(cfg));
     memset(&dl, 0, sizeof(dl));
-    dl.fd = -1;
+    zto_posix_incoming_init(&dl.in);
     memset(&cmd, 0, sizeof(cmd));
     cmd.fd_out = cmd.fd_err = -1;
     memset(&up, 0, sizeof(up));
@@ -1039,10 +1039,9 @@ main(int argc, char **argv)
             dst = &o.ca;
         } else if (strcmp(a, "--timeout") == 0) {
             char *end = NULL;
-            unsigned long s = i + 1 < argc ? strtoul(argv[i + 1], &end, 10)
-                                           : 0;
-            if (i + 1 >= argc || end == argv[i + 1] || *end != '\0' ||
-                s < 1 || s > 3600) {
+            unsigned long s = i + 1 < argc ? strtoul(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || end == argv[i + 1] || *end != '\0' || s < 1 ||
+                s > 3600) {
                 fprintf(stderr, PROG ": --timeout needs 1..3600 seconds\n");
                 return 2;
             }

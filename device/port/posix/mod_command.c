@@ -210,9 +210,10 @@ start(struct zto_posix_command *c)
     c->pid = (long)pid;
     c->running = true;
     c->exited = c->timed_out = false;
-    c->deadline_ms = zto_posix_now_ms() + 1000u * (uint64_t)(c->timeout_s != 0
-                                                       ? c->timeout_s
-                                                       : ZTO_POSIX_CMD_TIMEOUT);
+    c->deadline_ms =
+        zto_posix_now_ms() + 1000u * (uint64_t)(c->timeout_s != 0
+                                                    ? c->timeout_s
+                                                    : ZTO_POSIX_CMD_TIMEOUT);
     if (n == (ssize_t)sizeof(e)) {
         /* exec (or chdir) failed: the child exits 127 at once. */
         c->exec_errno = e != 0 ? e : ENOEXEC;

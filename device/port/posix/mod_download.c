@@ -32,16 +32,7 @@
 static void
 discard(struct zto_posix_download *d)
 {
-    if (d->fd >= 0) {
-        close(d->fd);
-        d->fd = -1;
-    }
-    if (d->tmp[0] != '\0')
-        unlink(d->tmp);
-    d->tmp[0] = '\0';
-    if (d->hashing)
-        zto_digest_abort(&d->dg);
-    d->hashing = false;
+    zto_posix_incoming_discard(&d->in);
 }
 
 static void
@@ -92,8 +83,7 @@ zto_posix_make_parents(const char *dir, char *path)
 static void
 start_file(struct zto_posix_download *d, const uint8_t *name, size_t n)
 {
-    char *slash;
-    int len;
+    const char *why;
 
     discard(d);
     d->have_length = d->have_sha = false;
@@ -103,86 +93,39 @@ start_file(struct zto_posix_download *d, const uint8_t *name, size_t n)
         fail(d, "name outside the download directory");
         return;
     }
-    len = snprintf(d->final, sizeof(d->final), "%s/%.*s", d->dir, (int)n,
-                   (const char *)name);
-    if (len < 0 || (size_t)len >= sizeof(d->final) ||
-        !zto_posix_make_parents(d->dir, d->final)) {
-        fail(d, "cannot create the target directory");
+    if ((why = zto_posix_incoming_open(&d->in, d->dir, (const char *)name,
+                                       n)) != NULL) {
+        fail(d, why);
         return;
     }
-    /* The temporary file sits next to the target: the rename stays on
-     * one file system. */
-    slash = strrchr(d->final, '/');
-    len = snprintf(d->tmp, sizeof(d->tmp), "%.*s/.%s.XXXXXX",
-                   (int)(slash - d->final), d->final, slash + 1);
-    if (len < 0 || (size_t)len >= sizeof(d->tmp)) {
-        d->tmp[0] = '\0';
-        fail(d, "name too long");
-        return;
-    }
-    if ((d->fd = mkstemp(d->tmp)) < 0) {
-        d->tmp[0] = '\0';
-        fail(d, "cannot create a temporary file");
-        return;
-    }
-    if (zto_digest_start(&d->dg, ZTO_HASH_SHA384) != ZTO_OK) {
-        fail(d, "cannot hash");
-        return;
-    }
-    d->hashing = true;
     d->active = true;
 }
 
 static void
 finish_file(struct zto_posix_download *d)
 {
-    struct zto_hash_buf h;
-    char *slash;
-    int dfd;
+    const char *why;
 
-    d->hashing = false;
-    if (zto_digest_finish(&d->dg, &h) != ZTO_OK) {
-        fail(d, "cannot hash");
-        return;
-    }
     if (d->have_length && d->written != d->length) {
         fail(d, "length mismatch");
         return;
     }
-    if (d->have_sha && !zto_ct_equal(h.value, d->sha, sizeof(d->sha))) {
-        fail(d, "SHA-384 mismatch");
+    if ((why = zto_posix_incoming_keep(&d->in, d->have_sha ? d->sha : NULL)) !=
+        NULL) {
+        fail(d, why);
         return;
     }
-    if (fsync(d->fd) != 0 || close(d->fd) != 0) {
-        d->fd = -1;
-        fail(d, "write failed");
-        return;
-    }
-    d->fd = -1;
-    if (rename(d->tmp, d->final) != 0) {
-        fail(d, "rename failed");
-        return;
-    }
-    d->tmp[0] = '\0';
-    slash = strrchr(d->final, '/');
-    *slash = '\0';
-    if ((dfd = open(d->final, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-    *slash = '/';
     d->active = false;
     d->done_pending = true;
     d->done_value = (int64_t)d->written;
     d->files++;
-    snprintf(d->last_file, sizeof(d->last_file), "%s", d->final);
+    snprintf(d->last_file, sizeof(d->last_file), "%s", d->in.final);
 }
 
 static void
 data(struct zto_posix_download *d, const uint8_t *p, size_t n)
 {
-    ssize_t w;
-    size_t off = 0;
+    const char *why;
 
     if (!d->active)
         return; /* after a failure: wait for the next name */
@@ -190,16 +133,8 @@ data(struct zto_posix_download *d, const uint8_t *p, size_t n)
         fail(d, "more data than the announced length");
         return;
     }
-    while (off < n) {
-        w = write(d->fd, p + off, n - off);
-        if (w <= 0) {
-            fail(d, "write failed");
-            return;
-        }
-        off += (size_t)w;
-    }
-    if (zto_digest_update(&d->dg, p, n) != ZTO_OK) {
-        fail(d, "cannot hash");
+    if ((why = zto_posix_incoming_write(&d->in, p, n)) != NULL) {
+        fail(d, why);
         return;
     }
     d->written += n;
@@ -305,7 +240,7 @@ zto_posix_download_init(struct zto_posix_download *d, const char *dir,
                         struct zto_svi_module *m)
 {
     memset(d, 0, sizeof(*d));
-    d->fd = -1;
+    zto_posix_incoming_init(&d->in);
     if (zto_dir_copy(d->dir, sizeof(d->dir), 2, dir) != ZTO_OK)
         return ZTO_E_ARG;
     *m = (struct zto_svi_module){.name = "fdo.download",

@@ -131,15 +131,7 @@ cleanup(struct zto_posix_wget *w)
     if (w->base != NULL)
         event_base_free(w->base);
     w->base = NULL;
-    if (w->fd >= 0)
-        close(w->fd);
-    w->fd = -1;
-    if (w->tmp[0] != '\0')
-        (void)unlink(w->tmp);
-    w->tmp[0] = '\0';
-    if (w->hashing)
-        zto_digest_abort(&w->dg);
-    w->hashing = false;
+    zto_posix_incoming_discard(&w->in);
     w->fetching = false;
 }
 
@@ -205,10 +197,10 @@ on_chunk(struct evhttp_request *req, void *arg)
     struct zto_posix_wget *w = arg;
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     uint8_t buf[COPY_BUF];
+    const char *err;
     char why[64];
-    size_t left, off;
+    size_t left;
     int n;
-    ssize_t k;
 
     if (w->status != 200 || w->aborted) {
         evbuffer_drain(in, evbuffer_get_length(in));
@@ -226,16 +218,9 @@ on_chunk(struct evhttp_request *req, void *arg)
             abort_with(w, "read failed");
             return;
         }
-        for (off = 0; off < (size_t)n; off += (size_t)k) {
-            k = write(w->fd, buf + off, (size_t)n - off);
-            if (k <= 0) {
-                abort_with(w, "write failed");
-                evbuffer_drain(in, evbuffer_get_length(in));
-                return;
-            }
-        }
-        if (zto_digest_update(&w->dg, buf, (size_t)n) != ZTO_OK) {
-            abort_with(w, "cannot hash");
+        if ((err = zto_posix_incoming_write(&w->in, buf, (size_t)n)) != NULL) {
+            abort_with(w, err);
+            evbuffer_drain(in, evbuffer_get_length(in));
             return;
         }
         w->got += (uint64_t)n;
@@ -397,43 +382,20 @@ redirect(struct zto_posix_wget *w)
 static void
 complete(struct zto_posix_wget *w)
 {
-    struct zto_hash_buf h;
-    char *slash;
-    zto_err_t r;
+    const char *why;
 
     end_request(w);
-    w->hashing = false;
-    if (zto_digest_finish(&w->dg, &h) != ZTO_OK) {
-        fail_fetch(w, "cannot hash");
+    if ((why = zto_posix_incoming_keep(&w->in, w->have_sha ? w->sha : NULL)) !=
+        NULL) {
+        fail_fetch(w, "%s", why);
         return;
     }
-    if (w->have_sha && !zto_ct_equal(h.value, w->sha, sizeof(w->sha))) {
-        fail_fetch(w, "SHA-384 mismatch");
-        return;
-    }
-    if (fsync(w->fd) != 0 || close(w->fd) != 0) {
-        w->fd = -1;
-        fail_fetch(w, "write failed");
-        return;
-    }
-    w->fd = -1;
-    if (rename(w->tmp, w->final) != 0) {
-        fail_fetch(w, "rename failed: %s", strerror(errno));
-        return;
-    }
-    w->tmp[0] = '\0';
-    slash = strrchr(w->final, '/');
-    *slash = '\0';
-    r = zto_dir_sync(w->final);
-    *slash = '/';
-    (void)r; /* the file is in place; a directory that cannot sync is
-                not an error */
     cleanup(w);
     w->answer_pending = true;
     w->answer_ok = true;
     w->answer_bytes = w->got;
     w->files++;
-    snprintf(w->last_file, sizeof(w->last_file), "%s", w->final);
+    snprintf(w->last_file, sizeof(w->last_file), "%s", w->in.final);
     reset_settings(w);
 }
 
@@ -461,10 +423,10 @@ request_over(struct zto_posix_wget *w)
 static void
 begin(struct zto_posix_wget *w, const char *url)
 {
-    char name[PATH_MAX], *slash;
+    char name[PATH_MAX];
+    const char *why;
     unsigned timeout =
         w->timeout_s != 0 ? w->timeout_s : ZTO_POSIX_WGET_TIMEOUT;
-    int len;
 
     cleanup(w);
     w->got = 0;
@@ -483,30 +445,11 @@ begin(struct zto_posix_wget *w, const char *url)
                                    : "no file name in the URL; send name");
         return;
     }
-    len = snprintf(w->final, sizeof(w->final), "%s/%s", w->dir, name);
-    if (len < 0 || (size_t)len >= sizeof(w->final) ||
-        !zto_posix_make_parents(w->dir, w->final)) {
-        fail_fetch(w, "cannot create the target directory");
+    if ((why = zto_posix_incoming_open(&w->in, w->dir, name, strlen(name))) !=
+        NULL) {
+        fail_fetch(w, "%s", why);
         return;
     }
-    slash = strrchr(w->final, '/');
-    len = snprintf(w->tmp, sizeof(w->tmp), "%.*s/.%s.XXXXXX",
-                   (int)(slash - w->final), w->final, slash + 1);
-    if (len < 0 || (size_t)len >= sizeof(w->tmp)) {
-        w->tmp[0] = '\0';
-        fail_fetch(w, "name too long");
-        return;
-    }
-    if ((w->fd = mkstemp(w->tmp)) < 0) {
-        w->tmp[0] = '\0';
-        fail_fetch(w, "cannot create a temporary file");
-        return;
-    }
-    if (zto_digest_start(&w->dg, ZTO_HASH_SHA384) != ZTO_OK) {
-        fail_fetch(w, "cannot hash");
-        return;
-    }
-    w->hashing = true;
     if ((w->base = event_base_new()) == NULL ||
         (w->slice = evtimer_new(w->base, on_slice, w)) == NULL) {
         fail_fetch(w, "out of memory");
@@ -668,7 +611,7 @@ zto_posix_wget_init(struct zto_posix_wget *w, const char *dir,
                     struct zto_svi_module *m)
 {
     memset(w, 0, sizeof(*w));
-    w->fd = -1;
+    zto_posix_incoming_init(&w->in);
     if (zto_dir_copy(w->dir, sizeof(w->dir), 2, dir) != ZTO_OK)
         return ZTO_E_ARG;
     *m = (struct zto_svi_module){.name = MOD,

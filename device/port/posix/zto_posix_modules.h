@@ -26,18 +26,42 @@ extern "C" {
 #define PATH_MAX 4096
 #endif
 
+/*
+ * A file arriving into a module's directory (incoming.c), for
+ * fdo.download and fdo.wget: open() makes the directories below dir and
+ * a temporary file next to dir/name; write() appends and hashes; keep()
+ * checks the SHA-384 (when sha is not NULL), fsyncs and renames it into
+ * place; discard() removes an unfinished one. open, write and keep
+ * return NULL or why they failed (then discard). The name must have
+ * passed zto_posix_name_ok().
+ */
+struct zto_posix_incoming {
+    int fd; /* -1: none */
+    bool hashing;
+    struct zto_digest dg;
+    char tmp[PATH_MAX]; /* "": none */
+    char final[PATH_MAX];
+};
+
+void zto_posix_incoming_init(struct zto_posix_incoming *f);
+const char *zto_posix_incoming_open(struct zto_posix_incoming *f,
+                                    const char *dir, const char *name,
+                                    size_t n);
+const char *zto_posix_incoming_write(struct zto_posix_incoming *f,
+                                     const uint8_t *p, size_t n);
+const char *zto_posix_incoming_keep(struct zto_posix_incoming *f,
+                                    const uint8_t *sha);
+void zto_posix_incoming_discard(struct zto_posix_incoming *f);
+
 /* fdo.download into a directory (mod_download.c). */
 struct zto_posix_download {
     char dir[PATH_MAX];
     /* The file being received. */
     bool active;
-    int fd;
-    char tmp[PATH_MAX];
-    char final[PATH_MAX];
-    bool have_length, have_sha, hashing;
+    struct zto_posix_incoming in;
+    bool have_length, have_sha;
     uint64_t length, written;
     uint8_t sha[48];
-    struct zto_digest dg;
     /* The "done" answer owed to the owner. */
     bool done_pending;
     int64_t done_value;
@@ -234,10 +258,7 @@ struct zto_posix_wget {
     unsigned redirects;
     int status, conn_err;
     bool req_done, req_failed, aborted, slice_over;
-    int fd;
-    char tmp[PATH_MAX], final[PATH_MAX];
-    bool hashing;
-    struct zto_digest dg;
+    struct zto_posix_incoming in;
     uint64_t got, deadline_ms;
     char fail[ZTO_POSIX_WGET_ERR_MAX]; /* why it stopped */
     /* The answer owed to the owner. */
@@ -261,8 +282,8 @@ void zto_posix_wget_free(struct zto_posix_wget *w);
  * ZTO_E_URL for other schemes, user info, spaces or bytes outside
  * printable ASCII, and targets longer than cap. */
 ZTO_MUST_CHECK zto_err_t zto_posix_wget_url(const char *url,
-                                            struct zto_target *t,
-                                            char *path, size_t cap);
+                                            struct zto_target *t, char *path,
+                                            size_t cap);
 
 #ifdef __cplusplus
 }
