@@ -70,10 +70,7 @@ static const struct zto_storage_ops mem_ops = {mem_read, mem_write};
 /* ---- transport: HTTP or CoAP by target, timed ---- */
 
 struct wrap {
-    struct zto_http_transport *http;
-    struct zto_coap_transport *coap;
-    const struct zto_transport_ops *cur;
-    void *cur_ctx;
+    struct zto_any_transport any;
     struct bdev *d;
     double t_open;
     uint8_t first;
@@ -84,16 +81,9 @@ w_open(void *ctx, const struct zto_target *tg)
 {
     struct wrap *w = ctx;
 
-    if (tg->protocol == ZTO_TPROT_COAP || tg->protocol == ZTO_TPROT_COAPS) {
-        w->cur = &zto_transport_coap_ops;
-        w->cur_ctx = w->coap;
-    } else {
-        w->cur = &zto_transport_http_ops;
-        w->cur_ctx = w->http;
-    }
     w->first = 0;
     w->t_open = now_s();
-    return w->cur->open(w->cur_ctx, tg);
+    return zto_transport_any_ops.open(&w->any, tg);
 }
 
 static zto_err_t
@@ -103,7 +93,7 @@ w_send(void *ctx, uint8_t type, const uint8_t *body, size_t len)
 
     if (w->first == 0)
         w->first = type;
-    return w->cur->send(w->cur_ctx, type, body, len);
+    return zto_transport_any_ops.send(&w->any, type, body, len);
 }
 
 static zto_err_t
@@ -111,7 +101,7 @@ w_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, uint8_t *type)
 {
     struct wrap *w = ctx;
 
-    return w->cur->recv(w->cur_ctx, buf, cap, len, type);
+    return zto_transport_any_ops.recv(&w->any, buf, cap, len, type);
 }
 
 static void
@@ -120,9 +110,9 @@ w_close(void *ctx)
     struct wrap *w = ctx;
     double ms;
 
-    if (w->cur == NULL)
+    if (w->any.cur == NULL)
         return;
-    w->cur->close(w->cur_ctx);
+    zto_transport_any_ops.close(&w->any);
     ms = (now_s() - w->t_open) * 1000.0;
     switch (w->first) {
     case ZTO_MSG_DI_APP_START:
@@ -141,16 +131,6 @@ w_close(void *ctx)
 
 static const struct zto_transport_ops wrap_ops = {w_open, w_send, w_recv,
                                                   w_close};
-
-static const char *
-wrap_detail(const struct wrap *w)
-{
-    if (w->cur == &zto_transport_coap_ops)
-        return zto_coap_transport_detail(w->coap);
-    if (w->cur == &zto_transport_http_ops)
-        return zto_http_transport_detail(w->http);
-    return "";
-}
 
 /* ---- one device ---- */
 
@@ -188,25 +168,25 @@ worker_init(struct worker *k, struct cell *c, bool onboard)
     memset(k, 0, sizeof(*k));
     k->c = c;
     k->onboard = onboard;
-    k->w.http = malloc(sizeof(*k->w.http));
-    k->w.coap = malloc(sizeof(*k->w.coap));
+    k->w.any.http = malloc(sizeof(*k->w.any.http));
+    k->w.any.coap = malloc(sizeof(*k->w.any.coap));
     k->work = malloc(WORK_LEN);
-    if (k->w.http == NULL || k->w.coap == NULL || k->work == NULL)
+    if (k->w.any.http == NULL || k->w.any.coap == NULL || k->work == NULL)
         return -1;
-    zto_http_transport_init(k->w.http, NULL);
-    zto_coap_transport_init(k->w.coap, NULL);
+    zto_http_transport_init(k->w.any.http, NULL);
+    zto_coap_transport_init(k->w.any.coap, NULL);
     return 0;
 }
 
 static void
 worker_free(struct worker *k)
 {
-    if (k->w.http != NULL)
-        zto_http_transport_free(k->w.http);
-    if (k->w.coap != NULL)
-        zto_coap_transport_free(k->w.coap);
-    free(k->w.http);
-    free(k->w.coap);
+    if (k->w.any.http != NULL)
+        zto_http_transport_free(k->w.any.http);
+    if (k->w.any.coap != NULL)
+        zto_coap_transport_free(k->w.any.coap);
+    free(k->w.any.http);
+    free(k->w.any.coap);
     free(k->work);
 }
 
@@ -255,7 +235,7 @@ run_device(struct worker *k, struct bdev *d)
     cfg.max_passes = 1;
     cfg.retry_delay_ms = 1000;
     k->w.d = d;
-    k->w.cur = NULL;
+    k->w.any.cur = NULL;
     zto_device_init(&k->dev);
     if ((r = zto_device_setup(&k->dev, &cfg, k->work, WORK_LEN)) != ZTO_OK) {
         fail(d, "setup", r, NULL, "");
@@ -269,7 +249,7 @@ run_device(struct worker *k, struct bdev *d)
         r = zto_device_di(&k->dev, &tg);
         res = zto_device_last_result(&k->dev);
         if (r != ZTO_OK) {
-            fail(d, "DI", r, res, wrap_detail(&k->w));
+            fail(d, "DI", r, res, zto_any_transport_detail(&k->w.any));
             goto out;
         }
         d->guid0 = res->guid;
@@ -284,7 +264,7 @@ run_device(struct worker *k, struct bdev *d)
         r = zto_device_onboard(&k->dev);
         res = zto_device_last_result(&k->dev);
         if (r != ZTO_OK) {
-            fail(d, "onboard", r, res, wrap_detail(&k->w));
+            fail(d, "onboard", r, res, zto_any_transport_detail(&k->w.any));
             goto out;
         }
         if (!res->cred_replaced) {

@@ -415,108 +415,51 @@ out:
 
 /* ---- onboard ---- */
 
-/* One transport object per protocol, chosen by each target: TO1 and TO2
- * may use different ones (an owner on HTTP behind a CoAP rendezvous). */
-struct multi {
-    const struct opts *o;
-    struct zto_http_transport *http;
-    struct zto_coap_transport *coap;
-    const struct zto_transport_ops *cur;
-    void *cur_ctx;
-};
-
-static zto_err_t
-mt_open(void *ctx, const struct zto_target *t)
+/* The HTTP and the CoAP transport of an onboarding, each target choosing
+ * one (an owner on HTTP behind a CoAP rendezvous); NULL without memory. */
+static struct zto_any_transport *
+any_new(const struct opts *o)
 {
-    struct multi *m = ctx;
+    struct zto_any_transport *a = calloc(1, sizeof(*a));
+    struct zto_http_opts ho;
+    struct zto_coap_opts co;
 
-    if (t->protocol == ZTO_TPROT_HTTP || t->protocol == ZTO_TPROT_HTTPS) {
-        if (m->http == NULL) {
-            struct zto_http_opts ho;
-            memset(&ho, 0, sizeof(ho));
-            ho.ca_file = m->o->ca;
-            ho.insecure = m->o->insecure;
-            ho.timeout_ms = m->o->timeout_ms;
-            if ((m->http = malloc(sizeof(*m->http))) == NULL)
-                return ZTO_E_NOMEM;
-            zto_http_transport_init(m->http, &ho);
-        }
-        m->cur = &zto_transport_http_ops;
-        m->cur_ctx = m->http;
-    } else if (t->protocol == ZTO_TPROT_COAP ||
-               t->protocol == ZTO_TPROT_COAPS) {
-        if (m->coap == NULL) {
-            struct zto_coap_opts co;
-            memset(&co, 0, sizeof(co));
-            co.ca_file = m->o->ca;
-            co.insecure = m->o->insecure;
-            co.timeout_ms = m->o->timeout_ms;
-            if ((m->coap = malloc(sizeof(*m->coap))) == NULL)
-                return ZTO_E_NOMEM;
-            zto_coap_transport_init(m->coap, &co);
-        }
-        m->cur = &zto_transport_coap_ops;
-        m->cur_ctx = m->coap;
-    } else {
-        m->cur = NULL;
-        return ZTO_E_URL;
+    if (a == NULL)
+        return NULL;
+    a->http = malloc(sizeof(*a->http));
+    a->coap = malloc(sizeof(*a->coap));
+    if (a->http == NULL || a->coap == NULL) {
+        free(a->http);
+        free(a->coap);
+        free(a);
+        return NULL;
     }
-    return m->cur->open(m->cur_ctx, t);
-}
-
-static zto_err_t
-mt_send(void *ctx, uint8_t type, const uint8_t *body, size_t len)
-{
-    struct multi *m = ctx;
-
-    return m->cur != NULL ? m->cur->send(m->cur_ctx, type, body, len)
-                          : ZTO_E_STATE;
-}
-
-static zto_err_t
-mt_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, uint8_t *type)
-{
-    struct multi *m = ctx;
-
-    return m->cur != NULL ? m->cur->recv(m->cur_ctx, buf, cap, len, type)
-                          : ZTO_E_STATE;
+    memset(&ho, 0, sizeof(ho));
+    ho.ca_file = o->ca;
+    ho.insecure = o->insecure;
+    ho.timeout_ms = o->timeout_ms;
+    zto_http_transport_init(a->http, &ho);
+    memset(&co, 0, sizeof(co));
+    co.ca_file = o->ca;
+    co.insecure = o->insecure;
+    co.timeout_ms = o->timeout_ms;
+    zto_coap_transport_init(a->coap, &co);
+    /* libcoap's process-wide state, released in any_free(). */
+    coap_startup();
+    return a;
 }
 
 static void
-mt_close(void *ctx)
+any_free(struct zto_any_transport *a)
 {
-    struct multi *m = ctx;
-
-    if (m->cur != NULL)
-        m->cur->close(m->cur_ctx);
-}
-
-static const struct zto_transport_ops multi_ops = {mt_open, mt_send, mt_recv,
-                                                   mt_close};
-
-static const char *
-mt_detail(const struct multi *m)
-{
-    if (m->cur == &zto_transport_http_ops)
-        return zto_http_transport_detail(m->http);
-    if (m->cur == &zto_transport_coap_ops)
-        return zto_coap_transport_detail(m->coap);
-    return "";
-}
-
-static void
-mt_free(struct multi *m)
-{
-    if (m->http != NULL) {
-        zto_http_transport_free(m->http);
-        free(m->http);
-    }
-    if (m->coap != NULL) {
-        zto_coap_transport_free(m->coap);
-        free(m->coap);
-        coap_cleanup();
-    }
-    memset(m, 0, sizeof(*m));
+    if (a == NULL)
+        return;
+    zto_http_transport_free(a->http);
+    free(a->http);
+    zto_coap_transport_free(a->coap);
+    free(a->coap);
+    free(a);
+    coap_cleanup();
 }
 
 static bool
@@ -581,7 +524,7 @@ cmd_onboard(const struct opts *o)
     const struct zto_svi_module *mods[5];
     const char *why;
     struct zto_target owner;
-    struct multi mt;
+    struct zto_any_transport *any = NULL;
     struct utsname un;
     const struct zto_device_result *res;
     const char *name = NULL, *detail;
@@ -598,8 +541,8 @@ cmd_onboard(const struct opts *o)
         return fail("onboard needs --cred FILE");
     if (split_cred(o->cred, &fs, &name) != 0)
         return 1;
-    memset(&mt, 0, sizeof(mt));
-    mt.o = o;
+    if ((any = any_new(o)) == NULL)
+        return fail("out of memory");
     memset(&cfg, 0, sizeof(cfg));
     memset(&dl, 0, sizeof(dl));
     zto_posix_incoming_init(&dl.in);
@@ -740,8 +683,7 @@ cmd_onboard(const struct opts *o)
                             o->verbose >= 2   ? ZTO_LOG_DEBUG
                             : o->verbose == 1 ? ZTO_LOG_INFO
                                               : -1);
-    cfg.transport = &multi_ops;
-    cfg.transport_ctx = &mt;
+    cfg.transport = &zto_transport_any_ops;
     cfg.storage = &zto_file_store_ops;
     cfg.storage_ctx = &fs;
     cfg.platform = &zto_posix_platform_ops;
@@ -752,10 +694,11 @@ cmd_onboard(const struct opts *o)
     cfg.modules = mods;
     cfg.nmodules = n;
     zto_device_init(&dev);
-    if ((work = malloc(work_len)) == NULL) {
+    if ((any = any_new(o)) == NULL || (work = malloc(work_len)) == NULL) {
         rc = fail("out of memory");
         goto out;
     }
+    cfg.transport_ctx = any;
     if ((r = zto_device_setup(&dev, &cfg, work, work_len)) != ZTO_OK) {
         rc = fail("device setup: %s", zto_strerror(r));
         goto out;
@@ -787,7 +730,7 @@ cmd_onboard(const struct opts *o)
     } while (r == ZTO_E_WANT_READ || r == ZTO_E_WANT_WRITE);
     res = zto_device_last_result(&dev);
     if (r != ZTO_OK) {
-        detail = mt_detail(&mt);
+        detail = zto_any_transport_detail(any);
         if (r == ZTO_E_PEER_ERROR)
             rc = fail("onboarding failed: %s%s%speer answered error %u "
                       "(%s): %s",
@@ -847,7 +790,7 @@ out:
     free(csr);
     zto_posix_wget_free(wg);
     free(wg);
-    mt_free(&mt);
+    any_free(any);
     return rc;
 }
 

@@ -141,6 +141,24 @@ void zto_coap_transport_free(struct zto_coap_transport *t);
 
 extern const struct zto_transport_ops zto_transport_coap_ops;
 
+/* ---- either, by target ---- */
+
+/*
+ * HTTP(S) or CoAP(S), chosen by the protocol of each target it is
+ * opened for: what a device following RendezvousInfo and then RVTO2Addr
+ * needs (TO1 and TO2 may use different protocols). The two transports
+ * are the caller's, set before use; one left NULL makes targets of its
+ * protocols fail with ZTO_E_URL. Nothing is allocated here.
+ */
+struct zto_any_transport {
+    struct zto_http_transport *http;
+    struct zto_coap_transport *coap;
+    const struct zto_transport_ops *cur; /* of the last open() */
+    void *cur_ctx;
+};
+
+extern const struct zto_transport_ops zto_transport_any_ops;
+
 /* ---- both ---- */
 
 /* What went wrong in the last failed call, for logs ("HTTP 404 without
@@ -148,6 +166,7 @@ extern const struct zto_transport_ops zto_transport_coap_ops;
  * nothing. */
 const char *zto_http_transport_detail(const struct zto_http_transport *t);
 const char *zto_coap_transport_detail(const struct zto_coap_transport *t);
+const char *zto_any_transport_detail(const struct zto_any_transport *t);
 
 /* True if body is shaped like an ErrorMessage (a 5-element array starting
  * with a uint code and a uint message id). */

@@ -207,7 +207,7 @@ cmd_to1(int argc, char **argv)
     unsigned long passes = 1;
     bool insecure = false;
     int level = ZTO_LOG_ERR, a, rc = 1;
-    struct anyproto ap;
+    struct zto_any_transport ap;
     struct zto_file_store fs;
     struct zto_device_cfg cfg;
     struct zto_device dev;
@@ -248,7 +248,7 @@ cmd_to1(int argc, char **argv)
         return 1;
     }
     memset(&cfg, 0, sizeof(cfg));
-    cfg.transport = &anyproto_ops;
+    cfg.transport = &zto_transport_any_ops;
     cfg.transport_ctx = &ap;
     cfg.storage = &zto_file_store_ops;
     cfg.storage_ctx = &fs;
@@ -277,7 +277,8 @@ cmd_to1(int argc, char **argv)
                zto_wire_code_name(res->peer_error), res->peer_error_text);
         rc = 3;
     } else {
-        printf("failed: %s %s\n", zto_strerror(r), anyproto_detail(&ap));
+        printf("failed: %s %s\n", zto_strerror(r),
+               zto_any_transport_detail(&ap));
         rc = zto_to0_unreachable(r) ? 4 : 1;
     }
 out:

@@ -496,7 +496,7 @@ device_to1(struct net *n, const struct zto_target *t, const struct set *s,
     struct zto_rv_directive d[2];
     struct zto_cbor_enc e;
     struct devstore *ds = malloc(sizeof(*ds));
-    struct anyproto ap;
+    struct zto_any_transport ap;
     struct zto_device_cfg cfg;
     struct zto_device dev;
     size_t rvn = 0, wl = 3 * ZTO_MAX_MSG_SIZE, len = 0;
@@ -531,7 +531,7 @@ device_to1(struct net *n, const struct zto_target *t, const struct set *s,
     ap.http = n->http;
     ap.coap = n->coap;
     memset(&cfg, 0, sizeof(cfg));
-    cfg.transport = &anyproto_ops;
+    cfg.transport = &zto_transport_any_ops;
     cfg.transport_ctx = &ap;
     cfg.storage = &ds_ops;
     cfg.storage_ctx = ds;
