@@ -43,6 +43,7 @@ struct owner_to0 {
     bool done; /* thread_main returned (under mu) */
     struct zto_http_transport *http;
     struct zto_coap_transport *coap;
+    struct zto_any_transport any; /* one of them by each target */
 };
 
 struct pass {
@@ -85,17 +86,6 @@ collect(void *ctx, const struct zto_db_ov *row)
     it->guid = row->guid;
     p->n++;
     return 0;
-}
-
-static const struct zto_transport_ops *
-ops_for(struct owner_to0 *t, const struct zto_target *tg, void **ctx)
-{
-    if (tg->protocol == ZTO_TPROT_COAP || tg->protocol == ZTO_TPROT_COAPS) {
-        *ctx = t->coap;
-        return &zto_transport_coap_ops;
-    }
-    *ctx = t->http;
-    return &zto_transport_http_ops;
 }
 
 static void
@@ -147,10 +137,9 @@ one_server(struct pass *p, const struct item *it, const struct zto_to0_rv *rv,
     prm.wait_seconds = t->cfg.wait_seconds;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (i = 0; i < rv->ntargets; i++) {
-        void *tc = NULL;
-        const struct zto_transport_ops *ops = ops_for(t, &rv->target[i], &tc);
         memset(&res, 0, sizeof(res));
-        r = zto_to0_run(ops, tc, &rv->target[i], &prm, &res);
+        r = zto_to0_run(&zto_transport_any_ops, &t->any, &rv->target[i], &prm,
+                        &res);
         if (r == ZTO_OK || !zto_to0_unreachable(r))
             break; /* an answer, good or bad, ends the search */
     }
@@ -324,6 +313,8 @@ owner_to0_start(struct owner *o, const struct owner_to0_cfg *cfg,
     co.insecure = cfg->insecure;
     zto_http_transport_init(t->http, &ho);
     zto_coap_transport_init(t->coap, &co);
+    t->any.http = t->http;
+    t->any.coap = t->coap;
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     if (pthread_create(&t->th, NULL, thread_main, t) != 0) {
