@@ -541,8 +541,6 @@ cmd_onboard(const struct opts *o)
         return fail("onboard needs --cred FILE");
     if (split_cred(o->cred, &fs, &name) != 0)
         return 1;
-    if ((any = any_new(o)) == NULL)
-        return fail("out of memory");
     memset(&cfg, 0, sizeof(cfg));
     memset(&dl, 0, sizeof(dl));
     zto_posix_incoming_init(&dl.in);
